@@ -1,0 +1,100 @@
+# pgokit: build the shared library and every tool, run the tests and benchmarks.
+include config.mk
+
+OUT = $(BUILDDIR)
+ifeq ($(SAN),1)
+BIN = $(BUILDDIR)/bin
+else
+BIN = bin
+endif
+
+LIB_SRC = $(sort $(wildcard lib/*.c)) lib/profile.pb-c.c
+LIB_OBJ = $(patsubst lib/%.c,$(OUT)/lib/%.o,$(LIB_SRC))
+LIB_HDR = $(wildcard lib/*.h) lib/profile.pb-c.h
+LIBA = $(OUT)/libpgo.a
+
+TOOLS = $(patsubst tools/%.c,%,$(sort $(wildcard tools/*.c)))
+TOOL_BINS = $(addprefix $(BIN)/,$(TOOLS))
+MANS = $(wildcard tools/*.1)
+
+UNIT_SRC = $(sort $(wildcard tests/unit/*.c))
+UNIT_BINS = $(patsubst tests/unit/%.c,$(OUT)/tests/unit/%,$(UNIT_SRC))
+HELPER_SRC = $(sort $(wildcard tests/helpers/*.c))
+HELPER_BINS = $(patsubst tests/helpers/%.c,$(OUT)/tests/helpers/%,$(HELPER_SRC))
+
+ALL_CFLAGS = $(PGO_CFLAGS) $(CPPFLAGS) $(CFLAGS)
+
+all: $(TOOL_BINS)
+
+lib/profile.pb-c.c lib/profile.pb-c.h: lib/profile.proto
+	cd lib && protoc-c --c_out=. profile.proto
+
+$(OUT)/lib/profile.pb-c.o: lib/profile.pb-c.c lib/profile.pb-c.h
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Wno-error -c -o $@ $<
+
+$(OUT)/lib/%.o: lib/%.c $(LIB_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIBA): $(LIB_OBJ)
+	@rm -f $@.tmp
+	$(AR) rcs $@.tmp $(LIB_OBJ) && mv -f $@.tmp $@
+
+$(BIN)/%: tools/%.c $(LIBA) $(LIB_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIBA) $(LDLIBS)
+
+$(OUT)/tests/unit/%: tests/unit/%.c tests/unit/tap.h $(LIBA) $(LIB_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(LIBA) $(LDLIBS)
+
+$(OUT)/tests/helpers/%: tests/helpers/%.c $(LIBA) $(LIB_HDR)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIBA) $(LDLIBS)
+
+# Everything the test scripts find through the environment.
+TEST_ENV = PGOKIT_BIN=$(abspath $(BIN)) PGOKIT_BUILD=$(abspath $(OUT)) \
+	PGOKIT_SRC=$(CURDIR) PGOKIT_SAN=$(SAN) GOROOT_123=$(GOROOT_123)
+
+check: all $(UNIT_BINS) $(HELPER_BINS)
+	$(TEST_ENV) sh tests/run.sh $(T)
+
+bench: all $(HELPER_BINS)
+	$(TEST_ENV) sh tests/bench/run.sh
+
+# Fuzz targets: clang's libFuzzer; make fuzz FUZZTIME=60 runs each longer.
+FUZZ_SRC = $(sort $(wildcard tests/fuzz/*.c))
+FUZZ_BINS = $(patsubst tests/fuzz/%.c,build-fuzz/%,$(FUZZ_SRC))
+FUZZ_LIB_SRC = $(LIB_SRC)
+FUZZTIME = 20
+build-fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRC) $(LIB_HDR)
+	@mkdir -p $(@D)
+	clang -std=c11 -g -O1 -D_GNU_SOURCE -Ilib -fsanitize=fuzzer,address,undefined \
+		-o $@ $< $(FUZZ_LIB_SRC) $(LDLIBS)
+fuzz-build: $(FUZZ_BINS)
+fuzz: $(FUZZ_BINS)
+	FUZZTIME=$(FUZZTIME) $(TEST_ENV) sh tests/fuzz/run.sh $(FUZZ_BINS)
+
+deps:
+	sh tests/deps.sh
+
+demo: all
+	$(MAKE) -C examples/service demo PGOKIT=$(CURDIR)
+
+install: all
+	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)
+	for t in $(TOOLS); do cp -f $(BIN)/$$t $(DESTDIR)$(BINDIR)/$$t.tmp && \
+		mv -f $(DESTDIR)$(BINDIR)/$$t.tmp $(DESTDIR)$(BINDIR)/$$t; done
+	for m in $(MANS); do cp -f $$m $(DESTDIR)$(MANDIR)/; done
+	cp -f pgo.mk $(DESTDIR)$(PREFIX)/share/pgokit.mk 2>/dev/null || true
+
+uninstall:
+	for t in $(TOOLS); do rm -f $(DESTDIR)$(BINDIR)/$$t; done
+	for m in $(MANS); do rm -f $(DESTDIR)$(MANDIR)/$${m#tools/}; done
+
+clean:
+	rm -rf bin build build-san build-fuzz lib/profile.pb-c.c lib/profile.pb-c.h
+
+.PHONY: all check bench fuzz fuzz-build deps demo install uninstall clean
+.SECONDARY:

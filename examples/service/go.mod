@@ -1,0 +1,3 @@
+module example.com/pgokit-service
+
+go 1.21

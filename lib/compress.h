@@ -1,0 +1,27 @@
+/* Whole-buffer gzip in both directions. libdeflate does the work (measured
+ * faster than zlib for both inflate and deflate); callers never see which. */
+#ifndef PGOKIT_COMPRESS_H
+#define PGOKIT_COMPRESS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* The default limit on decompressed bytes per profile: a gzip bomb is an
+ * error, not an OOM. PGOKIT_MAX_SIZE in the environment overrides it. */
+#define PGOKIT_DEFAULT_CAP ((size_t)1 << 30)
+size_t default_size_cap(void);
+
+int is_gzip(const uint8_t *p, size_t n);
+
+/* gz_inflate_member decompresses the gzip member at the start of in (in may
+ * hold more members after it). On success: 0, *out (malloc'd), *outlen, and
+ * *used = compressed bytes consumed. On error: -1, seterr(). */
+int gz_inflate_member(const uint8_t *in, size_t inlen, size_t cap,
+    uint8_t **out, size_t *outlen, size_t *used);
+
+/* gz_deflate writes one gzip member (header mtime 0, so the same input gives
+ * the same bytes) at level 1..12; level 0 means stored. */
+int gz_deflate(const uint8_t *in, size_t inlen, int level,
+    uint8_t **out, size_t *outlen);
+
+#endif

@@ -1,0 +1,30 @@
+/* Merging profiles as `go tool pprof -proto` does (shared/reference/pprof.md),
+ * one input at a time: strings interned once, every key a tuple of integers,
+ * insertion-ordered hash tables, so memory follows the merged result. */
+#ifndef PGOKIT_MERGE_H
+#define PGOKIT_MERGE_H
+
+#include "profile.h"
+
+struct merge_opts {
+	const char *sample_type;  /* keep only this type ("cpu", "cpu/nanoseconds"); NULL = all shared */
+	int drop_labels;          /* drop sample labels */
+};
+
+struct merger;
+
+struct merger *merger_new(const struct merge_opts *o);
+
+/* merger_add folds p in, values multiplied by weight (rounded) first. p may
+ * be freed afterwards. -1 with seterr() when p cannot be merged (e.g.
+ * incompatible period type, no shared sample type); the merger is unchanged. */
+int merger_add(struct merger *m, const struct profile *p, double weight);
+
+/* merger_count is the number of profiles folded in so far. */
+int merger_count(const struct merger *m);
+
+/* merger_finish returns the merged profile (its own arena) and frees m.
+ * NULL with seterr() if nothing was added. */
+struct profile *merger_finish(struct merger *m);
+
+#endif

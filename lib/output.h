@@ -1,0 +1,30 @@
+/* Writing results: atomically to a named file (temp file in the same
+ * directory, then rename, removed on a signal), or to stdout with the
+ * terminal guard for binary data and a checked close. */
+#ifndef PGOKIT_OUTPUT_H
+#define PGOKIT_OUTPUT_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* write_atomic writes buf to path through path's directory's temp file and
+ * rename(); the previous file stays intact on any failure. */
+int write_atomic(const char *path, const void *buf, size_t len, mode_t mode);
+
+/* Temp files that a signal must not leave behind. tmp_register copies the
+ * name; tmp_unregister forgets it (after rename or unlink). */
+void tmp_register(const char *path);
+void tmp_unregister(const char *path);
+/* Installs SIGINT/TERM/HUP/PIPE handlers that unlink registered temps and
+ * re-raise. write_atomic calls it itself. */
+void tmp_install_handlers(void);
+
+/* write_stdout writes all of buf to stdout (fd 1). With binary set it refuses
+ * a terminal unless force. -1 with seterr() on failure. */
+int write_stdout(const void *buf, size_t len, int binary, int force);
+
+/* stdout_close flushes and closes stdout; a write error (>/dev/full) dies
+ * with status 1. Call it at the end of main. */
+void stdout_close(void);
+
+#endif

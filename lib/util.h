@@ -1,0 +1,35 @@
+/* Diagnostics, checked allocation and the last-error buffer every lib/ module
+ * reports through. One die()/warn() pair for every tool (sbase eprintf). */
+#ifndef PGOKIT_UTIL_H
+#define PGOKIT_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdnoreturn.h>
+
+extern const char *argv0;
+
+/* setprogname stores the basename of argv[0] for messages. */
+void setprogname(const char *arg0);
+
+/* "prog: message" on stderr; a trailing ':' in fmt appends strerror(errno). */
+void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+noreturn void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+noreturn void diex(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* lib/ functions fail by returning -1 or NULL after seterr(); the caller
+ * prints errmsg() with its own context ("file: <errmsg>"). A trailing ':'
+ * appends strerror(errno), as with warn(). */
+void seterr(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+const char *errmsg(void);
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+void *xreallocarray(void *p, size_t n, size_t size);
+char *xstrdup(const char *s);
+
+/* parse_size accepts "1073741824", "512M", "1G", "64k"; -1 on error. */
+long long parse_size(const char *s);
+
+#endif
