@@ -1,0 +1,25 @@
+/* The Go toolchain as a child program: which `go` to run ($GO, else PATH),
+ * its version (PGO needs Go 1.21 or newer), and whether a built binary
+ * records the profile it was built with (`go version -m` shows -pgo=). */
+#ifndef PGOKIT_GOTOOL_H
+#define PGOKIT_GOTOOL_H
+
+#include <stddef.h>
+
+/* go_command is $GO when set and non-empty, else "go" (searched on PATH). */
+const char *go_command(void);
+
+/* go_version runs `go version` and parses "go1.N[.M]" into *major, *minor;
+ * name (may be NULL) gets the version word, e.g. "go1.23.4". -1 with seterr()
+ * when go cannot run or prints no version. */
+int go_version(const char *go, int *major, int *minor, char *name, size_t namesz);
+
+/* go_version_ok: does major.minor support -pgo=FILE (1.21 or newer). */
+int go_version_pgo(int major, int minor);
+
+/* go_binary_pgo runs `go version -m bin`: 1 and *pgo (malloc'd) = the -pgo=
+ * value the binary records; 0 when it records none (or -pgo=off); -1 with
+ * seterr() when bin is no Go binary or go fails. */
+int go_binary_pgo(const char *go, const char *bin, char **pgo);
+
+#endif
