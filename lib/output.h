@@ -11,6 +11,9 @@
  * rename(); the previous file stays intact on any failure. */
 int write_atomic(const char *path, const void *buf, size_t len, mode_t mode);
 
+/* umask_get returns the process umask without changing it. */
+mode_t umask_get(void);
+
 /* Temp files that a signal must not leave behind. tmp_register copies the
  * name; tmp_unregister forgets it (after rename or unlink). */
 void tmp_register(const char *path);

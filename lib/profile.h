@@ -32,6 +32,7 @@ struct idmap {
 struct profile {
 	PbProfile *pb;
 	struct arena *arena;
+	struct arena *extra;    /* more memory the profile owns, or NULL */
 	struct idmap locs, funcs, maps;
 };
 
@@ -67,6 +68,10 @@ int profile_encode(const struct profile *p, int level, uint8_t **out, size_t *ou
 /* profile_write encodes and writes to path atomically, or to stdout when
  * path is NULL or "-". */
 int profile_write(const struct profile *p, const char *path, int level);
+
+/* profile_reindex rebuilds the id lookups after pb's arrays were changed
+ * (ids must stay unique and non-zero). */
+void profile_reindex(struct profile *p);
 
 /* idmap_* are the id lookups, exported for code that builds its own tables. */
 void idmap_build(struct idmap *m, struct arena *a, const uint64_t *ids, size_t n);

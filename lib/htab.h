@@ -1,0 +1,48 @@
+/* An open-addressing hash index over an array of entries: it stores entry
+ * indices, the entries stay in insertion order in the caller's array. Keys
+ * are compared by the caller's callback, so one table serves every key type. */
+#ifndef PGOKIT_HTAB_H
+#define PGOKIT_HTAB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define HTAB_NONE UINT32_MAX
+
+struct htab {
+	uint32_t *idx;   /* entry index + 1; 0 = empty slot */
+	uint32_t *hash;  /* the entry's hash, to skip most compares and to rehash */
+	size_t mask, count;
+};
+
+typedef int (*htab_eq)(const void *ctx, uint32_t entry);
+
+void htab_init(struct htab *h, size_t hint);
+void htab_free(struct htab *h);
+
+/* htab_find returns the entry whose key eq() accepts, or HTAB_NONE; then
+ * *slot is where htab_add() puts a new entry of that hash. */
+uint32_t htab_find(const struct htab *h, uint32_t hash, htab_eq eq, const void *ctx, size_t *slot);
+void htab_add(struct htab *h, size_t slot, uint32_t hash, uint32_t entry);
+
+/* Hashing helpers: a running 64-bit hash over integers and bytes. */
+static inline uint64_t
+hash_u64(uint64_t h, uint64_t x)
+{
+	h ^= x + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+	h *= 0xbf58476d1ce4e5b9ULL;
+	return h ^ (h >> 31);
+}
+
+uint64_t hash_bytes(const void *p, size_t n);
+
+static inline uint32_t
+hash_fold(uint64_t h)
+{
+	h ^= h >> 29;
+	h *= 0x94d049bb133111ebULL;
+	h ^= h >> 32;
+	return (uint32_t)h;
+}
+
+#endif

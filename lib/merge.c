@@ -1,0 +1,950 @@
+/* Merging profiles as `go tool pprof -proto` does, one input at a time.
+ * Strings are interned once; mappings, functions, locations and samples are
+ * deduplicated by integer-tuple keys in insertion-ordered tables; a per-input
+ * array maps each input index to its merged entry. Only the merged result
+ * stays in memory. The output is built by one pass over the kept samples, so
+ * ids are dense in first-reference order and unreferenced entries vanish. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arena.h"
+#include "htab.h"
+#include "merge.h"
+#include "util.h"
+
+#define UNSET UINT32_MAX
+#define GROW(v, n, cap) do { \
+	if ((n) >= (cap)) { \
+		(cap) = (cap) ? (cap) * 2 : 64; \
+		(v) = xreallocarray((v), (cap), sizeof *(v)); \
+	} \
+} while (0)
+
+struct mmapping {
+	uint64_t start, limit, offset, size_key;
+	uint32_t file, build, key_file;
+	uint8_t has_functions, has_filenames, has_line_numbers, has_inline_frames;
+};
+
+struct mfunc {
+	uint32_t name, sys, file;
+	int64_t start_line;
+};
+
+struct mline {
+	uint32_t fn;    /* merged function index + 1; 0 = none */
+	int64_t line, col;
+};
+
+struct mloc {
+	uint64_t addr;  /* rebased onto the merged mapping */
+	uint32_t mapping; /* merged mapping index + 1; 0 = none */
+	uint32_t line_off, nline;
+	uint8_t folded;
+};
+
+struct mlabel {
+	uint32_t key, str, unit;
+	int64_t num;
+};
+
+struct msample {
+	uint32_t loc_off, nloc, lab_off, nlab;
+};
+
+struct column {
+	uint32_t type, unit;
+	int live;
+};
+
+struct merger {
+	struct merge_opts o;
+	int ninputs;
+
+	/* header */
+	struct column *cols;
+	size_t ncols;
+	int have_period_type;
+	uint32_t period_type, period_unit;
+	int64_t time_nanos, duration_nanos, period, drop_frames, keep_frames;
+	uint32_t default_sample_type, doc_url;
+	uint32_t *comments;
+	size_t ncomments, capcomments;
+
+	/* interned strings: strs[0] is "" */
+	char **strs;
+	uint32_t *strlens;
+	size_t nstrs, capstrs;
+	struct htab strtab;
+	struct arena *strarena;
+
+	struct mmapping *maps;
+	size_t nmaps, capmaps;
+	struct htab maptab;
+	struct mfunc *funcs;
+	size_t nfuncs, capfuncs;
+	struct htab functab;
+	struct mloc *locs;
+	size_t nlocs, caplocs;
+	struct mline *lines;
+	size_t nlines, caplines;
+	struct htab loctab;
+	struct msample *samples;
+	size_t nsamples, capsamples;
+	uint32_t *sample_locs;
+	size_t nsample_locs, capsample_locs;
+	struct mlabel *labels;
+	size_t nlabels, caplabels;
+	int64_t *values;
+	size_t capvalues;        /* in samples */
+	struct htab sampletab;
+
+	/* per-input state */
+	const struct profile *in;
+	uint32_t *in_str, *in_func, *in_loc, *in_map;
+	int64_t *in_map_off;
+	int *colmap;
+};
+
+struct merger *
+merger_new(const struct merge_opts *o)
+{
+	struct merger *m = xcalloc(1, sizeof *m);
+
+	if (o)
+		m->o = *o;
+	m->strarena = arena_new(1 << 20);
+	htab_init(&m->strtab, 1024);
+	htab_init(&m->maptab, 16);
+	htab_init(&m->functab, 1024);
+	htab_init(&m->loctab, 4096);
+	htab_init(&m->sampletab, 4096);
+	GROW(m->strs, m->nstrs, m->capstrs);
+	m->strlens = xreallocarray(NULL, m->capstrs, sizeof *m->strlens);
+	m->strs[0] = "";
+	m->strlens[0] = 0;
+	m->nstrs = 1;
+	return m;
+}
+
+int
+merger_count(const struct merger *m)
+{
+	return m->ninputs;
+}
+
+/* Strings */
+
+struct strkey {
+	const struct merger *m;
+	const char *s;
+	size_t len;
+};
+
+static int
+str_eq(const void *ctx, uint32_t e)
+{
+	const struct strkey *k = ctx;
+
+	return k->m->strlens[e] == k->len && !memcmp(k->m->strs[e], k->s, k->len);
+}
+
+static uint32_t
+intern(struct merger *m, const char *s)
+{
+	struct strkey k = { m, s, strlen(s) };
+	uint32_t h, e;
+	size_t slot;
+
+	if (k.len == 0)
+		return 0;
+	h = hash_fold(hash_bytes(s, k.len));
+	if ((e = htab_find(&m->strtab, h, str_eq, &k, &slot)) != HTAB_NONE)
+		return e;
+	if (m->nstrs >= m->capstrs) {
+		GROW(m->strs, m->nstrs, m->capstrs);
+		m->strlens = xreallocarray(m->strlens, m->capstrs, sizeof *m->strlens);
+	}
+	e = (uint32_t)m->nstrs++;
+	m->strs[e] = arena_alloc(m->strarena, k.len + 1);
+	memcpy(m->strs[e], s, k.len + 1);
+	m->strlens[e] = (uint32_t)k.len;
+	htab_add(&m->strtab, slot, h, e);
+	return e;
+}
+
+/* in_string maps an input string index to its interned index. */
+static uint32_t
+in_string(struct merger *m, int64_t i)
+{
+	if (m->in_str[i] == UNSET)
+		m->in_str[i] = intern(m, m->in->pb->string_table[i]);
+	return m->in_str[i];
+}
+
+/* Mappings */
+
+struct mapkey {
+	const struct merger *m;
+	uint64_t size, offset;
+	uint32_t key_file;
+};
+
+static int
+mapkey_eq(const void *ctx, uint32_t e)
+{
+	const struct mapkey *k = ctx;
+	const struct mmapping *x = &k->m->maps[e];
+
+	return x->size_key == k->size && x->offset == k->offset && x->key_file == k->key_file;
+}
+
+static uint32_t
+map_mapping(struct merger *m, size_t i)
+{
+	const PbMapping *src = m->in->pb->mapping[i];
+	struct mapkey k;
+	struct mmapping *x;
+	uint32_t h, e, file, build;
+	uint64_t size;
+	size_t slot;
+
+	if (m->in_map[i] != UNSET)
+		return m->in_map[i];
+	/* pprof's key: size rounded up to 4 KiB, offset, build id or else file */
+	size = src->memory_limit - src->memory_start;
+	size = size + 0xfff;
+	size -= size % 0x1000;
+	file = in_string(m, src->filename);
+	build = in_string(m, src->build_id);
+	k.m = m;
+	k.size = size;
+	k.offset = src->file_offset;
+	k.key_file = build ? build : file;
+	h = hash_fold(hash_u64(hash_u64(hash_u64(1, size), k.offset), k.key_file));
+	if ((e = htab_find(&m->maptab, h, mapkey_eq, &k, &slot)) == HTAB_NONE) {
+		GROW(m->maps, m->nmaps, m->capmaps);
+		e = (uint32_t)m->nmaps++;
+		x = &m->maps[e];
+		x->start = src->memory_start;
+		x->limit = src->memory_limit;
+		x->offset = src->file_offset;
+		x->size_key = size;
+		x->file = file;
+		x->build = build;
+		x->key_file = k.key_file;
+		x->has_functions = src->has_functions;
+		x->has_filenames = src->has_filenames;
+		x->has_line_numbers = src->has_line_numbers;
+		x->has_inline_frames = src->has_inline_frames;
+		htab_add(&m->maptab, slot, h, e);
+	}
+	m->in_map[i] = e;
+	/* a later load of the same binary is rebased onto the first one */
+	m->in_map_off[i] = (int64_t)(m->maps[e].start - src->memory_start);
+	return e;
+}
+
+/* Functions */
+
+struct funckey {
+	const struct merger *m;
+	struct mfunc f;
+};
+
+static int
+func_eq(const void *ctx, uint32_t e)
+{
+	const struct funckey *k = ctx;
+	const struct mfunc *x = &k->m->funcs[e];
+
+	return x->name == k->f.name && x->sys == k->f.sys && x->file == k->f.file &&
+	    x->start_line == k->f.start_line;
+}
+
+static uint32_t
+map_function(struct merger *m, size_t i)
+{
+	const PbFunction *src = m->in->pb->function[i];
+	struct funckey k;
+	uint32_t h, e;
+	size_t slot;
+
+	if (m->in_func[i] != UNSET)
+		return m->in_func[i];
+	k.m = m;
+	k.f.name = in_string(m, src->name);
+	k.f.sys = in_string(m, src->system_name);
+	k.f.file = in_string(m, src->filename);
+	k.f.start_line = src->start_line;
+	h = hash_fold(hash_u64(hash_u64(hash_u64(hash_u64(2, k.f.name), k.f.sys),
+	    k.f.file), (uint64_t)k.f.start_line));
+	if ((e = htab_find(&m->functab, h, func_eq, &k, &slot)) == HTAB_NONE) {
+		GROW(m->funcs, m->nfuncs, m->capfuncs);
+		e = (uint32_t)m->nfuncs++;
+		m->funcs[e] = k.f;
+		htab_add(&m->functab, slot, h, e);
+	}
+	return m->in_func[i] = e;
+}
+
+/* Locations */
+
+struct lockey {
+	const struct merger *m;
+	struct mloc l;
+	const struct mline *lines;
+};
+
+static int
+loc_eq(const void *ctx, uint32_t e)
+{
+	const struct lockey *k = ctx;
+	const struct mloc *x = &k->m->locs[e];
+
+	return x->addr == k->l.addr && x->mapping == k->l.mapping &&
+	    x->folded == k->l.folded && x->nline == k->l.nline &&
+	    !memcmp(&k->m->lines[x->line_off], k->lines, x->nline * sizeof *k->lines);
+}
+
+static uint32_t
+map_location(struct merger *m, size_t i)
+{
+	const PbLocation *src = m->in->pb->location[i];
+	struct mline stackbuf[16], *lines = stackbuf;
+	struct lockey k;
+	uint64_t hh;
+	uint32_t h, e;
+	size_t j, slot;
+
+	if (m->in_loc[i] != UNSET)
+		return m->in_loc[i];
+	memset(&k, 0, sizeof k);
+	k.m = m;
+	k.l.addr = src->address;
+	if (src->mapping_id) {
+		size_t mi = (size_t)idmap_get(&m->in->maps, src->mapping_id);
+
+		k.l.mapping = map_mapping(m, mi) + 1;
+		k.l.addr = (uint64_t)((int64_t)src->address + m->in_map_off[mi]);
+	}
+	k.l.folded = src->is_folded;
+	k.l.nline = (uint32_t)src->n_line;
+	if (src->n_line > 16)
+		lines = xmalloc(src->n_line * sizeof *lines);
+	memset(lines, 0, src->n_line * sizeof *lines);
+	hh = hash_u64(hash_u64(hash_u64(3, k.l.addr), k.l.mapping), k.l.folded);
+	for (j = 0; j < src->n_line; j++) {
+		const PbLine *ln = src->line[j];
+
+		if (ln->function_id)
+			lines[j].fn = map_function(m, (size_t)idmap_get(&m->in->funcs,
+			    ln->function_id)) + 1;
+		lines[j].line = ln->line;
+		lines[j].col = ln->column;
+		hh = hash_u64(hash_u64(hash_u64(hh, lines[j].fn), (uint64_t)ln->line),
+		    (uint64_t)ln->column);
+	}
+	k.lines = lines;
+	h = hash_fold(hh);
+	if ((e = htab_find(&m->loctab, h, loc_eq, &k, &slot)) == HTAB_NONE) {
+		GROW(m->locs, m->nlocs, m->caplocs);
+		e = (uint32_t)m->nlocs++;
+		k.l.line_off = (uint32_t)m->nlines;
+		m->locs[e] = k.l;
+		for (j = 0; j < src->n_line; j++) {
+			GROW(m->lines, m->nlines, m->caplines);
+			m->lines[m->nlines++] = lines[j];
+		}
+		htab_add(&m->loctab, slot, h, e);
+	}
+	if (lines != stackbuf)
+		free(lines);
+	return m->in_loc[i] = e;
+}
+
+/* Samples */
+
+struct samplekey {
+	const struct merger *m;
+	const uint32_t *locs;
+	size_t nloc;
+	const struct mlabel *labels;
+	size_t nlab;
+};
+
+static int
+sample_eq(const void *ctx, uint32_t e)
+{
+	const struct samplekey *k = ctx;
+	const struct msample *x = &k->m->samples[e];
+
+	return x->nloc == k->nloc && x->nlab == k->nlab &&
+	    !memcmp(&k->m->sample_locs[x->loc_off], k->locs, k->nloc * sizeof *k->locs) &&
+	    (k->nlab == 0 || !memcmp(&k->m->labels[x->lab_off], k->labels,
+	    k->nlab * sizeof *k->labels));
+}
+
+/* Labels are compared as pprof does: as a set of keys, each with its values
+ * in stored order. A stable sort by (kind, key) makes equal sets equal arrays. */
+static void
+sort_labels(struct mlabel *l, size_t n)
+{
+	size_t i, j;
+
+	for (i = 1; i < n; i++) {
+		struct mlabel t = l[i];
+		uint64_t kt = (uint64_t)(t.str == 0 && t.num != 0) << 32 | t.key;
+
+		for (j = i; j > 0; j--) {
+			uint64_t kj = (uint64_t)(l[j - 1].str == 0 && l[j - 1].num != 0) << 32 |
+			    l[j - 1].key;
+
+			if (kj <= kt)
+				break;
+			l[j] = l[j - 1];
+		}
+		l[j] = t;
+	}
+}
+
+/* Header and sample types */
+
+static int
+same_str(const struct profile *p, int64_t i, const struct merger *m, uint32_t g)
+{
+	return !strcmp(p->pb->string_table[i], m->strs[g]);
+}
+
+/* plan_columns decides, without changing m, which input column feeds each
+ * merged column. Returns the number of live columns, or -1. */
+static int
+plan_columns(struct merger *m, const struct profile *p, int *colmap)
+{
+	const PbProfile *pb = p->pb;
+	size_t c, i;
+	int live = 0;
+
+	for (c = 0; c < m->ncols; c++) {
+		colmap[c] = -1;
+		if (!m->cols[c].live)
+			continue;
+		for (i = 0; i < pb->n_sample_type; i++)
+			if (same_str(p, pb->sample_type[i]->type, m, m->cols[c].type))
+				break;
+		if (i == pb->n_sample_type)
+			continue;
+		if (!same_str(p, pb->sample_type[i]->unit, m, m->cols[c].unit)) {
+			seterr("incompatible sample types: %s/%s and %s/%s",
+			    m->strs[m->cols[c].type], m->strs[m->cols[c].unit],
+			    pb->string_table[pb->sample_type[i]->type],
+			    pb->string_table[pb->sample_type[i]->unit]);
+			return -1;
+		}
+		colmap[c] = (int)i;
+		live++;
+	}
+	if (live == 0)
+		seterr("no sample type in common with the profiles before it");
+	return live ? live : -1;
+}
+
+static int
+first_columns(struct merger *m, const struct profile *p)
+{
+	const PbProfile *pb = p->pb;
+	size_t i;
+	int only = -1;
+
+	if (pb->n_sample_type == 0) {
+		seterr("profile has no sample types");
+		return -1;
+	}
+	if (m->o.sample_type && (only = profile_sample_type(p, m->o.sample_type)) < 0)
+		return -1;
+	m->cols = xcalloc(pb->n_sample_type, sizeof *m->cols);
+	for (i = 0; i < pb->n_sample_type; i++) {
+		if (only >= 0 && (int)i != only)
+			continue;
+		m->cols[m->ncols].type = intern(m, pb->string_table[pb->sample_type[i]->type]);
+		m->cols[m->ncols].unit = intern(m, pb->string_table[pb->sample_type[i]->unit]);
+		m->cols[m->ncols].live = 1;
+		m->ncols++;
+	}
+	return 0;
+}
+
+static int
+check_period_type(struct merger *m, const struct profile *p)
+{
+	const PbProfile *pb = p->pb;
+	const char *t = pb->period_type ? pb->string_table[pb->period_type->type] : "";
+	const char *u = pb->period_type ? pb->string_table[pb->period_type->unit] : "";
+
+	if (m->ninputs == 0)
+		return 0;
+	if (strcmp(t, m->strs[m->period_type]) || strcmp(u, m->strs[m->period_unit])) {
+		seterr("incompatible period types: %s/%s and %s/%s",
+		    m->strs[m->period_type], m->strs[m->period_unit], t, u);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+merge_header(struct merger *m, const struct profile *p)
+{
+	const PbProfile *pb = p->pb;
+	size_t i, j;
+
+	if (m->ninputs == 0) {
+		m->period_type = pb->period_type ? intern(m, pb->string_table[pb->period_type->type]) : 0;
+		m->period_unit = pb->period_type ? intern(m, pb->string_table[pb->period_type->unit]) : 0;
+		m->have_period_type = pb->period_type != NULL;
+		m->drop_frames = intern(m, pb->string_table[pb->drop_frames]);
+		m->keep_frames = intern(m, pb->string_table[pb->keep_frames]);
+	}
+	/* exactly pprof's combineHeaders */
+	if (m->time_nanos == 0 || pb->time_nanos < m->time_nanos)
+		m->time_nanos = pb->time_nanos;
+	m->duration_nanos += pb->duration_nanos;
+	if (m->period == 0 || m->period < pb->period)
+		m->period = pb->period;
+	for (i = 0; i < pb->n_comment; i++) {
+		uint32_t c = intern(m, pb->string_table[pb->comment[i]]);
+
+		for (j = 0; j < m->ncomments; j++)
+			if (m->comments[j] == c)
+				break;
+		if (j == m->ncomments) {
+			GROW(m->comments, m->ncomments, m->capcomments);
+			m->comments[m->ncomments++] = c;
+		}
+	}
+	if (!m->default_sample_type)
+		m->default_sample_type = intern(m, pb->string_table[pb->default_sample_type]);
+	if (!m->doc_url)
+		m->doc_url = intern(m, pb->string_table[pb->doc_url]);
+}
+
+static int64_t
+scale(int64_t v, double w)
+{
+	double x;
+
+	if (w == 1.0)
+		return v;
+	x = llround((double)v * w);
+	if (x > 9.2e18)
+		return INT64_MAX;
+	if (x < -9.2e18)
+		return INT64_MIN;
+	return (int64_t)x;
+}
+
+static void
+merge_samples(struct merger *m, const struct profile *p, double w)
+{
+	const PbProfile *pb = p->pb;
+	uint32_t *locs = NULL;
+	struct mlabel *labs = NULL;
+	int64_t *vals = xcalloc(m->ncols ? m->ncols : 1, sizeof *vals);
+	size_t caploc = 0, caplab = 0, i, j, c;
+
+	for (i = 0; i < pb->n_sample; i++) {
+		const PbSample *s = pb->sample[i];
+		struct samplekey k;
+		uint64_t hh = 4;
+		uint32_t h, e;
+		size_t slot, nlab = 0;
+		int nonzero = 0;
+
+		for (c = 0; c < m->ncols; c++) {
+			vals[c] = m->colmap[c] >= 0 ? scale(s->value[m->colmap[c]], w) : 0;
+			nonzero |= vals[c] != 0;
+		}
+		if (!nonzero)
+			continue;
+		if (s->n_location_id > caploc) {
+			caploc = s->n_location_id * 2;
+			locs = xreallocarray(locs, caploc, sizeof *locs);
+		}
+		for (j = 0; j < s->n_location_id; j++) {
+			locs[j] = map_location(m, (size_t)idmap_get(&p->locs, s->location_id[j]));
+			hh = hash_u64(hh, locs[j]);
+		}
+		if (!m->o.drop_labels && s->n_label) {
+			if (s->n_label > caplab) {
+				caplab = s->n_label * 2;
+				labs = xreallocarray(labs, caplab, sizeof *labs);
+			}
+			for (j = 0; j < s->n_label; j++) {
+				const PbLabel *l = s->label[j];
+
+				labs[nlab].key = in_string(m, l->key);
+				labs[nlab].str = in_string(m, l->str);
+				labs[nlab].unit = in_string(m, l->num_unit);
+				labs[nlab].num = labs[nlab].str ? 0 : l->num;
+				nlab++;
+			}
+			sort_labels(labs, nlab);
+			for (j = 0; j < nlab; j++)
+				hh = hash_u64(hash_u64(hash_u64(hash_u64(hh, labs[j].key),
+				    labs[j].str), labs[j].unit), (uint64_t)labs[j].num);
+		}
+		k.m = m;
+		k.locs = locs;
+		k.nloc = s->n_location_id;
+		k.labels = labs;
+		k.nlab = nlab;
+		h = hash_fold(hh);
+		if ((e = htab_find(&m->sampletab, h, sample_eq, &k, &slot)) == HTAB_NONE) {
+			struct msample *x;
+
+			if (m->nsamples >= m->capsamples) {
+				GROW(m->samples, m->nsamples, m->capsamples);
+			}
+			if (m->capvalues < m->capsamples) {
+				m->values = xreallocarray(m->values, m->capsamples * m->ncols,
+				    sizeof *m->values);
+				m->capvalues = m->capsamples;
+			}
+			e = (uint32_t)m->nsamples++;
+			x = &m->samples[e];
+			x->loc_off = (uint32_t)m->nsample_locs;
+			x->nloc = (uint32_t)k.nloc;
+			x->lab_off = (uint32_t)m->nlabels;
+			x->nlab = (uint32_t)nlab;
+			while (m->nsample_locs + k.nloc > m->capsample_locs) {
+				m->capsample_locs = m->capsample_locs ? m->capsample_locs * 2 : 4096;
+				m->sample_locs = xreallocarray(m->sample_locs, m->capsample_locs,
+				    sizeof *m->sample_locs);
+			}
+			memcpy(&m->sample_locs[m->nsample_locs], locs, k.nloc * sizeof *locs);
+			m->nsample_locs += k.nloc;
+			for (j = 0; j < nlab; j++) {
+				GROW(m->labels, m->nlabels, m->caplabels);
+				m->labels[m->nlabels++] = labs[j];
+			}
+			memset(&m->values[(size_t)e * m->ncols], 0, m->ncols * sizeof *m->values);
+			htab_add(&m->sampletab, slot, h, e);
+		}
+		for (c = 0; c < m->ncols; c++)
+			m->values[(size_t)e * m->ncols + c] += vals[c];
+	}
+	free(vals);
+	free(locs);
+	free(labs);
+}
+
+int
+merger_add(struct merger *m, const struct profile *p, double weight)
+{
+	const PbProfile *pb = p->pb;
+	size_t c, i;
+	int *colmap;
+
+	if (!(weight >= 0) || isinf(weight)) {
+		seterr("bad weight %g", weight);
+		return -1;
+	}
+	if (m->ninputs == 0 && first_columns(m, p) < 0)
+		return -1;
+	if (check_period_type(m, p) < 0)
+		return -1;
+	colmap = xcalloc(m->ncols ? m->ncols : 1, sizeof *colmap);
+	if (plan_columns(m, p, colmap) < 0) {
+		free(colmap);
+		return -1;
+	}
+	for (c = 0; c < m->ncols; c++)
+		if (colmap[c] < 0)
+			m->cols[c].live = 0;
+	m->colmap = colmap;
+
+	merge_header(m, p);
+	m->in = p;
+	m->in_str = xmalloc((pb->n_string_table ? pb->n_string_table : 1) * sizeof *m->in_str);
+	memset(m->in_str, 0xff, pb->n_string_table * sizeof *m->in_str);
+	m->in_func = xmalloc((pb->n_function ? pb->n_function : 1) * sizeof *m->in_func);
+	memset(m->in_func, 0xff, pb->n_function * sizeof *m->in_func);
+	m->in_loc = xmalloc((pb->n_location ? pb->n_location : 1) * sizeof *m->in_loc);
+	memset(m->in_loc, 0xff, pb->n_location * sizeof *m->in_loc);
+	m->in_map = xmalloc((pb->n_mapping ? pb->n_mapping : 1) * sizeof *m->in_map);
+	memset(m->in_map, 0xff, pb->n_mapping * sizeof *m->in_map);
+	m->in_map_off = xcalloc(pb->n_mapping ? pb->n_mapping : 1, sizeof *m->in_map_off);
+	/* The first mapping of the first input with mappings stays mapping 1:
+	 * it is the main binary. */
+	if (m->nmaps == 0 && pb->n_mapping > 0)
+		map_mapping(m, 0);
+	merge_samples(m, p, weight);
+	free(m->in_str);
+	free(m->in_func);
+	free(m->in_loc);
+	free(m->in_map);
+	free(m->in_map_off);
+	free(colmap);
+	m->colmap = NULL;
+	m->in = NULL;
+	(void)i;
+	m->ninputs++;
+	return 0;
+}
+
+/* Output */
+
+struct out {
+	struct merger *m;
+	struct arena *a;
+	PbProfile *pb;
+	uint32_t *str_out;  /* interned -> output string index; 0 = not yet */
+	char **strs;
+	size_t nstrs;
+	uint32_t *map_out, *func_out, *loc_out; /* merged index -> output id; 0 = none */
+};
+
+static int64_t
+ostr(struct out *o, uint32_t g)
+{
+	if (g == 0)
+		return 0;
+	if (!o->str_out[g]) {
+		o->str_out[g] = (uint32_t)o->nstrs;
+		o->strs[o->nstrs++] = o->m->strs[g];
+	}
+	return o->str_out[g];
+}
+
+static PbValueType *
+ovaluetype(struct out *o, uint32_t type, uint32_t unit)
+{
+	PbValueType *v = arena_alloc(o->a, sizeof *v);
+
+	perftools__profiles__value_type__init(v);
+	v->type = ostr(o, type);
+	v->unit = ostr(o, unit);
+	return v;
+}
+
+static uint64_t
+omapping(struct out *o, uint32_t e)
+{
+	struct mmapping *x = &o->m->maps[e];
+	PbMapping *pm;
+
+	if (o->map_out[e])
+		return o->map_out[e];
+	pm = arena_alloc(o->a, sizeof *pm);
+	perftools__profiles__mapping__init(pm);
+	pm->id = o->pb->n_mapping + 1;
+	pm->memory_start = x->start;
+	pm->memory_limit = x->limit;
+	pm->file_offset = x->offset;
+	pm->filename = ostr(o, x->file);
+	pm->build_id = ostr(o, x->build);
+	pm->has_functions = x->has_functions;
+	pm->has_filenames = x->has_filenames;
+	pm->has_line_numbers = x->has_line_numbers;
+	pm->has_inline_frames = x->has_inline_frames;
+	o->pb->mapping[o->pb->n_mapping++] = pm;
+	return o->map_out[e] = (uint32_t)pm->id;
+}
+
+static uint64_t
+ofunction(struct out *o, uint32_t e)
+{
+	struct mfunc *x = &o->m->funcs[e];
+	PbFunction *pf;
+
+	if (o->func_out[e])
+		return o->func_out[e];
+	pf = arena_alloc(o->a, sizeof *pf);
+	perftools__profiles__function__init(pf);
+	pf->id = o->pb->n_function + 1;
+	pf->name = ostr(o, x->name);
+	pf->system_name = ostr(o, x->sys);
+	pf->filename = ostr(o, x->file);
+	pf->start_line = x->start_line;
+	o->pb->function[o->pb->n_function++] = pf;
+	return o->func_out[e] = (uint32_t)pf->id;
+}
+
+static uint64_t
+olocation(struct out *o, uint32_t e)
+{
+	struct mloc *x = &o->m->locs[e];
+	PbLocation *pl;
+	PbLine *lines;
+	size_t j;
+
+	if (o->loc_out[e])
+		return o->loc_out[e];
+	pl = arena_alloc(o->a, sizeof *pl);
+	perftools__profiles__location__init(pl);
+	pl->mapping_id = x->mapping ? omapping(o, x->mapping - 1) : 0;
+	pl->address = x->addr;
+	pl->is_folded = x->folded;
+	pl->n_line = x->nline;
+	pl->line = arena_alloc(o->a, x->nline * sizeof *pl->line);
+	lines = arena_alloc(o->a, x->nline * sizeof *lines);
+	for (j = 0; j < x->nline; j++) {
+		struct mline *ml = &o->m->lines[x->line_off + j];
+
+		perftools__profiles__line__init(&lines[j]);
+		lines[j].function_id = ml->fn ? ofunction(o, ml->fn - 1) : 0;
+		lines[j].line = ml->line;
+		lines[j].column = ml->col;
+		pl->line[j] = &lines[j];
+	}
+	pl->id = o->pb->n_location + 1;
+	o->pb->location[o->pb->n_location++] = pl;
+	return o->loc_out[e] = (uint32_t)pl->id;
+}
+
+static void
+merger_free(struct merger *m)
+{
+	htab_free(&m->strtab);
+	htab_free(&m->maptab);
+	htab_free(&m->functab);
+	htab_free(&m->loctab);
+	htab_free(&m->sampletab);
+	arena_free(m->strarena);
+	free(m->strs);
+	free(m->strlens);
+	free(m->cols);
+	free(m->comments);
+	free(m->maps);
+	free(m->funcs);
+	free(m->locs);
+	free(m->lines);
+	free(m->samples);
+	free(m->sample_locs);
+	free(m->labels);
+	free(m->values);
+	free(m);
+}
+
+struct profile *
+merger_finish(struct merger *m)
+{
+	struct profile *p;
+	struct out o;
+	PbProfile *pb;
+	size_t c, i, j, nlive = 0, nkept = 0;
+	size_t *live;
+
+	if (m->ninputs == 0) {
+		seterr("no profile to merge");
+		merger_free(m);
+		return NULL;
+	}
+	/* Free the lookup tables before building the output: the peak is
+	 * the merged data plus the output, not also the indexes. */
+	htab_free(&m->strtab);
+	htab_free(&m->maptab);
+	htab_free(&m->functab);
+	htab_free(&m->loctab);
+	htab_free(&m->sampletab);
+
+	p = xcalloc(1, sizeof *p);
+	p->arena = arena_new(1 << 20);
+	memset(&o, 0, sizeof o);
+	o.m = m;
+	o.a = p->arena;
+	o.pb = pb = arena_alloc(o.a, sizeof *pb);
+	perftools__profiles__profile__init(pb);
+	o.str_out = xcalloc(m->nstrs, sizeof *o.str_out);
+	o.strs = arena_alloc(o.a, m->nstrs * sizeof *o.strs);
+	o.strs[0] = "";
+	o.nstrs = 1;
+	o.map_out = xcalloc(m->nmaps + 1, sizeof *o.map_out);
+	o.func_out = xcalloc(m->nfuncs + 1, sizeof *o.func_out);
+	o.loc_out = xcalloc(m->nlocs + 1, sizeof *o.loc_out);
+
+	live = xcalloc(m->ncols + 1, sizeof *live);
+	for (c = 0; c < m->ncols; c++)
+		if (m->cols[c].live)
+			live[nlive++] = c;
+	pb->n_sample_type = nlive;
+	pb->sample_type = arena_alloc(o.a, nlive * sizeof *pb->sample_type);
+	for (c = 0; c < nlive; c++)
+		pb->sample_type[c] = ovaluetype(&o, m->cols[live[c]].type, m->cols[live[c]].unit);
+	if (m->have_period_type)
+		pb->period_type = ovaluetype(&o, m->period_type, m->period_unit);
+	pb->time_nanos = m->time_nanos;
+	pb->duration_nanos = m->duration_nanos;
+	pb->period = m->period;
+	pb->drop_frames = ostr(&o, (uint32_t)m->drop_frames);
+	pb->keep_frames = ostr(&o, (uint32_t)m->keep_frames);
+	pb->default_sample_type = ostr(&o, m->default_sample_type);
+	pb->doc_url = ostr(&o, m->doc_url);
+	pb->n_comment = m->ncomments;
+	pb->comment = arena_alloc(o.a, m->ncomments * sizeof *pb->comment);
+	for (i = 0; i < m->ncomments; i++)
+		pb->comment[i] = ostr(&o, m->comments[i]);
+
+	pb->mapping = arena_alloc(o.a, m->nmaps * sizeof *pb->mapping);
+	pb->function = arena_alloc(o.a, m->nfuncs * sizeof *pb->function);
+	pb->location = arena_alloc(o.a, m->nlocs * sizeof *pb->location);
+	if (m->nmaps)
+		omapping(&o, 0);
+	pb->sample = arena_alloc(o.a, m->nsamples * sizeof *pb->sample);
+	for (i = 0; i < m->nsamples; i++) {
+		struct msample *x = &m->samples[i];
+		int64_t *v = &m->values[i * m->ncols];
+		PbSample *s;
+		PbLabel *labs;
+		int nonzero = 0;
+
+		/* a column that died later may leave a sample all zero */
+		for (c = 0; c < nlive; c++)
+			nonzero |= v[live[c]] != 0;
+		if (!nonzero)
+			continue;
+		s = arena_alloc(o.a, sizeof *s);
+		perftools__profiles__sample__init(s);
+		s->n_location_id = x->nloc;
+		s->location_id = arena_alloc(o.a, x->nloc * sizeof *s->location_id);
+		for (j = 0; j < x->nloc; j++)
+			s->location_id[j] = olocation(&o, m->sample_locs[x->loc_off + j]);
+		s->n_value = nlive;
+		s->value = arena_alloc(o.a, nlive * sizeof *s->value);
+		for (c = 0; c < nlive; c++)
+			s->value[c] = v[live[c]];
+		s->n_label = x->nlab;
+		s->label = arena_alloc(o.a, x->nlab * sizeof *s->label);
+		labs = arena_alloc(o.a, x->nlab * sizeof *labs);
+		for (j = 0; j < x->nlab; j++) {
+			struct mlabel *ml = &m->labels[x->lab_off + j];
+
+			perftools__profiles__label__init(&labs[j]);
+			labs[j].key = ostr(&o, ml->key);
+			labs[j].str = ostr(&o, ml->str);
+			labs[j].num = ml->num;
+			labs[j].num_unit = ostr(&o, ml->unit);
+			s->label[j] = &labs[j];
+		}
+		pb->sample[nkept++] = s;
+	}
+	pb->n_sample = nkept;
+	pb->n_string_table = o.nstrs;
+	pb->string_table = o.strs;
+	p->pb = pb;
+	free(live);
+	free(o.str_out);
+	free(o.map_out);
+	free(o.func_out);
+	free(o.loc_out);
+	/* The strings stay referenced by the output: hand their arena over. */
+	{
+		struct arena *keep = m->strarena;
+
+		m->strarena = NULL;
+		merger_free(m);
+		p->extra = keep;
+	}
+	profile_reindex(p);
+	return p;
+}
