@@ -1,0 +1,62 @@
+/* Many HTTP requests at once with libcurl's multi interface in one thread:
+ * up to `jobs` transfers in flight, each answer streamed into a bounded
+ * buffer (spilled to an unlinked temp file past a shared memory budget),
+ * retries with exponential backoff and jitter on connection errors, 5xx and
+ * 429 (honouring Retry-After), a timeout per attempt. Each finished request
+ * is handed to a callback and its memory released before the next. */
+#ifndef PGOKIT_FETCH_H
+#define PGOKIT_FETCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct fetch_req {
+	const char *url;	/* may carry user:password@ (never printed) */
+	const char *name;	/* for messages: no secrets */
+	const void *post;	/* POST this body when non-NULL, else GET */
+	size_t postlen;
+	const char *const *headers;	/* NULL-terminated "Name: value" lines */
+	long timeout_ms;	/* one attempt, connect to last byte */
+	void *udata;
+};
+
+struct fetch_res {
+	long status;		/* HTTP status of the last attempt; 0 if none */
+	const char *ctype;	/* Content-Type or NULL */
+	const uint8_t *body;	/* the whole answer, valid in the callback only */
+	size_t len;
+	const char *error;	/* why no complete answer arrived; NULL if one did */
+	int attempts;
+	double seconds;		/* from the first attempt's start to the end */
+};
+
+struct fetch_opts {
+	int jobs;		/* transfers in flight (>= 1) */
+	int retries;		/* extra attempts after the first */
+	long backoff_ms;	/* first retry delay; doubles each time, jittered */
+	long backoff_max_ms;	/* cap of one delay and of a Retry-After */
+	long connect_timeout_ms;
+	size_t max_body;	/* an answer larger than this is an error */
+	size_t mem_budget;	/* answer bytes held in memory across transfers */
+	int insecure;		/* no TLS verification */
+	int netrc;		/* credentials from a netrc file */
+	const char *netrc_file;	/* NULL: ~/.netrc */
+	const char *bearer;	/* Authorization: Bearer (NULL: none) */
+	const char *user, *password;	/* Basic (NULL: none) */
+	int verbose;		/* one line per attempt on stderr */
+	int progress;		/* a live status line on stderr */
+	long window_ms;		/* the profile window, for "seconds left" */
+	/* done is called once per request, in completion order. */
+	void (*done)(const struct fetch_req *rq, const struct fetch_res *rs, void *arg);
+	void *arg;
+};
+
+/* fetch_defaults fills o with: 64 jobs, 3 retries, 500 ms backoff capped at
+ * 30 s, 10 s connect timeout, 256 MiB max body, 32 MiB memory budget. */
+void fetch_defaults(struct fetch_opts *o);
+
+/* fetch_all runs every request to completion. -1 with seterr() only when the
+ * engine itself fails (libcurl setup); per-request failures go to done. */
+int fetch_all(struct fetch_req *rq, size_t n, const struct fetch_opts *o);
+
+#endif

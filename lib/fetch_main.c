@@ -1,0 +1,420 @@
+/* The pprof-fetch driver: requests from targets or a Pyroscope window,
+ * validation and output of each answer as it completes (so memory holds one
+ * answer at a time), a summary on stderr and the --min-ok verdict. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "compress.h"
+#include "fetch_check.h"
+#include "fetch_main.h"
+#include "merge.h"
+#include "output.h"
+#include "profile.h"
+#include "pyroscope.h"
+#include "util.h"
+
+/* The grace period on top of the profile duration before an attempt at a Go
+ * endpoint times out: the handler answers right after the window, but a
+ * loaded host or a slow link needs a moment to send. */
+#define GRACE_MS 10000
+#define PYROSCOPE_TIMEOUT_MS 120000
+
+struct item {
+	char *name;
+	char *stem;		/* file name without extension for -d */
+	enum answer_kind kind;
+	char *why;
+	int done;
+	long status;
+};
+
+struct run {
+	struct fetch_config *c;
+	struct item *it;
+	size_t n;
+	size_t ok, failed, empty;
+	int to_stdout, force_stdout;
+	struct merger *merger;	/* -o with several Pyroscope chunks */
+	int write_failed;
+};
+
+static void
+utc_stamp(char *buf, size_t n, int64_t ms, int sep)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, n, sep ? "%Y-%m-%dT%H:%M:%SZ" : "%Y%m%dT%H%M%SZ", &tm);
+}
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+emit(struct run *r, struct item *it, struct checked *ck)
+{
+	struct fetch_config *c = r->c;
+	char *path;
+
+	if (r->to_stdout) {
+		if (write_stdout(ck->gz, ck->gzlen, 1, r->force_stdout) < 0)
+			die("<stdout>: %s", errmsg());
+		return;
+	}
+	if (c->dir) {
+		if (asprintf(&path, "%s/%s.pb.gz", c->dir, it->stem) < 0)
+			die("out of memory");
+		if (write_atomic(path, ck->gz, ck->gzlen, 0644) < 0) {
+			it->kind = ANSWER_BAD;
+			free(it->why);
+			it->why = xstrdup(errmsg());
+			r->write_failed = 1;
+		}
+		free(path);
+		return;
+	}
+	if (r->merger) {
+		if (merger_add(r->merger, ck->prof, 1.0) < 0) {
+			it->kind = ANSWER_BAD;
+			it->why = xstrdup(errmsg());
+		}
+		return;
+	}
+	if (write_atomic(c->out, ck->gz, ck->gzlen, 0644) < 0) {
+		it->kind = ANSWER_BAD;
+		it->why = xstrdup(errmsg());
+		r->write_failed = 1;
+	}
+}
+
+static void
+on_done(const struct fetch_req *rq, const struct fetch_res *rs, void *arg)
+{
+	struct run *r = arg;
+	struct item *it = rq->udata;
+	struct checked ck;
+
+	fetch_check(rs, r->c->pyroscope != NULL, default_size_cap(), &ck);
+	it->done = 1;
+	it->status = rs->status;
+	it->kind = ck.kind;
+	if (ck.kind == ANSWER_PROFILE) {
+		emit(r, it, &ck);
+		if (r->c->net.verbose && it->kind == ANSWER_PROFILE)
+			warn("%s: ok: %zu samples, %zu bytes, %.1f s", it->name,
+			    ck.prof->pb->n_sample, ck.gzlen, rs->seconds);
+	} else {
+		it->why = xstrdup(ck.why);
+		if (r->c->net.verbose)
+			warn("%s: %s", it->name, ck.why);
+	}
+	checked_free(&ck);
+}
+
+/* stems_unique appends -2, -3, ... to file stems seen before, so two targets
+ * on one host and port (different paths) never overwrite each other. */
+static void
+stems_unique(struct run *r)
+{
+	char **orig = xcalloc(r->n ? r->n : 1, sizeof *orig);
+
+	for (size_t i = 0; i < r->n; i++)
+		orig[i] = xstrdup(r->it[i].stem);
+	for (size_t i = 1; i < r->n; i++) {
+		int k = 1;
+
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(orig[j], orig[i]))
+				k++;
+		if (k > 1) {
+			char *s;
+
+			if (asprintf(&s, "%s-%d", orig[i], k) < 0)
+				die("out of memory");
+			free(r->it[i].stem);
+			r->it[i].stem = s;
+		}
+	}
+	for (size_t i = 0; i < r->n; i++)
+		free(orig[i]);
+	free(orig);
+}
+
+/* base_stem names a Pyroscope base URL's host and port for file names. */
+static char *
+base_stem(const char *base)
+{
+	CURLU *u = curl_url();
+	char *host = NULL, *port = NULL, *stem, *h;
+
+	if (u && curl_url_set(u, CURLUPART_URL, base, 0) == CURLUE_OK) {
+		curl_url_get(u, CURLUPART_HOST, &host, 0);
+		curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT);
+	}
+	h = host ? host : "pyroscope";
+	if (*h == '[')
+		h++;
+	stem = target_file_stem(h, port ? atoi(port) : 0);
+	curl_free(host);
+	curl_free(port);
+	curl_url_cleanup(u);
+	return stem;
+}
+
+/* probe_legacy asks whether base is a pyroscope 0.x server (GET /api/apps
+ * answers a JSON list). */
+static int legacy_seen;
+
+static void
+on_probe(const struct fetch_req *rq, const struct fetch_res *rs, void *arg)
+{
+	size_t i = 0;
+
+	while (i < rs->len && (rs->body[i] == ' ' || rs->body[i] == '\n'))
+		i++;
+	legacy_seen = !rs->error && rs->status == 200 && i < rs->len && rs->body[i] == '[';
+}
+
+static int
+probe_legacy(struct fetch_config *c)
+{
+	struct fetch_opts o = c->net;
+	struct fetch_req rq;
+	size_t n = strlen(c->pyroscope);
+	char *url;
+
+	while (n > 0 && c->pyroscope[n - 1] == '/')
+		n--;
+	if (asprintf(&url, "%.*s/api/apps", (int)n, c->pyroscope) < 0)
+		die("out of memory");
+	memset(&rq, 0, sizeof rq);
+	rq.url = url;
+	rq.name = "legacy probe";
+	rq.timeout_ms = 10000;
+	o.done = on_probe;
+	o.retries = 0;
+	o.progress = 0;
+	legacy_seen = 0;
+	fetch_all(&rq, 1, &o);
+	free(url);
+	return legacy_seen;
+}
+
+int
+fetch_main(struct fetch_config *c)
+{
+	struct run r;
+	struct fetch_req *rq;
+	uint8_t **bodies = NULL;
+	const char *pyro_headers[4];
+	char tenant_hdr[512], ts[32], *redacted = NULL;
+	int64_t start = now_ms(), *bounds = NULL;
+	size_t need;
+	int status = 0;
+
+	memset(&r, 0, sizeof r);
+	r.c = c;
+	r.to_stdout = !c->dir && (!c->out || !strcmp(c->out, "-"));
+	r.force_stdout = c->out && !strcmp(c->out, "-");
+	if (r.to_stdout && !r.force_stdout && isatty(1)) {
+		warn("<stdout>: refusing to write binary profiles to a terminal (use -o, -d or a pipe)");
+		return 1;
+	}
+	if (c->dir && mkdir(c->dir, 0777) < 0 && errno != EEXIST) {
+		warn("%s: cannot create directory:", c->dir);
+		return 1;
+	}
+	utc_stamp(ts, sizeof ts, start, 0);
+	if (c->pyroscope) {
+		int64_t from, to;
+		struct pyro_query q;
+		char a[32], b[32], *stem;
+
+		if (pyro_parse_time(c->from ? c->from : "now-1h", start, &from) < 0 ||
+		    pyro_parse_time(c->to ? c->to : "now", start, &to) < 0) {
+			warn("%s", errmsg());
+			return 2;
+		}
+		if (from >= to) {
+			warn("--from must be before --to");
+			return 2;
+		}
+		if (!pyro_valid_selector(c->query)) {
+			warn("--query %s: want a label selector like {service_name=\"x\"}", c->query);
+			return 2;
+		}
+		r.n = pyro_chunks(from, to, PYRO_MAX_WINDOW_MS, &bounds);
+		r.it = xcalloc(r.n, sizeof *r.it);
+		rq = xcalloc(r.n, sizeof *rq);
+		bodies = xcalloc(r.n, sizeof *bodies);
+		pyro_headers[0] = "Content-Type: application/proto";
+		pyro_headers[1] = "Connect-Protocol-Version: 1";
+		pyro_headers[2] = NULL;
+		pyro_headers[3] = NULL;
+		if (c->tenant) {
+			snprintf(tenant_hdr, sizeof tenant_hdr, "X-Scope-OrgID: %s", c->tenant);
+			pyro_headers[2] = tenant_hdr;
+		}
+		char *url = pyro_select_url(c->pyroscope);
+		redacted = url_redact(c->pyroscope);
+		stem = base_stem(c->pyroscope);
+		for (size_t i = 0; i < r.n; i++) {
+			q.type = c->type ? c->type : PYRO_DEFAULT_TYPE;
+			q.selector = c->query;
+			q.start_ms = bounds[i];
+			q.end_ms = bounds[i + 1];
+			q.keep_locations = c->pgo_keep;
+			q.aggregate_callees = 1;
+			bodies[i] = pyro_encode_select(&q, &rq[i].postlen);
+			rq[i].post = bodies[i];
+			rq[i].url = url;
+			rq[i].headers = pyro_headers;
+			rq[i].timeout_ms = c->timeout_s > 0 ? (long)(c->timeout_s * 1000) : PYROSCOPE_TIMEOUT_MS;
+			rq[i].udata = &r.it[i];
+			utc_stamp(a, sizeof a, bounds[i], 1);
+			utc_stamp(b, sizeof b, bounds[i + 1], 1);
+			if (asprintf(&r.it[i].name, "%s %s..%s", redacted, a, b) < 0)
+				die("out of memory");
+			utc_stamp(a, sizeof a, bounds[i], 0);
+			utc_stamp(b, sizeof b, bounds[i + 1], 0);
+			if (asprintf(&r.it[i].stem, "pyroscope_%s-%s-%s", stem, a, b) < 0)
+				die("out of memory");
+			rq[i].name = r.it[i].name;
+		}
+		free(stem);
+		if (c->out && !r.to_stdout && r.n > 1) {
+			struct merge_opts mo = { 0 };
+
+			r.merger = merger_new(&mo);
+		}
+	} else {
+		r.n = c->targets.n;
+		r.it = xcalloc(r.n ? r.n : 1, sizeof *r.it);
+		rq = xcalloc(r.n ? r.n : 1, sizeof *rq);
+		for (size_t i = 0; i < r.n; i++) {
+			struct target *t = &c->targets.v[i];
+			char *stem = target_file_stem(t->host, t->port);
+
+			r.it[i].name = xstrdup(t->name);
+			if (asprintf(&r.it[i].stem, "%s-%s", stem, ts) < 0)
+				die("out of memory");
+			free(stem);
+			rq[i].url = t->url;
+			rq[i].name = r.it[i].name;
+			rq[i].timeout_ms = c->timeout_s > 0 ? (long)(c->timeout_s * 1000) :
+			    (long)c->seconds * 1000 + GRACE_MS;
+			rq[i].udata = &r.it[i];
+		}
+		c->net.window_ms = (long)c->seconds * 1000;
+	}
+	stems_unique(&r);
+	c->net.done = on_done;
+	c->net.arg = &r;
+	if (fetch_all(rq, r.n, &c->net) < 0) {
+		warn("%s", errmsg());
+		status = 1;
+	}
+
+	/* A 404 from SelectMergeProfile may be a pyroscope 0.x server: say so
+	 * instead of a bare "not found". */
+	if (c->pyroscope) {
+		int any404 = 0;
+
+		for (size_t i = 0; i < r.n; i++)
+			any404 |= r.it[i].kind == ANSWER_BAD && r.it[i].status == 404;
+		if (any404 && probe_legacy(c))
+			for (size_t i = 0; i < r.n; i++)
+				if (r.it[i].kind == ANSWER_BAD && r.it[i].status == 404) {
+					free(r.it[i].why);
+					if (asprintf(&r.it[i].why, "no SelectMergeProfile: %s; its /render?format=pprof "
+					    "export is %s", "the server is pyroscope 0.x",
+					    legacy_pyroscope_reason + strlen("a pyroscope 0.x /render export: ")) < 0)
+						die("out of memory");
+				}
+	}
+
+	for (size_t i = 0; i < r.n; i++) {
+		struct item *it = &r.it[i];
+
+		switch (it->kind) {
+		case ANSWER_PROFILE:
+			r.ok++;
+			break;
+		case ANSWER_EMPTY:
+			r.empty++;
+			warn("%s: warning: %s", it->name, it->why);
+			break;
+		case ANSWER_BAD:
+			r.failed++;
+			warn("%s: %s", it->name, it->why ? it->why : "failed");
+			break;
+		}
+	}
+	if (r.merger) {
+		struct profile *m = NULL;
+
+		if (merger_count(r.merger) > 0 && (m = merger_finish(r.merger))) {
+			if (profile_write(m, c->out, 6) < 0) {
+				warn("%s: %s", c->out, errmsg());
+				r.write_failed = 1;
+			}
+			profile_free(m);
+		} else if (!m && r.ok > 0) {
+			warn("%s: cannot merge: %s", c->out, errmsg());
+			r.write_failed = 1;
+		}
+		r.merger = NULL;
+	}
+
+	if (c->min_ok >= 0)
+		need = (size_t)c->min_ok;
+	else if (c->min_ok_pct >= 0)
+		need = (size_t)ceil(c->min_ok_pct / 100.0 * (double)r.n - 1e-9);
+	else
+		need = r.n - r.empty;
+	if (c->pyroscope && need == 0 && r.ok == 0 && c->min_ok < 0 && c->min_ok_pct < 0)
+		need = 1;	/* every chunk empty: no profile at all is a failure */
+	{
+		char extra[64] = "";
+
+		if (r.empty)
+			snprintf(extra, sizeof extra, ", %zu empty", r.empty);
+		warn("%zu of %zu %s ok, %zu failed%s%s", r.ok, r.n,
+		    c->pyroscope ? (r.n == 1 ? "window" : "chunks") : (r.n == 1 ? "target" : "targets"),
+		    r.failed, extra, r.ok < need ? (c->min_ok >= 0 || c->min_ok_pct >= 0 ?
+		    " (--min-ok not met)" : "") : "");
+	}
+	if (r.ok < need || r.write_failed)
+		status = 1;
+
+	for (size_t i = 0; i < r.n; i++) {
+		free(r.it[i].name);
+		free(r.it[i].stem);
+		free(r.it[i].why);
+		if (bodies)
+			free(bodies[i]);
+	}
+	if (c->pyroscope && r.n)
+		free((char *)rq[0].url);
+	free(bodies);
+	free(bounds);
+	free(redacted);
+	free(rq);
+	free(r.it);
+	return status;
+}

@@ -1,0 +1,38 @@
+/* The targets pprof-fetch collects from: "host:port", "http(s)://host:port"
+ * (the Go /debug/pprof/profile endpoint) or a URL with a path used as is,
+ * given as arguments or one per line in a file. */
+#ifndef PGOKIT_TARGETS_H
+#define PGOKIT_TARGETS_H
+
+#include <stddef.h>
+
+struct target {
+	char *url;	/* the URL fetched; may carry user:password@ */
+	char *name;	/* for messages: the URL without credentials, or host:port */
+	char *host;	/* without brackets for IPv6 */
+	int port;
+};
+
+struct targets {
+	struct target *v;
+	size_t n, cap;
+};
+
+/* targets_add parses one target; seconds is the profile duration for Go
+ * endpoints. -1 with seterr() when spec is not a target. */
+int targets_add(struct targets *t, const char *spec, int seconds);
+
+/* targets_read adds the targets of path ("-" = stdin), one per line, with
+ * '#' comments and blank lines skipped. -1 with seterr("file:line: why"). */
+int targets_read(struct targets *t, const char *path, int seconds);
+
+/* target_file_stem is "host_port" with every character outside
+ * [A-Za-z0-9._-] replaced by '_' (no ':' in file names); a new string. */
+char *target_file_stem(const char *host, int port);
+
+/* url_redact returns url without its user:password part; a new string. */
+char *url_redact(const char *url);
+
+void targets_free(struct targets *t);
+
+#endif
