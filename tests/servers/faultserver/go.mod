@@ -1,0 +1,3 @@
+module pgokit/tests/servers/faultserver
+
+go 1.21
