@@ -1,0 +1,188 @@
+#!/bin/sh
+# demo.sh: pgokit's whole pipeline on one machine. Builds the tools and this
+# service, runs three instances under load on loopback, starts a private
+# docker-registry, runs `make pgo` here (fetch, merge, stat, PGO build, image
+# push), then times the service's own benchmark without and with the profile.
+# Everything it starts, it stops. Run it as `make demo` from the top directory.
+#
+# Environment: PGOKIT (the pgokit tree), PGO_BIN (prebuilt tools; default
+# $PGOKIT/bin, built here), PGO_SECONDS (profile length, default 5),
+# DEMO_RUNS (benchmark runs per build, default 5), GO (the go command).
+
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+PGOKIT=$(cd "${PGOKIT:-$here/../..}" && pwd)
+PGO_SECONDS=${PGO_SECONDS:-5}
+DEMO_RUNS=${DEMO_RUNS:-5}
+export LC_ALL=C
+export GOFLAGS=${GOFLAGS:--buildvcs=false} GOTOOLCHAIN=${GOTOOLCHAIN:-local}
+
+say() { printf '\n== %s\n' "$*"; }
+die() { printf 'demo: %s\n' "$*" >&2; exit 1; }
+
+# A Go that can build with PGO (1.21+): $GO, then bookworm-backports' 1.23,
+# then the one on PATH.
+find_go() {
+	for g in ${GO:-} /usr/lib/go-1.23/bin/go go; do
+		command -v "$g" >/dev/null 2>&1 || continue
+		case $("$g" env GOVERSION 2>/dev/null) in
+		go1.2[1-9]*|go1.[3-9]*) command -v "$g"; return 0;;
+		esac
+	done
+	return 1
+}
+
+# Everything the demo needs: a C toolchain with the tools' libraries (the
+# tools build), a Go with PGO, and a docker-registry (else an OCI layout).
+missing() {
+	find_go >/dev/null || echo golang-1.23-go
+	command -v docker-registry >/dev/null 2>&1 || echo docker-registry
+	command -v curl >/dev/null 2>&1 || echo curl
+}
+
+say "dependencies"
+if [ -n "$(missing)" ] || { [ -z "${PGO_BIN:-}" ] && ! make -s -C "$PGOKIT" >/dev/null 2>&1; }; then
+	if [ "$(id -u)" -eq 0 ]; then
+		echo "installing what is missing: make -C $PGOKIT deps"
+		make -C "$PGOKIT" deps
+	else
+		echo "missing: $(missing | tr '\n' ' ')(or the C libraries the tools need)"
+		echo "as root, run: make -C $PGOKIT deps"
+		make -s -C "$PGOKIT" deps || true
+		exit 1
+	fi
+fi
+GO=$(find_go) || die "no Go 1.21+ found (install golang-1.23-go from bookworm-backports)"
+PATH=$(dirname "$GO"):$PATH
+export GO PATH
+echo "go: $GO ($("$GO" env GOVERSION))"
+
+say "tools"
+if [ -z "${PGO_BIN:-}" ]; then
+	make -s -C "$PGOKIT"
+	PGO_BIN=$PGOKIT/bin
+fi
+export PGO_BIN
+ls "$PGO_BIN"
+
+say "service"
+make -s -C "$here" service
+echo "built $here/service"
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/pgokit-demo.XXXXXX")
+pids=
+cleanup() {
+	for p in $pids; do kill "$p" 2>/dev/null || true; done
+	for p in $pids; do wait "$p" 2>/dev/null || true; done
+	rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
+
+# wait_file FILE: until the service wrote its address.
+wait_file() {
+	n=0
+	while [ ! -s "$1" ]; do
+		n=$((n + 1)); [ $n -lt 100 ] || die "timeout waiting for $1"
+		sleep 0.1
+	done
+}
+
+say "three instances under load"
+targets=
+for i in 1 2 3; do
+	"$here/service" -addr 127.0.0.1:0 -addr-file "$work/addr$i" -load 2 \
+		>"$work/service$i.log" 2>&1 &
+	pids="$pids $!"
+done
+for i in 1 2 3; do
+	wait_file "$work/addr$i"
+	targets="$targets $(cat "$work/addr$i")"
+done
+targets=${targets# }
+echo "instances: $targets"
+
+image=
+if command -v docker-registry >/dev/null 2>&1; then
+	say "a private docker-registry on loopback"
+	regdir=$here/.pgo/demo-registry
+	mkdir -p "$regdir/data"
+	# The registry cannot listen on port 0: try random ports until one
+	# starts (a port in use makes it exit at once).
+	port= tries=0
+	while [ -z "$port" ]; do
+		tries=$((tries + 1))
+		[ $tries -le 10 ] || { cat "$work/registry.log" >&2; die "the registry did not start"; }
+		p=$(( $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 30000 + 20000 ))
+		cat >"$regdir/config.yml" <<EOF
+version: 0.1
+log:
+  level: error
+  accesslog:
+    disabled: true
+storage:
+  filesystem:
+    rootdirectory: $regdir/data
+  delete:
+    enabled: true
+http:
+  addr: 127.0.0.1:$p
+EOF
+		docker-registry serve "$regdir/config.yml" >"$work/registry.log" 2>&1 &
+		reg=$!
+		n=0
+		while kill -0 $reg 2>/dev/null && [ $n -lt 100 ]; do
+			if curl -s -o /dev/null "http://127.0.0.1:$p/v2/" && kill -0 $reg 2>/dev/null; then
+				port=$p
+				break
+			fi
+			sleep 0.1
+			n=$((n + 1))
+		done
+		if [ -z "$port" ]; then kill $reg 2>/dev/null || true; wait $reg 2>/dev/null || true; fi
+	done
+	pids="$pids $reg"
+	image=127.0.0.1:$port/pgokit/service:demo
+	echo "registry: http://127.0.0.1:$port (data in $regdir)"
+else
+	say "no docker-registry: the image goes to an OCI layout"
+	image=oci:$here/.pgo/oci:demo
+fi
+
+say "make pgo (fetch ${PGO_SECONDS}s from each instance, merge, stat, build, push)"
+sleep 1
+make -C "$here" pgo PGO_BIN="$PGO_BIN" PGO_TARGETS="$targets" \
+	PGO_SECONDS="$PGO_SECONDS" PGO_IMAGE="$image"
+ref=$(cat "$here/.pgo/image.ref")
+
+# Stop the load before timing anything: the benchmark wants both cores.
+for p in $pids; do kill "$p" 2>/dev/null || true; done
+for p in $pids; do wait "$p" 2>/dev/null || true; done
+pids=
+
+say "the service's benchmark, without and with the profile ($DEMO_RUNS runs each)"
+profile=$here/.pgo/default.pgo
+(cd "$here" && CGO_ENABLED=0 "$GO" test -c -pgo=off -o "$work/off.test" . &&
+	CGO_ENABLED=0 "$GO" test -c -pgo="$profile" -o "$work/pgo.test" .)
+: >"$work/off.txt"
+: >"$work/pgo.txt"
+i=0
+while [ $i -lt "$DEMO_RUNS" ]; do
+	# Alternate the two binaries so drift hits both alike.
+	for v in off pgo; do
+		"$work/$v.test" -test.run '^$' -test.bench BenchmarkWorkload -test.benchtime 1s |
+			awk '/^BenchmarkWorkload/ { print $3 }' >>"$work/$v.txt"
+	done
+	i=$((i + 1))
+done
+median() { sort -n "$1" | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+off=$(median "$work/off.txt")
+pgo=$(median "$work/pgo.txt")
+[ -n "$off" ] && [ -n "$pgo" ] || die "the benchmark printed no result"
+
+say "result"
+echo "image:       $ref"
+echo "flame graph: $here/.pgo/profile.svg"
+awk -v off="$off" -v pgo="$pgo" -v n="$DEMO_RUNS" 'BEGIN {
+	printf "speedup:     BenchmarkWorkload %.0f ns/op without PGO, %.0f ns/op with PGO: %+.1f%% (median of %d runs)\n",
+		off, pgo, (off / pgo - 1) * 100, n }'
