@@ -1,0 +1,60 @@
+# tests/registry.sh: a throwaway Debian docker-registry for the img-push
+# tests (t5*), sourced after lib.sh. Each registry gets its own config, storage
+# and log in the test's directory, listens on a free loopback port and is
+# stopped when the script ends.
+
+have docker-registry || skip_all "docker-registry not installed"
+have skopeo || skip_all "skopeo not installed"
+have jq || skip_all "jq not installed"
+
+# skopeo must read no real credentials or policy from the user's home.
+mkdir -p "$PWD/home/.config/containers"
+printf '{"default":[{"type":"insecureAcceptAnything"}]}\n' >"$PWD/home/.config/containers/policy.json"
+SKOPEO_HOME=$PWD/home
+sk() { HOME=$SKOPEO_HOME skopeo --policy "$SKOPEO_HOME/.config/containers/policy.json" "$@"; }
+
+# start_registry NAME [AUTH_YAML]: start a registry; sets REG (host:port),
+# REG_LOG (its log, access lines included) and REG_PID.
+start_registry() {
+	name=$1 auth=${2:-}
+	port=$(free_port)
+	mkdir -p "$PWD/$name/storage"
+	{
+		echo "version: 0.1"
+		echo "log: {level: info, accesslog: {disabled: false}}"
+		echo "storage: {filesystem: {rootdirectory: $PWD/$name/storage}, delete: {enabled: true}${REG_STORAGE_EXTRA:-}}"
+		echo "http: {addr: 127.0.0.1:$port, secret: test}"
+		[ -n "$auth" ] && echo "auth: $auth"
+	} >"$PWD/$name/config.yml"
+	docker-registry serve "$PWD/$name/config.yml" >"$PWD/$name/registry.log" 2>&1 &
+	REG_PID=$!
+	test_atexit "kill $REG_PID"
+	REG=127.0.0.1:$port
+	REG_LOG=$PWD/$name/registry.log
+	wait_http "http://$REG/v2/" || { cat "$REG_LOG" >&2; return 1; }
+}
+
+# log_mark: the current length of the registry log, for uploads_since.
+log_mark() { wc -l <"$REG_LOG" | tr -d ' '; }
+
+# uploads_since MARK: completed blob uploads (the final PUT of an upload
+# session) logged after MARK; patches_since and mounts_since likewise.
+uploads_since() { tail -n +"$(($1 + 1))" "$REG_LOG" | grep -c '"PUT /v2/[^ ]*/blobs/uploads/[^ ]* HTTP/1.1" 201'; }
+patches_since() { tail -n +"$(($1 + 1))" "$REG_LOG" | grep -c '"PATCH /v2/[^ ]*/blobs/uploads/[^ ]* HTTP/1.1" 202'; }
+mounts_since() { tail -n +"$(($1 + 1))" "$REG_LOG" | grep -c '"POST /v2/[^ ]*/blobs/uploads/?mount=[^ ]* HTTP/1.1" 201'; }
+
+# check_image REF DIR: copy REF out of the registry uncompressed into DIR and
+# check every rootfs.diff_id of its config names one of the layer files
+# (skopeo names them by their uncompressed digest), in order.
+check_image() {
+	rm -rf "$2" &&
+	sk copy -q --src-tls-verify=false --dest-decompress "docker://$1" "dir:$2" &&
+	cfg=$(jq -r .config.digest "$2/manifest.json" | sed 's/^sha256://') &&
+	jq -r '.rootfs.diff_ids[]' "$2/$cfg" | sed 's/^sha256://' >"$2/want-ids" &&
+	jq -r '.layers[].digest' "$2/manifest.json" | sed 's/^sha256://' >"$2/have-ids" &&
+	test_cmp "$2/want-ids" "$2/have-ids" &&
+	while read -r id; do
+		echo "$id  $2/$id" | sha256sum -c --quiet || return 1
+	done <"$2/want-ids" &&
+	jq . "$2/$cfg" >"$2/config.json"
+}

@@ -1,0 +1,3 @@
+module pgokit/tests/tokenserver
+
+go 1.21
