@@ -16,7 +16,7 @@
 extern char **environ;
 
 int
-spawn_status(int wstatus)
+child_status(int wstatus)
 {
 	if (WIFEXITED(wstatus))
 		return WEXITSTATUS(wstatus);
@@ -36,11 +36,11 @@ wait_child(pid_t pid)
 			return -1;
 		}
 	}
-	return spawn_status(st);
+	return child_status(st);
 }
 
 int
-spawn_wait(char *const argv[])
+child_wait(char *const argv[])
 {
 	pid_t pid;
 	int err;
@@ -55,7 +55,7 @@ spawn_wait(char *const argv[])
 }
 
 int
-spawn_capture(char *const argv[], int quiet, char **out, size_t *outlen)
+child_capture(char *const argv[], int quiet, char **out, size_t *outlen)
 {
 	posix_spawn_file_actions_t fa;
 	struct membuf b = { 0 };

@@ -6,17 +6,17 @@
 
 #include <stddef.h>
 
-/* spawn_wait runs argv[0] with argv, stdin/stdout/stderr inherited, and waits.
+/* child_wait runs argv[0] with argv, stdin/stdout/stderr inherited, and waits.
  * Returns the exit status 0..255, 128+N after signal N; -1 with seterr()
  * when the program could not be started at all (not found, not executable). */
-int spawn_wait(char *const argv[]);
+int child_wait(char *const argv[]);
 
-/* spawn_capture is spawn_wait with the child's stdout collected into *out
+/* child_capture is child_wait with the child's stdout collected into *out
  * (malloc'd, NUL-terminated, *outlen bytes); stderr stays inherited unless
  * quiet, then it goes to /dev/null. */
-int spawn_capture(char *const argv[], int quiet, char **out, size_t *outlen);
+int child_capture(char *const argv[], int quiet, char **out, size_t *outlen);
 
-/* spawn_status converts a waitpid() status to the 0..255 / 128+N form. */
-int spawn_status(int wstatus);
+/* child_status converts a waitpid() status to the 0..255 / 128+N form. */
+int child_status(int wstatus);
 
 #endif

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "gotool.h"
 #include "child.h"
@@ -64,7 +65,7 @@ go_version(const char *go, int *major, int *minor, char *name, size_t namesz)
 	size_t len;
 	int st;
 
-	st = spawn_capture(argv, 0, &out, &len);
+	st = child_capture(argv, 0, &out, &len);
 	if (st < 0)
 		return -1;
 	if (st != 0) {
@@ -91,7 +92,7 @@ go_binary_pgo(const char *go, const char *bin, char **pgo)
 	int st, found = 0;
 
 	*pgo = NULL;
-	st = spawn_capture(argv, 1, &out, &len);
+	st = child_capture(argv, 1, &out, &len);
 	if (st < 0)
 		return -1;
 	if (st != 0 || len == 0) {
@@ -118,4 +119,198 @@ go_binary_pgo(const char *go, const char *bin, char **pgo)
 	}
 	free(out);
 	return found;
+}
+
+/* The go build flags that take their value as the next argument. */
+static const char *const value_flags[] = {
+	"C", "asmflags", "buildmode", "compiler", "covermode", "coverpkg",
+	"gccgoflags", "gcflags", "installsuffix", "ldflags", "mod", "modfile",
+	"o", "overlay", "p", "pgo", "pkgdir", "tags", "toolexec", NULL,
+};
+
+static int
+takes_value(const char *name, size_t len)
+{
+	for (size_t i = 0; value_flags[i]; i++)
+		if (strlen(value_flags[i]) == len && !strncmp(value_flags[i], name, len))
+			return 1;
+	return 0;
+}
+
+static char *
+join(const char *dir, const char *name)
+{
+	size_t a = strlen(dir), b = strlen(name);
+	char *s;
+
+	if (name[0] == '/' || a == 0 || !strcmp(dir, "."))
+		return xstrdup(name);
+	s = xmalloc(a + b + 2);
+	memcpy(s, dir, a);
+	s[a] = '/';
+	memcpy(s + a + 1, name, b + 1);
+	return s;
+}
+
+static int
+is_dir(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* last_elem is cmd/go's binary name for an import path: the last element,
+ * or the one before a major version suffix "/vN". */
+static char *
+last_elem(const char *path)
+{
+	size_t n = strlen(path);
+	const char *e, *p;
+
+	while (n > 1 && path[n - 1] == '/')
+		n--;
+	for (e = path + n; e > path && e[-1] != '/'; e--)
+		;
+	if (e > path + 1 && e[0] == 'v' && e[1] >= '2' && e[1] <= '9' &&
+	    strspn(e + 1, "0123456789") == (size_t)(path + n - e - 1)) {
+		n = (size_t)(e - 1 - path);
+		for (p = path + n; p > path && p[-1] != '/'; p--)
+			;
+		return strndup(p, (size_t)(path + n - p));
+	}
+	return strndup(e, (size_t)(path + n - e));
+}
+
+/* module_path reads the "module" line of dir/go.mod; NULL when none. */
+static char *
+module_path(const char *dir)
+{
+	char *gomod = join(dir, "go.mod"), line[1024], *mod = NULL;
+	FILE *f = fopen(gomod, "r");
+
+	free(gomod);
+	if (!f)
+		return NULL;
+	while (fgets(line, sizeof line, f)) {
+		char *p = line + strspn(line, " \t");
+		size_t n;
+
+		if (strncmp(p, "module", 6) != 0 || (p[6] != ' ' && p[6] != '\t'))
+			continue;
+		p += 6 + strspn(p + 6, " \t\"");
+		n = strcspn(p, " \t\r\n\"");
+		mod = strndup(p, n);
+		break;
+	}
+	fclose(f);
+	return mod;
+}
+
+/* local_name is the binary name for a package directory: the module path's
+ * last element at the module root, else the directory's own name. */
+static char *
+local_name(const char *dir)
+{
+	char *abs = realpath(dir, NULL), *mod, *name;
+
+	if (!abs)
+		return NULL;
+	mod = module_path(abs);
+	if (mod) {
+		name = last_elem(mod);
+		free(mod);
+	} else
+		name = last_elem(abs);
+	free(abs);
+	return name;
+}
+
+void
+go_build_output(char *const args[], size_t nargs, struct go_output *o)
+{
+	const char *cdir = ".", *out = NULL, *pkg = NULL;
+	char *name = NULL;
+	size_t i;
+
+	memset(o, 0, sizeof(*o));
+	for (i = 0; i < nargs; i++) {
+		const char *a = args[i], *eq;
+		size_t len;
+
+		if (a[0] != '-' || !strcmp(a, "-"))
+			break;
+		if (!strcmp(a, "--")) {
+			i++;
+			break;
+		}
+		a += a[1] == '-' ? 2 : 1;
+		eq = strchr(a, '=');
+		len = eq ? (size_t)(eq - a) : strlen(a);
+		const char *val = eq ? eq + 1 : NULL;
+
+		if (!eq && takes_value(a, len) && i + 1 < nargs)
+			val = args[++i];
+		if (len == 3 && !strncmp(a, "pgo", 3))
+			o->has_pgo = 1;
+		else if (len == 1 && a[0] == 'o' && val)
+			out = val;
+		else if (len == 1 && a[0] == 'C' && val)
+			cdir = val;
+	}
+	o->npkg = (int)(nargs - i);
+	if (o->npkg == 1)
+		pkg = args[i];
+	else if (o->npkg == 0)
+		pkg = ".";
+
+	/* The binary's base name, when one main package (or .go files) is built. */
+	if (o->npkg > 1 && strlen(args[i]) > 3 &&
+	    !strcmp(args[i] + strlen(args[i]) - 3, ".go"))
+		pkg = args[i];
+	if (pkg && !strstr(pkg, "...")) {
+		size_t n = strlen(pkg);
+
+		if (n > 3 && !strcmp(pkg + n - 3, ".go")) {
+			const char *b = strrchr(pkg, '/');
+
+			b = b ? b + 1 : pkg;
+			name = strndup(b, strlen(b) - 3);
+		} else if (pkg[0] == '.' || pkg[0] == '/') {
+			char *d = join(cdir, pkg);
+
+			name = local_name(d);
+			free(d);
+		} else
+			name = last_elem(pkg);
+	}
+
+	if (out) {
+		char *o_path = join(cdir, out);
+		size_t n = strlen(out);
+
+		if (out[n - 1] == '/' || is_dir(o_path)) {
+			o->dir = o_path;
+			o->binary = name ? join(o_path, name) : NULL;
+		} else {
+			char *slash = strrchr(o_path, '/');
+
+			o->binary = o_path;
+			o->dir = slash ? strndup(o_path, (size_t)(slash - o_path + (slash == o_path))) :
+			    xstrdup(".");
+		}
+	} else {
+		o->dir = xstrdup(cdir);
+		if (name && o->npkg <= 1)
+			o->binary = join(cdir, name);
+	}
+	free(name);
+}
+
+void
+go_output_free(struct go_output *o)
+{
+	free(o->dir);
+	free(o->binary);
+	memset(o, 0, sizeof(*o));
 }

@@ -22,4 +22,18 @@ int go_version_pgo(int major, int minor);
  * seterr() when bin is no Go binary or go fails. */
 int go_binary_pgo(const char *go, const char *bin, char **pgo);
 
+/* What `go build ARGS` writes, worked out from its arguments alone (no
+ * extra go process): struct go_output is filled from -C, -o and the package
+ * arguments. A flag -pgo among ARGS is reported in has_pgo. */
+struct go_output {
+	char *dir;      /* directory the outputs go to (malloc'd, never NULL) */
+	char *binary;   /* the binary's path, NULL when unknown or none */
+	int has_pgo;    /* ARGS set -pgo themselves */
+	int npkg;       /* package arguments (0 means ".") */
+};
+
+/* go_build_output parses the go build flags in args[0..nargs-1]. */
+void go_build_output(char *const args[], size_t nargs, struct go_output *o);
+void go_output_free(struct go_output *o);
+
 #endif
