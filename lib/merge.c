@@ -11,6 +11,7 @@
 #include "arena.h"
 #include "htab.h"
 #include "merge.h"
+#include "pbwrite.h"
 #include "util.h"
 
 #define UNSET UINT32_MAX
@@ -50,7 +51,9 @@ struct mlabel {
 };
 
 struct msample {
-	uint32_t loc_off, nloc, lab_off, nlab;
+	uint32_t nloc;     /* bytes of varint location ids at loc_off */
+	uint32_t lab_off, nlab;
+	uint64_t loc_off;
 };
 
 struct column {
@@ -92,8 +95,9 @@ struct merger {
 	struct htab loctab;
 	struct msample *samples;
 	size_t nsamples, capsamples;
-	uint32_t *sample_locs;
+	uint8_t *sample_locs;    /* location ids as protobuf varints, ready to write */
 	size_t nsample_locs, capsample_locs;
+	int needs_compact;
 	struct mlabel *labels;
 	size_t nlabels, caplabels;
 	int64_t *values;
@@ -368,7 +372,7 @@ map_location(struct merger *m, size_t i)
 
 struct samplekey {
 	const struct merger *m;
-	const uint32_t *locs;
+	const uint8_t *locs;
 	size_t nloc;
 	const struct mlabel *labels;
 	size_t nlab;
@@ -547,7 +551,7 @@ static void
 merge_samples(struct merger *m, const struct profile *p, double w)
 {
 	const PbProfile *pb = p->pb;
-	uint32_t *locs = NULL;
+	uint8_t *locs = NULL;
 	struct mlabel *labs = NULL;
 	int64_t *vals = xcalloc(m->ncols ? m->ncols : 1, sizeof *vals);
 	size_t caploc = 0, caplab = 0, i, j, c;
@@ -557,7 +561,7 @@ merge_samples(struct merger *m, const struct profile *p, double w)
 		struct samplekey k;
 		uint64_t hh = 4;
 		uint32_t h, e;
-		size_t slot, nlab = 0;
+		size_t slot, nlab = 0, nloc;
 		int nonzero = 0;
 
 		for (c = 0; c < m->ncols; c++) {
@@ -566,13 +570,21 @@ merge_samples(struct merger *m, const struct profile *p, double w)
 		}
 		if (!nonzero)
 			continue;
-		if (s->n_location_id > caploc) {
-			caploc = s->n_location_id * 2;
+		if (s->n_location_id * 5 > caploc) {
+			caploc = s->n_location_id * 10;
 			locs = xreallocarray(locs, caploc, sizeof *locs);
 		}
+		nloc = 0;
 		for (j = 0; j < s->n_location_id; j++) {
-			locs[j] = map_location(m, (size_t)idmap_get(&p->locs, s->location_id[j]));
-			hh = hash_u64(hh, locs[j]);
+			uint32_t id = map_location(m, (size_t)idmap_get(&p->locs,
+			    s->location_id[j])) + 1;
+
+			hh = hash_u64(hh, id);
+			while (id >= 0x80) {
+				locs[nloc++] = (uint8_t)(id | 0x80);
+				id >>= 7;
+			}
+			locs[nloc++] = (uint8_t)id;
 		}
 		if (!m->o.drop_labels && s->n_label) {
 			if (s->n_label > caplab) {
@@ -595,7 +607,7 @@ merge_samples(struct merger *m, const struct profile *p, double w)
 		}
 		k.m = m;
 		k.locs = locs;
-		k.nloc = s->n_location_id;
+		k.nloc = nloc;
 		k.labels = labs;
 		k.nlab = nlab;
 		h = hash_fold(hh);
@@ -612,12 +624,12 @@ merge_samples(struct merger *m, const struct profile *p, double w)
 			}
 			e = (uint32_t)m->nsamples++;
 			x = &m->samples[e];
-			x->loc_off = (uint32_t)m->nsample_locs;
+			x->loc_off = m->nsample_locs;
 			x->nloc = (uint32_t)k.nloc;
 			x->lab_off = (uint32_t)m->nlabels;
 			x->nlab = (uint32_t)nlab;
 			while (m->nsample_locs + k.nloc > m->capsample_locs) {
-				m->capsample_locs = m->capsample_locs ? m->capsample_locs * 2 : 4096;
+				m->capsample_locs = m->capsample_locs ? m->capsample_locs * 2 : 65536;
 				m->sample_locs = xreallocarray(m->sample_locs, m->capsample_locs,
 				    sizeof *m->sample_locs);
 			}
@@ -659,8 +671,11 @@ merger_add(struct merger *m, const struct profile *p, double weight)
 		return -1;
 	}
 	for (c = 0; c < m->ncols; c++)
-		if (colmap[c] < 0)
+		if (colmap[c] < 0 && m->cols[c].live) {
 			m->cols[c].live = 0;
+			/* samples merged so far may now be all zero */
+			m->needs_compact = m->nsamples > 0;
+		}
 	m->colmap = colmap;
 
 	merge_header(m, p);
@@ -692,115 +707,11 @@ merger_add(struct merger *m, const struct profile *p, double weight)
 	return 0;
 }
 
-/* Output */
-
-struct out {
-	struct merger *m;
-	struct arena *a;
-	PbProfile *pb;
-	uint32_t *str_out;  /* interned -> output string index; 0 = not yet */
-	char **strs;
-	size_t nstrs;
-	uint32_t *map_out, *func_out, *loc_out; /* merged index -> output id; 0 = none */
-};
-
-static int64_t
-ostr(struct out *o, uint32_t g)
-{
-	if (g == 0)
-		return 0;
-	if (!o->str_out[g]) {
-		o->str_out[g] = (uint32_t)o->nstrs;
-		o->strs[o->nstrs++] = o->m->strs[g];
-	}
-	return o->str_out[g];
-}
-
-static PbValueType *
-ovaluetype(struct out *o, uint32_t type, uint32_t unit)
-{
-	PbValueType *v = arena_alloc(o->a, sizeof *v);
-
-	perftools__profiles__value_type__init(v);
-	v->type = ostr(o, type);
-	v->unit = ostr(o, unit);
-	return v;
-}
-
-static uint64_t
-omapping(struct out *o, uint32_t e)
-{
-	struct mmapping *x = &o->m->maps[e];
-	PbMapping *pm;
-
-	if (o->map_out[e])
-		return o->map_out[e];
-	pm = arena_alloc(o->a, sizeof *pm);
-	perftools__profiles__mapping__init(pm);
-	pm->id = o->pb->n_mapping + 1;
-	pm->memory_start = x->start;
-	pm->memory_limit = x->limit;
-	pm->file_offset = x->offset;
-	pm->filename = ostr(o, x->file);
-	pm->build_id = ostr(o, x->build);
-	pm->has_functions = x->has_functions;
-	pm->has_filenames = x->has_filenames;
-	pm->has_line_numbers = x->has_line_numbers;
-	pm->has_inline_frames = x->has_inline_frames;
-	o->pb->mapping[o->pb->n_mapping++] = pm;
-	return o->map_out[e] = (uint32_t)pm->id;
-}
-
-static uint64_t
-ofunction(struct out *o, uint32_t e)
-{
-	struct mfunc *x = &o->m->funcs[e];
-	PbFunction *pf;
-
-	if (o->func_out[e])
-		return o->func_out[e];
-	pf = arena_alloc(o->a, sizeof *pf);
-	perftools__profiles__function__init(pf);
-	pf->id = o->pb->n_function + 1;
-	pf->name = ostr(o, x->name);
-	pf->system_name = ostr(o, x->sys);
-	pf->filename = ostr(o, x->file);
-	pf->start_line = x->start_line;
-	o->pb->function[o->pb->n_function++] = pf;
-	return o->func_out[e] = (uint32_t)pf->id;
-}
-
-static uint64_t
-olocation(struct out *o, uint32_t e)
-{
-	struct mloc *x = &o->m->locs[e];
-	PbLocation *pl;
-	PbLine *lines;
-	size_t j;
-
-	if (o->loc_out[e])
-		return o->loc_out[e];
-	pl = arena_alloc(o->a, sizeof *pl);
-	perftools__profiles__location__init(pl);
-	pl->mapping_id = x->mapping ? omapping(o, x->mapping - 1) : 0;
-	pl->address = x->addr;
-	pl->is_folded = x->folded;
-	pl->n_line = x->nline;
-	pl->line = arena_alloc(o->a, x->nline * sizeof *pl->line);
-	lines = arena_alloc(o->a, x->nline * sizeof *lines);
-	for (j = 0; j < x->nline; j++) {
-		struct mline *ml = &o->m->lines[x->line_off + j];
-
-		perftools__profiles__line__init(&lines[j]);
-		lines[j].function_id = ml->fn ? ofunction(o, ml->fn - 1) : 0;
-		lines[j].line = ml->line;
-		lines[j].column = ml->col;
-		pl->line[j] = &lines[j];
-	}
-	pl->id = o->pb->n_location + 1;
-	o->pb->location[o->pb->n_location++] = pl;
-	return o->loc_out[e] = (uint32_t)pl->id;
-}
+/* Output: protobuf written straight from the tables. Every merged entry was
+ * created while a kept sample referenced it, in first-reference order, so
+ * index + 1 is already the dense output id and nothing is unreferenced. The
+ * one exception, samples left all zero by a sample type dropped later, is
+ * handled as pprof does: merge the result once more on its own. */
 
 static void
 merger_free(struct merger *m)
@@ -826,125 +737,214 @@ merger_free(struct merger *m)
 	free(m);
 }
 
-struct profile *
-merger_finish(struct merger *m)
+static void
+write_valuetype(struct pbw *w, unsigned field, uint64_t type, uint64_t unit)
 {
+	pbw_len(w, field, pb_field_size(1, type) + pb_field_size(2, unit));
+	pbw_uint(w, 1, type);
+	pbw_uint(w, 2, unit);
+}
+
+static void
+write_sample(struct pbw *w, const struct merger *m, const struct msample *x,
+    const int64_t *v, const size_t *live, size_t nlive)
+{
+	size_t size = 0, vsize = 0, c, j;
+
+	if (x->nloc)
+		size += pb_len_field_size(1, x->nloc);
+	for (c = 0; c < nlive; c++)
+		vsize += pb_varint_size((uint64_t)v[live[c]]);
+	if (nlive)
+		size += pb_len_field_size(2, vsize);
+	for (j = 0; j < x->nlab; j++) {
+		const struct mlabel *l = &m->labels[x->lab_off + j];
+
+		size += pb_len_field_size(3, pb_field_size(1, l->key) + pb_field_size(2, l->str) +
+		    pb_field_size(3, (uint64_t)l->num) + pb_field_size(4, l->unit));
+	}
+	pbw_len(w, 2, size);
+	if (x->nloc)
+		pbw_bytes(w, 1, &m->sample_locs[x->loc_off], x->nloc);
+	if (nlive) {
+		pbw_len(w, 2, vsize);
+		for (c = 0; c < nlive; c++)
+			pbw_varint(w, (uint64_t)v[live[c]]);
+	}
+	for (j = 0; j < x->nlab; j++) {
+		const struct mlabel *l = &m->labels[x->lab_off + j];
+
+		pbw_len(w, 3, pb_field_size(1, l->key) + pb_field_size(2, l->str) +
+		    pb_field_size(3, (uint64_t)l->num) + pb_field_size(4, l->unit));
+		pbw_uint(w, 1, l->key);
+		pbw_uint(w, 2, l->str);
+		pbw_uint(w, 3, (uint64_t)l->num);
+		pbw_uint(w, 4, l->unit);
+	}
+}
+
+static void
+write_mapping(struct pbw *w, const struct mmapping *x, uint64_t id)
+{
+	size_t size = pb_field_size(1, id) + pb_field_size(2, x->start) +
+	    pb_field_size(3, x->limit) + pb_field_size(4, x->offset) +
+	    pb_field_size(5, x->file) + pb_field_size(6, x->build) +
+	    pb_field_size(7, x->has_functions) + pb_field_size(8, x->has_filenames) +
+	    pb_field_size(9, x->has_line_numbers) + pb_field_size(10, x->has_inline_frames);
+
+	pbw_len(w, 3, size);
+	pbw_uint(w, 1, id);
+	pbw_uint(w, 2, x->start);
+	pbw_uint(w, 3, x->limit);
+	pbw_uint(w, 4, x->offset);
+	pbw_uint(w, 5, x->file);
+	pbw_uint(w, 6, x->build);
+	pbw_uint(w, 7, x->has_functions);
+	pbw_uint(w, 8, x->has_filenames);
+	pbw_uint(w, 9, x->has_line_numbers);
+	pbw_uint(w, 10, x->has_inline_frames);
+}
+
+static size_t
+line_size(const struct mline *l)
+{
+	return pb_field_size(1, l->fn) + pb_field_size(2, (uint64_t)l->line) +
+	    pb_field_size(3, (uint64_t)l->col);
+}
+
+static void
+write_location(struct pbw *w, const struct merger *m, const struct mloc *x, uint64_t id)
+{
+	size_t size = pb_field_size(1, id) + pb_field_size(2, x->mapping) +
+	    pb_field_size(3, x->addr) + pb_field_size(5, x->folded), j;
+
+	for (j = 0; j < x->nline; j++)
+		size += pb_len_field_size(4, line_size(&m->lines[x->line_off + j]));
+	pbw_len(w, 4, size);
+	pbw_uint(w, 1, id);
+	pbw_uint(w, 2, x->mapping);
+	pbw_uint(w, 3, x->addr);
+	for (j = 0; j < x->nline; j++) {
+		const struct mline *l = &m->lines[x->line_off + j];
+
+		pbw_len(w, 4, line_size(l));
+		pbw_uint(w, 1, l->fn);
+		pbw_uint(w, 2, (uint64_t)l->line);
+		pbw_uint(w, 3, (uint64_t)l->col);
+	}
+	pbw_uint(w, 5, x->folded);
+}
+
+static void
+write_function(struct pbw *w, const struct mfunc *x, uint64_t id)
+{
+	pbw_len(w, 5, pb_field_size(1, id) + pb_field_size(2, x->name) +
+	    pb_field_size(3, x->sys) + pb_field_size(4, x->file) +
+	    pb_field_size(5, (uint64_t)x->start_line));
+	pbw_uint(w, 1, id);
+	pbw_uint(w, 2, x->name);
+	pbw_uint(w, 3, x->sys);
+	pbw_uint(w, 4, x->file);
+	pbw_uint(w, 5, (uint64_t)x->start_line);
+}
+
+static int
+encode(struct merger *m, uint8_t **out, size_t *outlen)
+{
+	struct pbw w = { 0 };
+	size_t c, i, nlive = 0, csize = 0;
+	size_t *live = xcalloc(m->ncols + 1, sizeof *live);
+
+	for (c = 0; c < m->ncols; c++)
+		if (m->cols[c].live)
+			live[nlive++] = c;
+	pbw_reserve(&w, m->nsample_locs + m->nsamples * 16 + (1 << 16));
+	for (c = 0; c < nlive; c++)
+		write_valuetype(&w, 1, m->cols[live[c]].type, m->cols[live[c]].unit);
+	for (i = 0; i < m->nsamples; i++) {
+		const int64_t *v = &m->values[i * m->ncols];
+		int nonzero = 0;
+
+		for (c = 0; c < nlive; c++)
+			nonzero |= v[live[c]] != 0;
+		if (nonzero)
+			write_sample(&w, m, &m->samples[i], v, live, nlive);
+	}
+	for (i = 0; i < m->nmaps; i++)
+		write_mapping(&w, &m->maps[i], i + 1);
+	for (i = 0; i < m->nlocs; i++)
+		write_location(&w, m, &m->locs[i], i + 1);
+	for (i = 0; i < m->nfuncs; i++)
+		write_function(&w, &m->funcs[i], i + 1);
+	for (i = 0; i < m->nstrs; i++)
+		pbw_bytes(&w, 6, m->strs[i], m->strlens[i]);
+	pbw_uint(&w, 7, (uint64_t)m->drop_frames);
+	pbw_uint(&w, 8, (uint64_t)m->keep_frames);
+	pbw_uint(&w, 9, (uint64_t)m->time_nanos);
+	pbw_uint(&w, 10, (uint64_t)m->duration_nanos);
+	if (m->have_period_type)
+		write_valuetype(&w, 11, m->period_type, m->period_unit);
+	pbw_uint(&w, 12, (uint64_t)m->period);
+	for (i = 0; i < m->ncomments; i++)
+		csize += pb_varint_size(m->comments[i]);
+	if (m->ncomments) {
+		pbw_len(&w, 13, csize);
+		for (i = 0; i < m->ncomments; i++)
+			pbw_varint(&w, m->comments[i]);
+	}
+	pbw_uint(&w, 14, m->default_sample_type);
+	pbw_uint(&w, 15, m->doc_url);
+	free(live);
+	*out = w.buf;
+	*outlen = w.len;
+	return 0;
+}
+
+int
+merger_encode(struct merger *m, uint8_t **out, size_t *outlen)
+{
+	struct merge_opts o = m->o;
+	int compact = m->needs_compact;
+	struct merger *again;
 	struct profile *p;
-	struct out o;
-	PbProfile *pb;
-	size_t c, i, j, nlive = 0, nkept = 0;
-	size_t *live;
+	int r;
 
 	if (m->ninputs == 0) {
 		seterr("no profile to merge");
 		merger_free(m);
+		return -1;
+	}
+	encode(m, out, outlen);
+	merger_free(m);
+	if (!compact)
+		return 0;
+	/* As pprof does when a merge leaves zero samples: merge the result
+	 * alone, which drops them and everything only they referenced. */
+	if (!(p = profile_decode(*out, *outlen)))
+		return -1;
+	free(*out);
+	o.sample_type = NULL;
+	again = merger_new(&o);
+	r = merger_add(again, p, 1.0);
+	profile_free(p);
+	if (r < 0) {
+		merger_free(again);
+		return -1;
+	}
+	again->needs_compact = 0;
+	return merger_encode(again, out, outlen);
+}
+
+struct profile *
+merger_finish(struct merger *m)
+{
+	struct profile *p;
+	uint8_t *buf;
+	size_t len;
+
+	if (merger_encode(m, &buf, &len) < 0)
 		return NULL;
-	}
-	/* Free the lookup tables before building the output: the peak is
-	 * the merged data plus the output, not also the indexes. */
-	htab_free(&m->strtab);
-	htab_free(&m->maptab);
-	htab_free(&m->functab);
-	htab_free(&m->loctab);
-	htab_free(&m->sampletab);
-
-	p = xcalloc(1, sizeof *p);
-	p->arena = arena_new(1 << 20);
-	memset(&o, 0, sizeof o);
-	o.m = m;
-	o.a = p->arena;
-	o.pb = pb = arena_alloc(o.a, sizeof *pb);
-	perftools__profiles__profile__init(pb);
-	o.str_out = xcalloc(m->nstrs, sizeof *o.str_out);
-	o.strs = arena_alloc(o.a, m->nstrs * sizeof *o.strs);
-	o.strs[0] = "";
-	o.nstrs = 1;
-	o.map_out = xcalloc(m->nmaps + 1, sizeof *o.map_out);
-	o.func_out = xcalloc(m->nfuncs + 1, sizeof *o.func_out);
-	o.loc_out = xcalloc(m->nlocs + 1, sizeof *o.loc_out);
-
-	live = xcalloc(m->ncols + 1, sizeof *live);
-	for (c = 0; c < m->ncols; c++)
-		if (m->cols[c].live)
-			live[nlive++] = c;
-	pb->n_sample_type = nlive;
-	pb->sample_type = arena_alloc(o.a, nlive * sizeof *pb->sample_type);
-	for (c = 0; c < nlive; c++)
-		pb->sample_type[c] = ovaluetype(&o, m->cols[live[c]].type, m->cols[live[c]].unit);
-	if (m->have_period_type)
-		pb->period_type = ovaluetype(&o, m->period_type, m->period_unit);
-	pb->time_nanos = m->time_nanos;
-	pb->duration_nanos = m->duration_nanos;
-	pb->period = m->period;
-	pb->drop_frames = ostr(&o, (uint32_t)m->drop_frames);
-	pb->keep_frames = ostr(&o, (uint32_t)m->keep_frames);
-	pb->default_sample_type = ostr(&o, m->default_sample_type);
-	pb->doc_url = ostr(&o, m->doc_url);
-	pb->n_comment = m->ncomments;
-	pb->comment = arena_alloc(o.a, m->ncomments * sizeof *pb->comment);
-	for (i = 0; i < m->ncomments; i++)
-		pb->comment[i] = ostr(&o, m->comments[i]);
-
-	pb->mapping = arena_alloc(o.a, m->nmaps * sizeof *pb->mapping);
-	pb->function = arena_alloc(o.a, m->nfuncs * sizeof *pb->function);
-	pb->location = arena_alloc(o.a, m->nlocs * sizeof *pb->location);
-	if (m->nmaps)
-		omapping(&o, 0);
-	pb->sample = arena_alloc(o.a, m->nsamples * sizeof *pb->sample);
-	for (i = 0; i < m->nsamples; i++) {
-		struct msample *x = &m->samples[i];
-		int64_t *v = &m->values[i * m->ncols];
-		PbSample *s;
-		PbLabel *labs;
-		int nonzero = 0;
-
-		/* a column that died later may leave a sample all zero */
-		for (c = 0; c < nlive; c++)
-			nonzero |= v[live[c]] != 0;
-		if (!nonzero)
-			continue;
-		s = arena_alloc(o.a, sizeof *s);
-		perftools__profiles__sample__init(s);
-		s->n_location_id = x->nloc;
-		s->location_id = arena_alloc(o.a, x->nloc * sizeof *s->location_id);
-		for (j = 0; j < x->nloc; j++)
-			s->location_id[j] = olocation(&o, m->sample_locs[x->loc_off + j]);
-		s->n_value = nlive;
-		s->value = arena_alloc(o.a, nlive * sizeof *s->value);
-		for (c = 0; c < nlive; c++)
-			s->value[c] = v[live[c]];
-		s->n_label = x->nlab;
-		s->label = arena_alloc(o.a, x->nlab * sizeof *s->label);
-		labs = arena_alloc(o.a, x->nlab * sizeof *labs);
-		for (j = 0; j < x->nlab; j++) {
-			struct mlabel *ml = &m->labels[x->lab_off + j];
-
-			perftools__profiles__label__init(&labs[j]);
-			labs[j].key = ostr(&o, ml->key);
-			labs[j].str = ostr(&o, ml->str);
-			labs[j].num = ml->num;
-			labs[j].num_unit = ostr(&o, ml->unit);
-			s->label[j] = &labs[j];
-		}
-		pb->sample[nkept++] = s;
-	}
-	pb->n_sample = nkept;
-	pb->n_string_table = o.nstrs;
-	pb->string_table = o.strs;
-	p->pb = pb;
-	free(live);
-	free(o.str_out);
-	free(o.map_out);
-	free(o.func_out);
-	free(o.loc_out);
-	/* The strings stay referenced by the output: hand their arena over. */
-	{
-		struct arena *keep = m->strarena;
-
-		m->strarena = NULL;
-		merger_free(m);
-		p->extra = keep;
-	}
-	profile_reindex(p);
+	p = profile_decode(buf, len);
+	free(buf);
 	return p;
 }

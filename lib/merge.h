@@ -23,6 +23,10 @@ int merger_add(struct merger *m, const struct profile *p, double weight);
 /* merger_count is the number of profiles folded in so far. */
 int merger_count(const struct merger *m);
 
+/* merger_encode writes the merged profile as raw protobuf (malloc'd) and
+ * frees m. -1 with seterr() if nothing was added. */
+int merger_encode(struct merger *m, uint8_t **out, size_t *outlen);
+
 /* merger_finish returns the merged profile (its own arena) and frees m.
  * NULL with seterr() if nothing was added. */
 struct profile *merger_finish(struct merger *m);

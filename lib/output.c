@@ -174,6 +174,14 @@ write_stdout(const void *buf, size_t len, int binary, int force)
 	return 0;
 }
 
+int
+write_output(const char *path, const void *buf, size_t len, int binary)
+{
+	if (!path || !strcmp(path, "-"))
+		return write_stdout(buf, len, binary, path != NULL);
+	return write_atomic(path, buf, len, 0644);
+}
+
 void
 stdout_close(void)
 {

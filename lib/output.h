@@ -26,6 +26,10 @@ void tmp_install_handlers(void);
  * a terminal unless force. -1 with seterr() on failure. */
 int write_stdout(const void *buf, size_t len, int binary, int force);
 
+/* write_output writes buf to path atomically, or to stdout when path is
+ * NULL (binary data refused on a terminal) or "-" (forced). */
+int write_output(const char *path, const void *buf, size_t len, int binary);
+
 /* stdout_close flushes and closes stdout; a write error (>/dev/full) dies
  * with status 1. Call it at the end of main. */
 void stdout_close(void);

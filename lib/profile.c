@@ -342,10 +342,7 @@ profile_write(const struct profile *p, const char *path, int level)
 
 	if (profile_encode(p, level, &buf, &len) < 0)
 		return -1;
-	if (!path || !strcmp(path, "-"))
-		r = write_stdout(buf, len, 1, path != NULL);
-	else
-		r = write_atomic(path, buf, len, 0644);
+	r = write_output(path, buf, len, 1);
 	free(buf);
 	return r;
 }

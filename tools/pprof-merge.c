@@ -58,7 +58,8 @@ main(int argc, char *argv[])
 	};
 	struct merge_opts mo = { 0 };
 	struct merger *m;
-	struct profile *out;
+	uint8_t *raw, *gz;
+	size_t rawlen, gzlen;
 	const char *output = NULL, *defarg[] = { "-" };
 	size_t cap = default_size_cap();
 	int c, i, level = DEFAULT_LEVEL, strict = 0, quiet = 0, bad = 0;
@@ -159,11 +160,18 @@ main(int argc, char *argv[])
 	if (bad && !quiet)
 		warn("merged %d profile%s, skipped %d bad input%s", merger_count(m),
 		    merger_count(m) == 1 ? "" : "s", bad, bad == 1 ? "" : "s");
-	if (!(out = merger_finish(m)))
+	if (merger_encode(m, &raw, &rawlen) < 0)
 		die("%s", errmsg());
-	if (profile_write(out, output, level) < 0)
+	if (level > 0) {
+		if (gz_deflate(raw, rawlen, level, &gz, &gzlen) < 0)
+			die("%s", errmsg());
+		free(raw);
+		raw = gz;
+		rawlen = gzlen;
+	}
+	if (write_output(output, raw, rawlen, 1) < 0)
 		die("%s", errmsg());
-	profile_free(out);
+	free(raw);
 	stdout_close();
 	return 0;
 }
