@@ -166,6 +166,11 @@ load_base(struct oci_build *b, struct oci_platform *plat, int plat_given,
 		}
 		if (!*reg) {
 			*reg = registry_new(http, bref, b->insecure);
+			registry_add_scope(*reg, bref->repo, "pull");
+			if (registry_ping(*reg) < 0) {
+				seterr("base %s: %s", b->base, errmsg());
+				goto done;
+			}
 		}
 		registry_add_scope(*reg, bref->repo, "pull");
 		src->reg = *reg;
@@ -319,7 +324,7 @@ push_registry(struct oci_build *b, struct target *t, struct registry *dreg,
 			blob.data = layer->blob.data;
 		rc = registry_push_blob(dreg, t->ref.repo, &blob, fresh ? NULL : mount, b->chunk);
 		if (rc < 0) {
-			seterr("%s: layer %s: %s", b->dest, dg, errmsg());
+			seterr("%s: %s", b->dest, errmsg());
 			return -1;
 		}
 		blob_report(b, "layer", dg, json_integer_value(sz), rc);
@@ -427,9 +432,17 @@ oci_build_run(struct oci_build *b, char **result)
 			seterr("base: %s", errmsg());
 			goto done;
 		}
-		if (dreg && same_registry(&tmp, &t.ref))
+		if (dreg && same_registry(&tmp, &t.ref)) {
 			breg = dreg;
+			registry_add_scope(dreg, tmp.repo, "pull");
+		}
 		reg_ref_free(&tmp);
+	}
+	/* Fail before any work when the destination is unreachable or refuses
+	 * our credentials; this also fetches the one token for all scopes. */
+	if (dreg && registry_ping(dreg) < 0) {
+		seterr("%s: %s", b->dest, errmsg());
+		goto done;
 	}
 	if (load_base(b, &plat, b->platform != NULL, &img, &src, &breg, &bref, &http,
 	    &base_name, base_digest) < 0)

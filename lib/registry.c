@@ -29,6 +29,7 @@ struct registry {
 	char **scopes;
 	size_t n_scopes;
 	int token_stale;	/* scopes added since the token was issued */
+	int auth_failed;	/* the last registry_do failed on auth, not transport */
 	void (*progress)(void *, const char *, long long, long long);
 	void *progress_arg;
 	const char *cur_digest;
@@ -349,8 +350,11 @@ registry_do(struct registry *r, struct http_request *rq, struct http_response *r
 {
 	int tries;
 
-	if (r->realm && r->token_stale && fetch_token(r) < 0)
+	r->auth_failed = 0;
+	if (r->realm && r->token_stale && fetch_token(r) < 0) {
+		r->auth_failed = 1;
 		return -1;
+	}
 	for (tries = 0;; tries++) {
 		char *ch, *scope;
 		int bearer, changed = 0;
@@ -419,8 +423,39 @@ registry_do(struct registry *r, struct http_request *rq, struct http_response *r
 		http_response_free(rs);
 	}
 fail:
+	r->auth_failed = 1;
 	http_response_free(rs);
 	return -1;
+}
+
+int
+registry_ping(struct registry *r)
+{
+	struct http_request rq = { 0 };
+	struct http_response rs;
+	char *url = xmalloc(strlen(r->base) + 8);
+	int rc = 0;
+
+	sprintf(url, "%s/v2/", r->base);
+	rq.url = url;
+	rq.max_body = 1 << 20;
+	if (registry_do(r, &rq, &rs) < 0) {
+		if (!r->auth_failed)
+			seterr("registry %s unreachable: %s", r->registry, errmsg());
+		free(url);
+		return -1;
+	}
+	free(url);
+	if (rs.status != 200) {
+		char ctx[300];
+
+		snprintf(ctx, sizeof ctx, "registry %s: %s", r->registry,
+		    rs.status == 404 ? "no registry API at /v2/" : "/v2/");
+		set_http_error(&rs, ctx);
+		rc = -1;
+	}
+	http_response_free(&rs);
+	return rc;
 }
 
 static char *
@@ -439,7 +474,8 @@ set_context_error(struct registry *r, const struct http_response *rs, const char
 {
 	char ctx[512];
 
-	snprintf(ctx, sizeof ctx, "%s/%s: %s %s", r->registry, repo, what, ref);
+	/* The caller names the image; the registry and repository are in it. */
+	snprintf(ctx, sizeof ctx, "%s %s", what, ref);
 	set_http_error(rs, ctx);
 }
 
@@ -469,7 +505,7 @@ registry_get_manifest(struct registry *r, const char *repo, const char *ref,
 	dcd = http_header(&rs, "Docker-Content-Digest");
 	if ((sha256_valid(ref) && strcmp(ref, digest) != 0) ||
 	    (dcd && sha256_valid(dcd) && strcmp(dcd, digest) != 0)) {
-		seterr("%s/%s: manifest %s: content has digest %s", r->registry, repo, ref, digest);
+		seterr("manifest %s: content has digest %s", ref, digest);
 		free(dcd);
 		goto done;
 	}
@@ -506,7 +542,7 @@ registry_get_blob(struct registry *r, const char *repo, const char *digest,
 	}
 	sha256_digest(rs.body.data, rs.body.len, got);
 	if (strcmp(got, digest) != 0) {
-		seterr("%s/%s: blob %s: content has digest %s", r->registry, repo, digest, got);
+		seterr("blob %s: content has digest %s", digest, got);
 		goto done;
 	}
 	/* Hand the buffer over rather than copying a layer. */
@@ -757,8 +793,8 @@ registry_put_manifest(struct registry *r, const char *repo, const char *ref,
 	}
 	dcd = http_header(&rs, "Docker-Content-Digest");
 	if (dcd && strcmp(dcd, digest) != 0) {
-		seterr("%s/%s: manifest %s: registry stored digest %s, expected %s",
-		    r->registry, repo, ref, dcd, digest);
+		seterr("manifest %s: registry stored digest %s, expected %s", ref, dcd,
+		    digest);
 		free(dcd);
 		goto done;
 	}

@@ -41,6 +41,10 @@ void registry_free(struct registry *r);
  * next token, so one token covers the whole push. */
 void registry_add_scope(struct registry *r, const char *repo, const char *actions);
 
+/* registry_ping checks the registry answers at /v2/ (and settles auth early,
+ * with the scopes added so far); -1 with seterr() saying why not. */
+int registry_ping(struct registry *r);
+
 /* registry_get_manifest fetches repo's manifest or index for ref (tag or
  * digest), verifying a digest reference. */
 int registry_get_manifest(struct registry *r, const char *repo, const char *ref,

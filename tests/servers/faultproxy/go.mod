@@ -1,0 +1,3 @@
+module pgokit/tests/faultproxy
+
+go 1.21
