@@ -17,11 +17,22 @@
 //	/empty                     200 with an empty body
 //	/nosamples                 200, a valid profile without samples
 //	/hits?key=K                how many requests K got, and the gaps between them in ms
+//	/bearer                    the profile with "Authorization: Bearer $FS_TOKEN", else 401
+//	/basic                     the profile with Basic $FS_USER:$FS_PASSWORD, else 401
+//
+// With -tls every port speaks HTTPS with a fresh self-signed certificate.
 package main
 
 import (
 	"bytes"
 	"compress/gzip"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"math/big"
 	"flag"
 	"fmt"
 	"io"
@@ -159,6 +170,20 @@ func handler(w http.ResponseWriter, r *http.Request) {
 	case "/nosamples":
 		w.Header().Set("Content-Type", "application/octet-stream")
 		w.Write(noSamplesGz)
+	case "/bearer":
+		if r.Header.Get("Authorization") != "Bearer "+os.Getenv("FS_TOKEN") {
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		serveProfile(w, r, 0)
+	case "/basic":
+		u, p, ok := r.BasicAuth()
+		if !ok || u != os.Getenv("FS_USER") || p != os.Getenv("FS_PASSWORD") {
+			w.Header().Set("WWW-Authenticate", `Basic realm="pprof"`)
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		serveProfile(w, r, 0)
 	case "/hits":
 		mu.Lock()
 		var all []time.Time
@@ -178,11 +203,34 @@ func handler(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// selfSigned makes a certificate for 127.0.0.1 that no client trusts.
+func selfSigned() tls.Certificate {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		log.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1),
+		Subject:      pkix.Name{CommonName: "faultserver"},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(24 * time.Hour),
+		IPAddresses:  []net.IP{net.ParseIP("127.0.0.1")},
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		log.Fatal(err)
+	}
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
+}
+
 func main() {
 	n := flag.Int("n", 1, "listen on this many loopback ports")
 	addrFile := flag.String("addr-file", "", "write the host:port list here, one per line")
 	flag.DurationVar(&delay, "delay", 0, "delay before a /debug/pprof/profile answer")
 	profile := flag.String("profile", "", "serve this gzip profile instead of recording one")
+	useTLS := flag.Bool("tls", false, "serve HTTPS with a self-signed certificate")
 	flag.Parse()
 
 	if *profile != "" {
@@ -205,6 +253,9 @@ func main() {
 			log.Fatal(err)
 		}
 		fmt.Fprintln(&addrs, ln.Addr().String())
+		if *useTLS {
+			ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{selfSigned()}})
+		}
 		go func() { log.Fatal(srv.Serve(ln)) }()
 	}
 	if *addrFile != "" {
