@@ -91,8 +91,8 @@ pgo-profile: $(PGO_PROFILE) ## fetch (if nothing yet), merge, check, install as 
 
 pgo-stat: $(PGO_MK_SVG) ## print the profile's top functions and write a flame graph
 	@if [ -f $(PGO_PROFILE) ]; then \
-		$(PGO_MK_T)pprof-stat -n $(PGO_TOP) $(PGO_PROFILE) && \
-		echo "pgo: flame graph $(abspath $(PGO_MK_SVG))"; \
+		$(PGO_MK_T)pprof-stat -n $(PGO_TOP) $(PGO_PROFILE) || $(PGO_MK_SOFT); \
+		if [ -f $(PGO_MK_SVG) ]; then echo "pgo: flame graph $(abspath $(PGO_MK_SVG))"; fi; \
 	else echo "pgo: no profile $(PGO_PROFILE) yet" >&2; $(PGO_MK_SOFT); fi
 
 pgo-build: $(PGO_OUT) ## PGO-build PGO_MAIN into PGO_OUT with the profile (pgo-build)
@@ -101,7 +101,7 @@ pgo-image: $(PGO_MK_REF) ## push PGO_OUT as PGO_IMAGE; the digest ref goes to PG
 	@cat $(PGO_MK_REF)
 
 pgo-clean: ## remove PGO_DIR and PGO_OUT (the profile stays)
-	rm -rf $(PGO_DIR) $(PGO_OUT)
+	rm -rf $(PGO_DIR) $(PGO_OUT) $(PGO_OUT).pgo
 
 pgo-help: ## list the pgo-* targets and the PGO_* knobs
 	@echo 'pgo.mk targets:'
@@ -153,15 +153,21 @@ $(PGO_MK_SVG): $(PGO_PROFILE)
 	@if [ -f $< ]; then \
 		mkdir -p $(@D) && \
 		$(PGO_MK_T)pprof-stat --svg $< >$@.$$$$.tmp && mv -f $@.$$$$.tmp $@ || \
-		{ rm -f $@.$$$$.tmp; exit 1; }; fi
+		{ rm -f $@.$$$$.tmp $@; echo "pgo: no flame graph" >&2; $(PGO_MK_SOFT); }; fi
 
 # The binary depends on the sources, the profile and the build command line
-# (a file rewritten only when the command changes), not on time.
+# (a file rewritten only when the command changes), not on time. It is built
+# in a temp dir under its own name, so pgo-build's prepared profile next to it
+# (PGO_OUT.pgo) keeps its name too, then both are renamed into place.
 $(PGO_OUT): $(PGO_PROFILE) $(PGO_SRCS) $(PGO_DIR)/build.cmd
-	@mkdir -p $(@D) && \
+	@tmp=$(@D)/.pgo-build.$$$$ && \
+	trap 'rm -rf "$$tmp"; exit 1' INT TERM HUP && \
+	mkdir -p "$$tmp" && \
 	echo "pgo: build: $(strip $(call PGO_MK_BUILD_CMD,$@))" >&2 && \
-	$(call PGO_MK_BUILD_CMD,$@.$$$$.tmp) && mv -f $@.$$$$.tmp $@ || \
-	{ rm -f $@.$$$$.tmp; exit 1; }
+	if $(call PGO_MK_BUILD_CMD,$$tmp/$(@F)); then \
+		if [ -f "$$tmp/$(@F).pgo" ]; then mv -f "$$tmp/$(@F).pgo" $@.pgo; else rm -f $@.pgo; fi && \
+		mv -f "$$tmp/$(@F)" $@ && rm -rf "$$tmp"; \
+	else rm -rf "$$tmp"; exit 1; fi
 
 $(PGO_MK_REF): $(PGO_OUT) $(PGO_DIR)/image.cmd
 	@label=; if [ -f $(PGO_PROFILE) ]; then \
