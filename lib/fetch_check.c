@@ -15,8 +15,7 @@
 #include "util.h"
 
 const char legacy_pyroscope_reason[] =
-    "a pyroscope 0.x /render export: no sample type name, no line numbers, "
-    "no start_line; unusable for PGO";
+    "no sample type name, no line numbers, no start_line: unusable for PGO";
 
 static int
 looks_html(const uint8_t *p, size_t n, const char *ctype)
@@ -232,7 +231,7 @@ fetch_check(const struct fetch_res *rs, int empty_ok, size_t cap, struct checked
 	if (is_legacy_export(p)) {
 		profile_free(p);
 		free(raw);
-		bad(c, "%s", legacy_pyroscope_reason);
+		bad(c, "a pyroscope 0.x /render export: %s", legacy_pyroscope_reason);
 		return;
 	}
 	if (gz) {

@@ -28,7 +28,7 @@ struct checked {
 void fetch_check(const struct fetch_res *rs, int empty_ok, size_t cap, struct checked *c);
 void checked_free(struct checked *c);
 
-/* legacy_pyroscope_reason: the message for a pyroscope 0.x export. */
+/* legacy_pyroscope_reason: what is wrong with a pyroscope 0.x export. */
 extern const char legacy_pyroscope_reason[];
 
 #endif

@@ -176,6 +176,24 @@ base_stem(const char *base)
 	return stem;
 }
 
+/* base_ok: is base an http(s) URL with a host. */
+static int
+base_ok(const char *base)
+{
+	CURLU *u = curl_url();
+	char *scheme = NULL, *host = NULL;
+	int ok = 0;
+
+	if (u && curl_url_set(u, CURLUPART_URL, base, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK)
+		ok = (!strcmp(scheme, "http") || !strcmp(scheme, "https")) && *host;
+	curl_free(scheme);
+	curl_free(host);
+	curl_url_cleanup(u);
+	return ok;
+}
+
 /* probe_legacy asks whether base is a pyroscope 0.x server (GET /api/apps
  * answers a JSON list). */
 static int legacy_seen;
@@ -254,6 +272,10 @@ fetch_main(struct fetch_config *c)
 			warn("--from must be before --to");
 			return 2;
 		}
+		if (!base_ok(c->pyroscope)) {
+			warn("--pyroscope %s: want an http or https URL", c->pyroscope);
+			return 2;
+		}
 		if (!pyro_valid_selector(c->query)) {
 			warn("--query %s: want a label selector like {service_name=\"x\"}", c->query);
 			return 2;
@@ -272,6 +294,8 @@ fetch_main(struct fetch_config *c)
 		}
 		char *url = pyro_select_url(c->pyroscope);
 		redacted = url_redact(c->pyroscope);
+		for (size_t k = strlen(redacted); k > 0 && redacted[k - 1] == '/'; k--)
+			redacted[k - 1] = '\0';
 		stem = base_stem(c->pyroscope);
 		for (size_t i = 0; i < r.n; i++) {
 			q.type = c->type ? c->type : PYRO_DEFAULT_TYPE;
@@ -341,9 +365,8 @@ fetch_main(struct fetch_config *c)
 			for (size_t i = 0; i < r.n; i++)
 				if (r.it[i].kind == ANSWER_BAD && r.it[i].status == 404) {
 					free(r.it[i].why);
-					if (asprintf(&r.it[i].why, "no SelectMergeProfile: %s; its /render?format=pprof "
-					    "export is %s", "the server is pyroscope 0.x",
-					    legacy_pyroscope_reason + strlen("a pyroscope 0.x /render export: ")) < 0)
+					if (asprintf(&r.it[i].why, "a pyroscope 0.x server (no SelectMergeProfile); "
+					    "its /render?format=pprof export has %s", legacy_pyroscope_reason) < 0)
 						die("out of memory");
 				}
 	}

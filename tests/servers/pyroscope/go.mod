@@ -1,0 +1,3 @@
+module pgokit/tests/servers/pyroscope
+
+go 1.21
