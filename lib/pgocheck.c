@@ -122,8 +122,16 @@ int pgo_check(const struct profile *p, struct pgo_verdict *v)
 			start_line = 1;
 	if (!start_line && pb->n_function)
 		reason(v, "no Function.start_line (written by Go 1.20+; profile from an older Go or a converter)");
-	else if (!v->accepted && v->sample_index >= 0 && pb->n_sample)
-		reason(v, "no sampled Function has a start_line");
+	else if (!v->accepted && v->sample_index >= 0 && pb->n_sample) {
+		size_t nonzero = 0;
+		for (size_t i = 0; i < pb->n_sample; i++)
+			if (pb->sample[i]->value[v->sample_index])
+				nonzero++;
+		if (nonzero == 0)
+			reason(v, "all samples are zero, so no sampled Function has a start_line");
+		else
+			reason(v, "no sampled Function has a start_line");
+	}
 	if (pb->n_sample == 0)
 		reason(v, "no samples");
 	else if (v->accepted && total == 0)

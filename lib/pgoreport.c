@@ -160,7 +160,7 @@ int pgoreport_write(const struct profile *p, const char *spec, int count, FILE *
 	    profile_str(p, pb->sample_type[e.sample_index]->unit), e.sample_index);
 	fprintf(f, "Call edges: %zu, total weight %lld\n", e.nedge, (long long)e.total);
 	fprintf(f, "Hot edges: %zu (%.2f%% of weight) at the %g%% CDF cut; "
-	    "the coldest hot edge has %.4g%% of the weight\n", nhot,
+	    "the coldest hot edge has %.10g%% of the weight\n", nhot,
 	    e.total ? (double)hotw / (double)e.total * 100 : 0.0, PGO_DEFAULT_CDF, thr);
 	fprintf(f, "%12s %8s %8s %7s  %s\n", "weight", "weight%", "cum%", "offset", "caller -> callee");
 	int64_t cum = 0;

@@ -32,7 +32,9 @@ static int check(const struct profile *p, const char *name)
 {
 	struct pgo_verdict v;
 	if (pgo_check(p, &v)) {
-		printf("%s: usable for PGO (sample type %d)\n", name, v.sample_index);
+		printf("%s: usable for PGO (sample type %s/%s)\n", name,
+		    profile_str(p, p->pb->sample_type[v.sample_index]->type),
+		    profile_str(p, p->pb->sample_type[v.sample_index]->unit));
 		return 0;
 	}
 	printf("%s: not usable for PGO%s\n", name,
