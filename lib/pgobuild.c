@@ -207,11 +207,19 @@ go_build(struct run *r, const char *pgo)
 	const struct pgobuild_config *c = r->c;
 	char **argv = xcalloc(c->ngoargs + 4, sizeof(*argv));
 	char *flag = NULL;
-	size_t n = 0;
+	size_t n = 0, i = 0;
 	int st;
 
 	argv[n++] = (char *)r->go;
 	argv[n++] = "build";
+	/* go wants -C before every other flag. */
+	if (c->ngoargs > 0 && (!strcmp(c->goargs[0], "-C") || !strcmp(c->goargs[0], "--C"))) {
+		argv[n++] = c->goargs[i++];
+		if (i < c->ngoargs)
+			argv[n++] = c->goargs[i++];
+	} else if (c->ngoargs > 0 && (!strncmp(c->goargs[0], "-C=", 3) ||
+	    !strncmp(c->goargs[0], "--C=", 4)))
+		argv[n++] = c->goargs[i++];
 	if (pgo) {
 		size_t len = strlen(pgo) + 6;
 
@@ -219,7 +227,7 @@ go_build(struct run *r, const char *pgo)
 		snprintf(flag, len, "-pgo=%s", pgo);
 		argv[n++] = flag;
 	}
-	for (size_t i = 0; i < c->ngoargs; i++)
+	for (; i < c->ngoargs; i++)
 		argv[n++] = c->goargs[i];
 	if (c->verbose) {
 		fprintf(stderr, "%s: running:", argv0);
