@@ -98,10 +98,11 @@ int main(int argc, char *argv[])
 
 	struct profile *p = stat_input(path, default_size_cap(), &nprof, &rawlen);
 	if (!p) {
+		static const char empty[] = ": empty input";
 		const char *e = errmsg();
-		size_t el = strlen(e);
+		size_t el = strlen(e), sl = sizeof(empty) - 1;
 		/* Go treats an empty file as a profile without samples. */
-		if (mode == CHECK && el >= 12 && !strcmp(e + el - 12, ": empty input")) {
+		if (mode == CHECK && el >= sl && !strcmp(e + el - sl, empty)) {
 			printf("%s: not usable for PGO (go build accepts it, but it has no effect)\n"
 			    "  - empty file: no samples\n", name);
 			stdout_close();
