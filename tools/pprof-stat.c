@@ -111,36 +111,41 @@ int main(int argc, char *argv[])
 		diex(2, "%s", e);
 	}
 
+	if (type && profile_sample_type(p, type) < 0)
+		diex(2, "%s: %s", name, errmsg());
+	int rc = 0;
 	switch (mode) {
 	case TOP: {
 		struct top_report r;
 		struct top_opts o = { type, count, 0.005 };
-		if (top_build(p, &o, &r) < 0)
-			diex(2, "%s: %s", name, errmsg());
-		top_print(&r, stdout);
-		top_free(&r);
+		if ((rc = top_build(p, &o, &r)) == 0) {
+			top_print(&r, stdout);
+			top_free(&r);
+		}
 		break;
 	}
 	case CHECK:
 		st = check(p, name);
 		break;
 	case FOLDED:
-		if (folded_write(p, type, stdout) < 0)
-			diex(2, "%s: %s", name, errmsg());
+		rc = folded_write(p, type, stdout);
 		break;
 	case JSON:
-		if (statjson_write(p, type, count, nprof, stdout) < 0)
-			diex(2, "%s: %s", name, errmsg());
+		rc = statjson_write(p, type, count, nprof, stdout);
 		break;
 	case PGO:
-		if (pgoreport_write(p, type, count, stdout) < 0)
+		/* Go rejects the profile: a "no" like --check's, not a usage error */
+		if (pgoreport_write(p, type, count, stdout) < 0 && !ferror(stdout))
 			diex(1, "%s: %s", name, errmsg());
 		break;
 	case SVG:
-		if (flame_write(p, type, name, stdout) < 0)
-			diex(2, "%s: %s", name, errmsg());
+		rc = flame_write(p, type, name, stdout);
 		break;
 	}
+	if (ferror(stdout))
+		diex(1, "<stdout>: write error");
+	if (rc < 0)
+		diex(2, "%s: %s", name, errmsg());
 	profile_free(p);
 	stdout_close();
 	return st;
