@@ -23,6 +23,7 @@ struct answer {
 	size_t len, cap;
 	int fd;
 	int overflow;		/* larger than max_body: transfer aborted */
+	long long expect;	/* Content-Length, -1 unknown */
 };
 
 struct xfer {
@@ -70,7 +71,7 @@ fetch_defaults(struct fetch_opts *o)
 	o->backoff_max_ms = 30000;
 	o->connect_timeout_ms = 10000;
 	o->max_body = (size_t)256 << 20;
-	o->mem_budget = (size_t)32 << 20;
+	o->mem_budget = (size_t)1 << 20;
 }
 
 static int
@@ -122,6 +123,7 @@ answer_reset(struct engine *e, struct answer *a)
 		close(a->fd);
 	memset(a, 0, sizeof *a);
 	a->fd = -1;
+	a->expect = -1;
 }
 
 /* answer_append keeps data in memory while the engine's budget allows, and
@@ -134,7 +136,12 @@ answer_append(struct engine *e, struct answer *a, const void *p, size_t n)
 		return -1;
 	}
 	if (a->fd < 0 && a->len + n > a->cap) {
-		size_t ncap = a->cap ? 2 * a->cap : 16384;
+		size_t ncap = a->cap ? 2 * a->cap : 4096;
+
+		/* The announced length, when there is one, is the right size. */
+		if (a->cap == 0 && a->expect > 0 && (size_t)a->expect >= a->len + n &&
+		    (size_t)a->expect <= e->o->max_body)
+			ncap = (size_t)a->expect;
 
 		while (ncap < a->len + n)
 			ncap *= 2;
@@ -211,6 +218,13 @@ on_data(char *p, size_t size, size_t nmemb, void *arg)
 {
 	struct wctx *w = arg;
 
+	if (w->x->a.cap == 0 && w->x->a.fd < 0) {
+		curl_off_t cl = -1;
+
+		curl_easy_getinfo(w->x->h, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
+		w->x->a.expect = cl;
+	}
+
 	if (answer_append(w->e, &w->x->a, p, size * nmemb) < 0)
 		return 0;	/* libcurl aborts the transfer: CURLE_WRITE_ERROR */
 	return size * nmemb;
@@ -244,6 +258,8 @@ start(struct engine *e, size_t i)
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(h, CURLOPT_USERAGENT, "pgokit/" PGOKIT_VERSION);
 	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+	if (o->recv_buffer > 0)
+		curl_easy_setopt(h, CURLOPT_BUFFERSIZE, o->recv_buffer);
 	if (rq->timeout_ms > 0)
 		curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, rq->timeout_ms);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, o->connect_timeout_ms);
@@ -490,6 +506,21 @@ pick(struct engine *e, long long now)
 	return e->next < e->n ? e->next++ : e->n;
 }
 
+/* startable: can a request start right now. */
+static int
+startable(struct engine *e, long long now)
+{
+	while (e->next < e->n && e->x[e->next].state != WAITING)
+		e->next++;
+	if (e->next < e->n)
+		return 1;
+	if (e->nbackoff)
+		for (size_t i = 0; i < e->n; i++)
+			if (e->x[i].state == BACKOFF && e->x[i].due <= now)
+				return 1;
+	return 0;
+}
+
 int
 fetch_all(struct fetch_req *rq, size_t n, const struct fetch_opts *o)
 {
@@ -546,6 +577,10 @@ fetch_all(struct fetch_req *rq, size_t n, const struct fetch_opts *o)
 		if (e.ndone == n)
 			break;
 		now = now_ms();
+		/* A finished transfer freed a slot: fill it now, not after the
+		 * next socket event. */
+		if (e.nactive < (size_t)(o->jobs > 0 ? o->jobs : 1) && startable(&e, now))
+			continue;
 		if (e.nbackoff)
 			for (size_t i = 0; i < n; i++)
 				if (e.x[i].state == BACKOFF) {

@@ -38,6 +38,7 @@ struct fetch_opts {
 	long connect_timeout_ms;
 	size_t max_body;	/* an answer larger than this is an error */
 	size_t mem_budget;	/* answer bytes held in memory across transfers */
+	long recv_buffer;	/* libcurl's receive buffer per transfer; 0: its default */
 	int insecure;		/* no TLS verification */
 	int netrc;		/* credentials from a netrc file */
 	const char *netrc_file;	/* NULL: ~/.netrc */
@@ -52,7 +53,7 @@ struct fetch_opts {
 };
 
 /* fetch_defaults fills o with: 64 jobs, 3 retries, 500 ms backoff capped at
- * 30 s, 10 s connect timeout, 256 MiB max body, 32 MiB memory budget. */
+ * 30 s, 10 s connect timeout, 256 MiB max body, 1 MiB memory budget. */
 void fetch_defaults(struct fetch_opts *o);
 
 /* fetch_all runs every request to completion. -1 with seterr() only when the

@@ -345,6 +345,9 @@ fetch_main(struct fetch_config *c)
 			rq[i].udata = &r.it[i];
 		}
 		c->net.window_ms = (long)c->seconds * 1000;
+		/* Many small answers at once: libcurl's 16 KiB receive buffer per
+		 * transfer would be most of the memory of a large fleet. */
+		c->net.recv_buffer = 4096;
 	}
 	stems_unique(&r);
 	c->net.done = on_done;
