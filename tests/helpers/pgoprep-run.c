@@ -1,9 +1,11 @@
 /* pgoprep-run: run lib/pgoprep on one profile and write the result, so the
  * tests can hold a prepared profile against `go tool preprofile` without a
- * PGO build. Usage: pgoprep-run [-k keep] [-d deny]... [-D] in out;
- * prints the stats as "name value" lines on stdout. */
+ * PGO build. Usage: pgoprep-run [-nD] [-k keep] [-d deny]... [-r from=to] in out;
+ * prints the stats as "name value" lines on stdout. -r renames a function
+ * first (to plant, say, a runtime.gopark frame); -n then writes it as is. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "compress.h"
@@ -18,10 +20,11 @@ main(int argc, char *argv[])
 	struct pgoprep_stats st;
 	const char *deny[64];
 	struct profile *p;
-	int ch;
+	const char *rename = NULL;
+	int ch, noprep = 0;
 
 	setprogname(argv[0]);
-	while ((ch = getopt(argc, argv, "Dd:k:")) != -1) {
+	while ((ch = getopt(argc, argv, "Dd:k:nr:")) != -1) {
 		switch (ch) {
 		case 'D':
 			o.no_default_deny = 1;
@@ -33,15 +36,39 @@ main(int argc, char *argv[])
 		case 'k':
 			o.keep = atof(optarg);
 			break;
+		case 'n':
+			noprep = 1;
+			break;
+		case 'r':
+			rename = optarg;
+			break;
 		default:
-			diex(2, "usage: pgoprep-run [-k keep] [-d deny]... [-D] in out");
+			diex(2, "usage: pgoprep-run [-nD] [-k keep] [-d deny]... [-r from=to] in out");
 		}
 	}
 	if (argc - optind != 2)
-		diex(2, "usage: pgoprep-run [-k keep] [-d deny]... [-D] in out");
+		diex(2, "usage: pgoprep-run [-nD] [-k keep] [-d deny]... [-r from=to] in out");
 	o.deny = deny;
 	if (!(p = profile_read(argv[optind], default_size_cap())))
 		die("%s: %s", argv[optind], errmsg());
+	if (rename) {
+		const char *eq = strchr(rename, '=');
+
+		if (!eq)
+			diex(2, "-r from=to");
+		for (size_t i = 0; i < p->pb->n_function; i++) {
+			const char *name = profile_str(p, p->pb->function[i]->name);
+
+			if (strlen(name) == (size_t)(eq - rename) &&
+			    !strncmp(name, rename, (size_t)(eq - rename)))
+				p->pb->string_table[p->pb->function[i]->name] = (char *)eq + 1;
+		}
+	}
+	if (noprep) {
+		if (profile_write(p, argv[optind + 1], 6) < 0)
+			die("%s", errmsg());
+		return 0;
+	}
 	if (pgo_prepare(p, &o, &st) < 0)
 		die("%s: %s", argv[optind], errmsg());
 	if (profile_write(p, argv[optind + 1], 6) < 0)
