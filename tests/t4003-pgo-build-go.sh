@@ -1,0 +1,77 @@
+#!/bin/bash
+# pgo-build with the real Go toolchain on examples/service and a profile
+# fetched from the running service: the binary records -pgo=, the compiler
+# reports hot call sites, coverage is full; then a copy of the service with
+# its hot methods renamed, built with the old profile, draws a staleness
+# warning naming them. One prepared profile serves every build here (and is
+# the same file every run, see service_profile), so the standard library is
+# PGO-built once and then comes from the shared GOCACHE.
+. "$(dirname "$0")/lib.sh"
+. "$PGOKIT_SRC/tests/lib-pgobuild.sh"
+
+have_go || skip_all "Go 1.21+ not found"
+start_service || skip_all "examples/service did not start"
+
+test_expect_success 'setup: a CPU profile from the running service' '
+	service_profile cpu.pprof &&
+	go tool preprofile -i cpu.pprof -o full.pre
+'
+
+test_expect_success 'go build -pgo with the prepared profile' '
+	pgo-build -v -p cpu.pprof -- -C "$SERVICE_SRC" -gcflags=-d=pgodebug=1 \
+		-o "$PWD/svc" . >out 2>err &&
+	cat err out &&
+	test -x svc &&
+	test -s svc.pgo
+'
+
+test_expect_success 'go version -m shows -pgo= with the prepared profile' '
+	go version -m svc >info &&
+	grep -x "	build	-pgo=$PWD/svc.pgo" info &&
+	grep "svc: records -pgo=$PWD/svc.pgo" err
+'
+
+test_expect_success 'pgodebug shows the hot call sites the profile made' '
+	cat out err | grep "^hot-callsite-thres-from-CDF=" &&
+	cat out err | grep -E "^hot-budget check allows inlining for call main\." &&
+	cat out err | grep -E "^hot-node enabled increased budget=2000 for func=main\."
+'
+
+test_expect_success 'the summary: digest, sizes, hot edges, full coverage' '
+	grep "profile cpu.pprof: sha256:$(sha256sum <cpu.pprof | cut -d" " -f1)" err &&
+	grep "prepared $PWD/svc.pgo: $(wc -c <cpu.pprof) -> $(wc -c <svc.pgo) bytes" err &&
+	grep "hot edges: $(hot_edges full.pre | wc -l) of [0-9]*.*the same after preparation" err &&
+	grep "coverage: 100.0% of the hot edge weight is in $PWD/svc" err &&
+	test_must_fail grep -i stale err
+'
+
+test_expect_success 'the service still works when built with PGO' '
+	port=$(free_port) &&
+	./svc -addr 127.0.0.1:$port >svc.log 2>&1 &
+	pid=$! &&
+	wait_http "http://127.0.0.1:$port/healthz" &&
+	curl -sf "http://127.0.0.1:$port/eval?n=10" >eval.out &&
+	kill $pid &&
+	test -s eval.out
+'
+
+test_expect_success 'staleness: hot methods renamed in a copy, old profile' '
+	cp -r "$SERVICE_SRC" stale &&
+	sed -i "s/) Eval(env/) Calc(env/; s/\.Eval(env)/.Calc(env)/g; s/	Eval(env \[\]float64) float64/	Calc(env []float64) float64/" \
+		stale/work.go &&
+	grep -q "Calc(env" stale/work.go &&
+	test_must_fail grep "Eval(env" stale/work.go &&
+	pgo-build -p cpu.pprof -- -C "$PWD/stale" -o "$PWD/stale-svc" . 2>err-stale &&
+	cat err-stale &&
+	grep "warning: stale profile: only [0-9.]*% of its hot edge weight is in $PWD/stale-svc (below 80%)" err-stale &&
+	grep -E "missing hot functions: .*main\.(Add|Sub|Mul|Div|Var)\.Eval" err-stale &&
+	go version -m stale-svc | grep "build	-pgo="
+'
+
+test_expect_success '--min-coverage 0 silences the staleness warning' '
+	pgo-build --min-coverage 0 -p cpu.pprof -- -C "$PWD/stale" -o "$PWD/stale-svc" . 2>err2 &&
+	grep "coverage: " err2 &&
+	test_must_fail grep "stale profile" err2
+'
+
+test_done
