@@ -26,7 +26,7 @@ start_registry() {
 		echo "http: {addr: 127.0.0.1:$port, secret: test}"
 		[ -n "$auth" ] && echo "auth: $auth"
 	} >"$PWD/$name/config.yml"
-	docker-registry serve "$PWD/$name/config.yml" >"$PWD/$name/registry.log" 2>&1 &
+	docker-registry serve "$PWD/$name/config.yml" </dev/null >"$PWD/$name/registry.log" 2>&1 &
 	REG_PID=$!
 	test_atexit "kill $REG_PID"
 	REG=127.0.0.1:$port

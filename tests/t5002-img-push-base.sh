@@ -6,6 +6,8 @@
 . "$(dirname "$0")/lib.sh"
 . "$PGOKIT_SRC/tests/registry.sh"
 
+start_registry reg2 || skip_all "docker-registry did not start"
+REG2=$REG REG2_LOG=$REG_LOG
 start_registry reg || skip_all "docker-registry did not start"
 
 head -c 200000 /dev/urandom >basefile
@@ -128,11 +130,9 @@ test_expect_success 'multi-platform base: --platform picks from the index' '
 '
 
 test_expect_success 'a base in another registry is copied across' '
-	first=$REG && firstlog=$REG_LOG &&
-	start_registry reg2 &&
-	img-push -q -b "$first/base:v1" -f server:/app/server "$REG/app:v1" >other.ref &&
-	test "$(uploads_since 0)" = 3 &&
-	check_image "$REG/app:v1" other &&
+	img-push -q -b "$REG/base:v1" -f server:/app/server "$REG2/app:v1" >other.ref &&
+	REG_LOG=$REG2_LOG && test "$(uploads_since 0)" = 3 &&
+	check_image "$REG2/app:v1" other &&
 	test "$(jq -c .rootfs.diff_ids other/config.json)" = "$(jq -c .rootfs.diff_ids app/config.json)"
 '
 
