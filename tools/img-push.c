@@ -16,11 +16,10 @@
 static void
 usage(FILE *f, int status)
 {
-	fprintf(f, "usage: img-push [-qv] [-b base] [-f src[:dst[:mode]]]... "
-	    "[--chunk-size size]\n"
-	    "                [--cmd arg]... [--digest-file file] [--entrypoint arg]...\n"
-	    "                [--env key=value]... [--insecure] [--label key=value]...\n"
-	    "                [--platform os/arch[/variant]] [--workdir dir] dest\n");
+	fprintf(f, "usage: img-push [-qv] [-b base] [-f src[:dst[:mode]]] ... "
+	    "[--chunk-size size] [--cmd arg] ... [--digest-file file] "
+	    "[--entrypoint arg] ... [--env key=value] ... [--insecure] "
+	    "[--label key=value] ... [--platform os/arch[/variant]] [--workdir dir] dest\n");
 	exit(status);
 }
 
