@@ -340,6 +340,8 @@ finish(struct engine *e, size_t i, const char *error, long status)
 	if (x->h && curl_easy_getinfo(x->h, CURLINFO_CONTENT_TYPE, &ct) == CURLE_OK && ct)
 		ctype = xstrdup(ct);
 	rs.ctype = ctype;
+	if (x->h && curl_easy_getinfo(x->h, CURLINFO_REDIRECT_URL, &ct) == CURLE_OK && ct)
+		rs.redirect = ct;
 	if (!error && answer_load(e, &x->a) < 0)
 		rs.error = "cannot read back the spilled answer";
 	rs.body = x->a.mem;

@@ -26,6 +26,7 @@ struct fetch_res {
 	const uint8_t *body;	/* the whole answer, valid in the callback only */
 	size_t len;
 	const char *error;	/* why no complete answer arrived; NULL if one did */
+	const char *redirect;	/* a 3xx answer's Location, resolved, or NULL */
 	int attempts;
 	double seconds;		/* from the first attempt's start to the end */
 };

@@ -12,6 +12,7 @@
 #include "compress.h"
 #include "fetch_check.h"
 #include "profile.h"
+#include "targets.h"
 #include "util.h"
 
 const char legacy_pyroscope_reason[] =
@@ -80,7 +81,14 @@ status_reason(const struct fetch_res *rs, struct checked *c)
 	size_t off;
 
 	off = (size_t)snprintf(c->why, sizeof c->why, "HTTP %ld", rs->status);
-	if (rs->len > 0 && looks_html(rs->body, rs->len, rs->ctype)) {
+	if (rs->status >= 300 && rs->status < 400 && rs->redirect) {
+		/* Redirects are not followed: a profile endpoint that redirects is
+		 * usually a login page in the way, and credentials must not travel. */
+		char *to = url_redact(rs->redirect);
+
+		snprintf(c->why + off, sizeof c->why - off, ": redirect to %s (not followed)", to);
+		free(to);
+	} else if (rs->len > 0 && looks_html(rs->body, rs->len, rs->ctype)) {
 		if (html_title(detail, sizeof detail, rs->body, rs->len))
 			snprintf(c->why + off, sizeof c->why - off, ": an HTML page (%s)", detail);
 		else

@@ -39,6 +39,12 @@ test_expect_success 'a truncated gzip' 'fails_with truncgz "bad gzip (truncated 
 test_expect_success 'a 200 that is not a profile' 'fails_with text "not a profile (text/plain.*hello, this is not a profile)"'
 test_expect_success 'an empty 200' 'fails_with empty "empty body"'
 test_expect_success 'a profile without samples' 'fails_with nosamples "profile has no samples"'
+test_expect_success 'an HTML page with status 200' 'fails_with login200 "an HTML page, not a profile (Sign in)"'
+test_expect_success 'a redirect is not followed' 'fails_with redirect "HTTP 302: redirect to $U/login200?next=/debug/pprof/profile (not followed)"'
+test_expect_success '--max-size bounds an answer' '
+	test_expect_code 1 pprof-fetch --max-size 100 "$U/ok" >out 2>err &&
+	grep -q "answer larger than 100 bytes" err
+'
 test_expect_success 'a plain 404' 'fails_with nothere "HTTP 404: 404 page not found"'
 
 test_expect_success '500 then 200: retried, one profile' '
@@ -99,5 +105,25 @@ test_expect_success 'stdout stream of several: one gzip member each, pprof-merge
 	pprof-fetch "$U/ok" "$U/raw" "$U/flaky?key=e&n=0" >stream 2>err &&
 	if have pprof-merge; then pprof-merge <stream >merged && pprof_reads merged; fi &&
 	gzip -t stream
+'
+test_expect_success 'answers past the memory budget wait in temp files, same results' '
+	PPROF_FETCH_MEMORY=0 pprof-fetch -d spill "$U/ok" "$U/raw" "$U/flaky?key=f&n=1" 2>err &&
+	test $(ls spill | wc -l) = 3 &&
+	for f in spill/*; do pprof_reads "$f" || return 1; done &&
+	mkdir ro && chmod 500 ro &&
+	if [ "$(id -u)" != 0 ]; then
+		TMPDIR=$PWD/ro PPROF_FETCH_MEMORY=0 test_expect_code 1 pprof-fetch "$U/ok" >out 2>err &&
+		grep -q "cannot buffer the answer" err
+	fi
+'
+test_expect_success 'a write error on stdout fails the run' '
+	test_expect_code 1 pprof-fetch "$U/ok" >/dev/full 2>err && cat err &&
+	grep -q "<stdout>" err
+'
+test_expect_success 'progress: one live line when stderr is a terminal' '
+	script -qec "pprof-fetch -s 2 \"$U/slow?d=1500ms\" \"$U/ok\" >out" /dev/null >tty.out 2>&1 &&
+	gzip -t out && cat -v tty.out &&
+	grep -q "1/2 done, 1 active, .* s left" tty.out &&
+	pprof-fetch -s 2 "$U/slow?d=500ms" >out 2>err && test_must_fail grep -q "done," err
 '
 test_done

@@ -75,6 +75,7 @@ main(int argc, char *argv[])
 	int nfiles = 0, ch, st;
 	long long sz;
 	char *end;
+	const char *s;
 
 	setprogname(argv[0]);
 	memset(&c, 0, sizeof c);
@@ -208,6 +209,11 @@ main(int argc, char *argv[])
 		c.net.bearer = NULL;
 	if (c.net.user && !*c.net.user)
 		c.net.user = NULL;
+	if ((s = getenv("PPROF_FETCH_MEMORY")) && *s) {
+		if ((sz = parse_size(s)) < 0)
+			diex(2, "PPROF_FETCH_MEMORY=%s: not a size", s);
+		c.net.mem_budget = (size_t)sz;
+	}
 	if (c.net.insecure)
 		warn("warning: --insecure: TLS certificates are not verified");
 	c.net.progress = isatty(2) && !c.net.verbose;

@@ -12,6 +12,8 @@
 //	/busy?key=K&n=N&after=S    429 with Retry-After: S for the first N, then the profile
 //	/slow?d=DURATION           the profile after DURATION
 //	/html404                   a 404 HTML page
+//	/login200                  200 with an HTML login page (a proxy in the way)
+//	/redirect                  302 to /login200
 //	/truncgz                   200, the first half of the gzip profile (complete transfer)
 //	/text                      200 text/plain, not a profile
 //	/empty                     200 with an empty body
@@ -168,6 +170,12 @@ func handler(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNotFound)
 		io.WriteString(w, "<!DOCTYPE html>\n<html><head><title>404 Not Found</title></head>\n"+
 			"<body><h1>Not Found</h1><p>The requested URL was not found on this server.</p></body></html>\n")
+	case "/login200":
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		io.WriteString(w, "<!DOCTYPE html>\n<html><head><title>Sign in</title></head>\n"+
+			"<body><form method=post><input name=user></form></body></html>\n")
+	case "/redirect":
+		http.Redirect(w, r, "/login200?next=/debug/pprof/profile", http.StatusFound)
 	case "/truncgz":
 		w.Header().Set("Content-Type", "application/octet-stream")
 		w.Write(profileGz[:len(profileGz)/2])
