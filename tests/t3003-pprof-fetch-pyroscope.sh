@@ -51,6 +51,7 @@ test_expect_success 'the last hour of a service: one profile go tool pprof reads
 test_expect_success 'the request: protobuf codec, Connect header, default type, 1h window' '
 	test "$(field main.log 1 content_type)" = application/proto &&
 	test "$(field main.log 1 connect_protocol_version)" = 1 &&
+	test "$(field main.log 1 accept_gzip)" = true &&
 	test "$(field main.log 1 profile_typeID)" = process_cpu:cpu:nanoseconds:cpu:nanoseconds &&
 	sed -n 1p main.log | grep -qF "$sel_json" &&
 	s=$(field main.log 1 start) && e=$(field main.log 1 end) &&
