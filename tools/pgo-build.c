@@ -87,6 +87,7 @@ main(int argc, char *argv[])
 			c.fallback = 1;
 			break;
 		case OPT_HELP:
+			free(c.deny);
 			usage_to(stdout);
 			stdout_close();
 			return 0;
@@ -103,6 +104,7 @@ main(int argc, char *argv[])
 			c.raw = 1;
 			break;
 		case OPT_VERSION:
+			free(c.deny);
 			printf("pgo-build pgokit %s\n", PGOKIT_VERSION);
 			stdout_close();
 			return 0;

@@ -67,6 +67,7 @@ main(int argc, char *argv[])
 	if (noprep) {
 		if (profile_write(p, argv[optind + 1], 6) < 0)
 			die("%s", errmsg());
+		profile_free(p);
 		return 0;
 	}
 	if (pgo_prepare(p, &o, &st) < 0)
