@@ -464,7 +464,7 @@ oci_build_run(struct oci_build *b, char **result)
 	/* zlib level 1, as go-containerregistry and ko use for layers: a
 	 * binary compresses 3x faster for a tenth more bytes. */
 	if (b->n_files && tar_layer_build(b->files, b->n_files, b->epoch, is_scratch, 1,
-	    &layer) < 0)
+	    b->cache_dir, &layer) < 0)
 		goto done;
 	format_time(b->epoch, created, sizeof created);
 	membuf_puts(&created_by, "img-push");

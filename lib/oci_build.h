@@ -20,6 +20,7 @@ struct oci_build {
 	int have_epoch;		/* SOURCE_DATE_EPOCH was set */
 	int insecure;		/* plain http / unverified TLS for any registry */
 	size_t chunk;		/* upload blobs larger than this in PATCH chunks */
+	const char *cache_dir;	/* compressed-layer cache, or NULL */
 	int progress;		/* per-blob progress on stderr */
 	int verbose;		/* say what happens to each blob */
 };

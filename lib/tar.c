@@ -1,26 +1,28 @@
 /* Reproducible layer tars through libarchive's restricted-pax writer (ustar,
  * with a PAX header only for what ustar cannot hold, such as long names),
  * compressed with zlib in the same pass, both digests computed on the fly. */
+#include <dirent.h>
 #include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <archive.h>
 #include <archive_entry.h>
 #include <zlib.h>
 
+#include "output.h"
 #include "tar.h"
 #include "util.h"
 
 struct sink {
-	z_stream z;
 	struct sha256 tar_hash;
-	long long tar_size;
-	struct membuf *out;
-	int failed;
+	struct membuf tar;
 };
 
 char *
@@ -57,22 +59,45 @@ tar_clean_path(const char *path)
 	return out;
 }
 
+/* gzip compresses in into out with a fixed header: windowBits 16+15 writes a
+ * gzip wrapper, and the explicit header pins mtime 0 and the OS byte, which
+ * zlib otherwise sets per platform. */
 static int
-deflate_some(struct sink *s, const void *p, size_t n, int flush)
+gzip(const char *in, size_t n, int level, struct membuf *out)
 {
-	unsigned char buf[65536];
+	z_stream z;
+	gz_header gzh;
 	int rc;
 
-	s->z.next_in = (unsigned char *)(uintptr_t)p;
-	s->z.avail_in = (uInt)n;
-	do {
-		s->z.next_out = buf;
-		s->z.avail_out = sizeof buf;
-		rc = deflate(&s->z, flush);
-		if (rc == Z_STREAM_ERROR)
-			return -1;
-		membuf_append(s->out, buf, sizeof buf - s->z.avail_out);
-	} while (s->z.avail_out == 0 || (flush == Z_FINISH && rc != Z_STREAM_END));
+	memset(&z, 0, sizeof z);
+	if (deflateInit2(&z, level, Z_DEFLATED, 16 + 15, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+		die("zlib: deflateInit2 failed");
+	memset(&gzh, 0, sizeof gzh);
+	gzh.os = 255;
+	deflateSetHeader(&z, &gzh);
+	out->len = 0;
+	membuf_append(out, "", 0);
+	/* One call over the whole tar: size the output from deflateBound. */
+	{
+		size_t cap = deflateBound(&z, (uLong)n) + 64;
+
+		if (out->cap < cap) {
+			out->data = xrealloc(out->data, cap);
+			out->cap = cap;
+		}
+	}
+	z.next_in = (unsigned char *)(uintptr_t)in;
+	z.avail_in = (uInt)n;
+	z.next_out = (unsigned char *)out->data;
+	z.avail_out = (uInt)(out->cap - 1);
+	rc = deflate(&z, Z_FINISH);
+	out->len = z.total_out;
+	out->data[out->len] = '\0';
+	deflateEnd(&z);
+	if (rc != Z_STREAM_END) {
+		seterr("zlib: deflate failed (%d)", rc);
+		return -1;
+	}
 	return 0;
 }
 
@@ -82,13 +107,105 @@ sink_write(struct archive *a, void *arg, const void *p, size_t n)
 	struct sink *s = arg;
 
 	sha256_update(&s->tar_hash, p, n);
-	s->tar_size += (long long)n;
-	if (deflate_some(s, p, n, Z_NO_FLUSH) < 0) {
-		archive_set_error(a, EIO, "zlib deflate failed");
-		s->failed = 1;
-		return -1;
-	}
+	membuf_append(&s->tar, p, n);
 	return (la_ssize_t)n;
+}
+
+/* The layer cache maps a tar's digest (and the compression level) to its
+ * compressed blob, so that pushing the same files again skips the
+ * compression, the one costly step. An entry records its blob's digest,
+ * checked on every use: a damaged entry is ignored and rewritten. */
+static char *
+cache_path(const char *dir, const char *diff_id, int level)
+{
+	size_t n = strlen(dir) + 96;
+	char *p = xmalloc(n);
+
+	snprintf(p, n, "%s/%s-z%d.tar.gz", dir, diff_id + 7, level);
+	return p;
+}
+
+/* A cache entry is "sha256:<hex of the blob>\n" followed by the blob. */
+static int
+cache_load(const char *dir, const char *diff_id, int level, struct tar_layer *out)
+{
+	char *path = cache_path(dir, diff_id, level), got[SHA256_DIGEST_STRLEN];
+	struct membuf b = { 0 };
+	int rc = membuf_read_file(&b, path);
+
+	free(path);
+	if (rc == 0 && b.len > SHA256_DIGEST_STRLEN && b.data[SHA256_DIGEST_STRLEN - 1] == '\n') {
+		sha256_digest(b.data + SHA256_DIGEST_STRLEN, b.len - SHA256_DIGEST_STRLEN, got);
+		if (memcmp(got, b.data, SHA256_DIGEST_STRLEN - 1) == 0) {
+			membuf_free(&out->blob);
+			membuf_append(&out->blob, b.data + SHA256_DIGEST_STRLEN,
+			    b.len - SHA256_DIGEST_STRLEN);
+			memcpy(out->digest, got, sizeof got);
+			membuf_free(&b);
+			return 0;
+		}
+	}
+	membuf_free(&b);
+	return -1;
+}
+
+/* cache_prune keeps the cache to the newest CACHE_KEEP entries. */
+#define CACHE_KEEP 16
+static void
+cache_prune(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char path[4096], oldest[4096] = "";
+	time_t oldest_t = 0;
+	int count = 0;
+	struct stat st;
+
+	if (!d)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		size_t len = strlen(e->d_name);
+
+		if (len < 8 || strcmp(e->d_name + len - 7, ".tar.gz") != 0)
+			continue;
+		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+		if (stat(path, &st) < 0)
+			continue;
+		count++;
+		if (!oldest[0] || st.st_mtime < oldest_t) {
+			oldest_t = st.st_mtime;
+			snprintf(oldest, sizeof oldest, "%s", path);
+		}
+	}
+	closedir(d);
+	if (count >= CACHE_KEEP && oldest[0])
+		unlink(oldest);
+}
+
+static void
+cache_store(const char *dir, const char *diff_id, int level, const struct tar_layer *l)
+{
+	char *path = cache_path(dir, diff_id, level), *slash;
+
+	/* Best effort: a cache that cannot be written only costs time. */
+	for (slash = strchr(path + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+		*slash = '\0';
+		mkdir(path, 0777);
+		*slash = '/';
+	}
+	cache_prune(dir);
+	{
+		struct membuf e = { 0 };
+
+		membuf_append(&e, l->digest, SHA256_DIGEST_STRLEN - 1);
+		membuf_append(&e, "\n", 1);
+		membuf_append(&e, l->blob.data, l->blob.len);
+		if (write_atomic(path, e.data, e.len, 0666) < 0) {
+			/* ignored */
+		}
+		membuf_free(&e);
+	}
+	free(path);
 }
 
 static int
@@ -202,11 +319,10 @@ fail:
 
 int
 tar_layer_build(struct tar_file *files, size_t n, long long mtime, int parents,
-    int level, struct tar_layer *out)
+    int level, const char *cache_dir, struct tar_layer *out)
 {
 	struct sink s;
 	struct archive *a;
-	gz_header gzh;
 	size_t i;
 	int rc = -1;
 
@@ -219,14 +335,6 @@ tar_layer_build(struct tar_file *files, size_t n, long long mtime, int parents,
 		}
 	}
 	memset(&s, 0, sizeof s);
-	s.out = &out->blob;
-	/* windowBits 16+15 writes a gzip wrapper; the explicit header pins
-	 * mtime 0 and the OS byte, which zlib otherwise sets per platform. */
-	if (deflateInit2(&s.z, level, Z_DEFLATED, 16 + 15, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-		die("zlib: deflateInit2 failed");
-	memset(&gzh, 0, sizeof gzh);
-	gzh.os = 255;
-	deflateSetHeader(&s.z, &gzh);
 	sha256_init(&s.tar_hash);
 	a = archive_write_new();
 	if (!a)
@@ -244,25 +352,28 @@ tar_layer_build(struct tar_file *files, size_t n, long long mtime, int parents,
 		if (write_file(a, &files[i], mtime) < 0)
 			goto done;
 	}
-	if (archive_write_close(a) != ARCHIVE_OK || s.failed) {
+	if (archive_write_close(a) != ARCHIVE_OK) {
 		seterr("tar: %s", archive_error_string(a));
 		goto done;
 	}
-	if (deflate_some(&s, NULL, 0, Z_FINISH) < 0) {
-		seterr("zlib: deflate failed");
-		goto done;
+	sha256_final(&s.tar_hash, out->diff_id);
+	out->tar_size = (long long)s.tar.len;
+	if (!cache_dir || cache_load(cache_dir, out->diff_id, level, out) < 0) {
+		if (gzip(s.tar.data, s.tar.len, level, &out->blob) < 0)
+			goto done;
+		sha256_digest(out->blob.data, out->blob.len, out->digest);
+		if (cache_dir)
+			cache_store(cache_dir, out->diff_id, level, out);
 	}
-	out->tar_size = s.tar_size;
-	sha256_digest(out->blob.data, out->blob.len, out->digest);
 	rc = 0;
 done:
 	archive_write_free(a);
-	deflateEnd(&s.z);
-	{
+	if (s.tar_hash.ctx) {
 		char tmp[SHA256_DIGEST_STRLEN];
 
-		sha256_final(&s.tar_hash, rc == 0 ? out->diff_id : tmp);
+		sha256_final(&s.tar_hash, tmp);
 	}
+	membuf_free(&s.tar);
 	if (rc < 0)
 		tar_layer_free(out);
 	return rc;

@@ -29,10 +29,12 @@ char *tar_clean_path(const char *path);
 
 /* tar_layer_build writes files (sorted by dst, which must be unique) with
  * modification time mtime, preceded by their parent directories (mode 0755)
- * when parents is set, and gzips the tar at the given zlib level.
+ * when parents is set, and gzips the tar at the given zlib level. With a
+ * cache_dir, the compressed blob of a tar seen before is taken from there
+ * (and new ones are kept there), skipping the compression.
  * 0, or -1 with seterr(). */
 int tar_layer_build(struct tar_file *files, size_t n, long long mtime,
-    int parents, int level, struct tar_layer *out);
+    int parents, int level, const char *cache_dir, struct tar_layer *out);
 void tar_layer_free(struct tar_layer *l);
 
 #endif

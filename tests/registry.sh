@@ -7,6 +7,9 @@ have docker-registry || skip_all "docker-registry not installed"
 have skopeo || skip_all "skopeo not installed"
 have jq || skip_all "jq not installed"
 
+# img-push's layer cache lives in the test directory.
+export XDG_CACHE_HOME=$PWD/cache
+
 # skopeo must read no real credentials or policy from the user's home.
 mkdir -p "$PWD/home/.config/containers"
 printf '{"default":[{"type":"insecureAcceptAnything"}]}\n' >"$PWD/home/.config/containers/policy.json"
@@ -17,21 +20,28 @@ sk() { HOME=$SKOPEO_HOME skopeo --policy "$SKOPEO_HOME/.config/containers/policy
 # REG_LOG (its log, access lines included) and REG_PID.
 start_registry() {
 	name=$1 auth=${2:-}
-	port=$(free_port)
-	mkdir -p "$PWD/$name/storage"
-	{
-		echo "version: 0.1"
-		echo "log: {level: info, accesslog: {disabled: false}}"
-		echo "storage: {filesystem: {rootdirectory: $PWD/$name/storage}, delete: {enabled: true}${REG_STORAGE_EXTRA:-}}"
-		echo "http: {addr: 127.0.0.1:$port, secret: test}"
-		[ -n "$auth" ] && echo "auth: $auth"
-	} >"$PWD/$name/config.yml"
-	docker-registry serve "$PWD/$name/config.yml" </dev/null >"$PWD/$name/registry.log" 2>&1 &
-	REG_PID=$!
-	test_atexit "kill $REG_PID"
-	REG=127.0.0.1:$port
-	REG_LOG=$PWD/$name/registry.log
-	wait_http "http://$REG/v2/" || { cat "$REG_LOG" >&2; return 1; }
+	for attempt in 1 2 3; do
+		port=$(free_port)
+		mkdir -p "$PWD/$name/storage"
+		{
+			echo "version: 0.1"
+			echo "log: {level: info, accesslog: {disabled: false}}"
+			echo "storage: {filesystem: {rootdirectory: $PWD/$name/storage}, delete: {enabled: true}${REG_STORAGE_EXTRA:-}}"
+			echo "http: {addr: 127.0.0.1:$port, secret: test}"
+			[ -n "$auth" ] && echo "auth: $auth"
+		} >"$PWD/$name/config.yml"
+		docker-registry serve "$PWD/$name/config.yml" </dev/null >"$PWD/$name/registry.log" 2>&1 &
+		REG_PID=$!
+		test_atexit "kill $REG_PID"
+		REG=127.0.0.1:$port
+		REG_LOG=$PWD/$name/registry.log
+		# Another program may take the free port first: try another.
+		wait_http "http://$REG/v2/" 2>/dev/null && kill -0 $REG_PID 2>/dev/null && return 0
+		kill $REG_PID 2>/dev/null
+		grep -q "address already in use" "$REG_LOG" || break
+	done
+	cat "$REG_LOG" >&2
+	return 1
 }
 
 # log_mark: the current length of the registry log, for uploads_since.

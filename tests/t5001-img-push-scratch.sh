@@ -103,6 +103,17 @@ test_expect_success 'large blobs go up in PATCH chunks' '
 	cmp big y/big
 '
 
+test_expect_success 'layer cache: same image with, without, and with a damaged cache' '
+	ls cache/pgokit/layers/*-z1.tar.gz >entries &&
+	test -s entries &&
+	push --no-cache "$REG/app:v1" >out6 && test_cmp out out6 &&
+	for e in $(cat entries); do printf garbage >>"$e"; done &&
+	push "$REG/app:v1" >out7 && test_cmp out out7 &&
+	for e in $(cat entries); do head -c 100 "$e" >"$e.tmp" && mv "$e.tmp" "$e"; done &&
+	push "$REG/app:v1" >out8 && test_cmp out out8 &&
+	XDG_CACHE_HOME=$PWD/nowhere/file push "$REG/app:v1" >out9 && test_cmp out out9
+'
+
 test_expect_success 'usage: --help, --version, bad options' '
 	img-push --help >help && grep -q "^usage: img-push" help &&
 	img-push --version >ver && grep -Eq "^img-push pgokit [0-9]" ver &&

@@ -19,7 +19,8 @@ usage(FILE *f, int status)
 	fprintf(f, "usage: img-push [-qv] [-b base] [-f src[:dst[:mode]]] ... "
 	    "[--chunk-size size] [--cmd arg] ... [--digest-file file] "
 	    "[--entrypoint arg] ... [--env key=value] ... [--insecure] "
-	    "[--label key=value] ... [--platform os/arch[/variant]] [--workdir dir] dest\n");
+	    "[--label key=value] ... [--no-cache] [--platform os/arch[/variant]] "
+	    "[--workdir dir] dest\n");
 	exit(status);
 }
 
@@ -82,7 +83,7 @@ int
 main(int argc, char *argv[])
 {
 	enum { O_CHUNK = 256, O_CMD, O_DIGEST_FILE, O_ENTRYPOINT, O_ENV, O_INSECURE,
-		O_LABEL, O_PLATFORM, O_WORKDIR };
+		O_LABEL, O_NO_CACHE, O_PLATFORM, O_WORKDIR };
 	static const struct option longopts[] = {
 		{ "base", required_argument, NULL, 'b' },
 		{ "chunk-size", required_argument, NULL, O_CHUNK },
@@ -94,6 +95,7 @@ main(int argc, char *argv[])
 		{ "help", no_argument, NULL, 'h' },
 		{ "insecure", no_argument, NULL, O_INSECURE },
 		{ "label", required_argument, NULL, O_LABEL },
+		{ "no-cache", no_argument, NULL, O_NO_CACHE },
 		{ "platform", required_argument, NULL, O_PLATFORM },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -104,7 +106,8 @@ main(int argc, char *argv[])
 	struct oci_build b;
 	const char *digest_file = NULL, *sde;
 	char *result = NULL;
-	int c, quiet = 0;
+	int c, quiet = 0, no_cache = 0;
+	char *cache = NULL;
 	long long chunk;
 
 	setprogname(argv[0]);
@@ -162,6 +165,9 @@ main(int argc, char *argv[])
 				diex(2, "--label %s: not key=value", optarg);
 			b.change.labels = push(b.change.labels, &b.change.n_labels, optarg);
 			break;
+		case O_NO_CACHE:
+			no_cache = 1;
+			break;
 		case O_PLATFORM:
 			b.platform = optarg;
 			break;
@@ -194,6 +200,16 @@ main(int argc, char *argv[])
 		b.have_epoch = 1;
 	}
 	b.progress = !quiet && isatty(2);
+	if (!no_cache) {
+		const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+
+		if ((xdg && *xdg) || (home && *home)) {
+			cache = xmalloc(strlen(xdg && *xdg ? xdg : home) + 32);
+			sprintf(cache, "%s%s/pgokit/layers", xdg && *xdg ? xdg : home,
+			    xdg && *xdg ? "" : "/.cache");
+			b.cache_dir = cache;
+		}
+	}
 	if (oci_build_run(&b, &result) < 0)
 		die("%s", errmsg());
 	if (digest_file) {
@@ -208,6 +224,7 @@ main(int argc, char *argv[])
 	}
 	printf("%s\n", result);
 	free(result);
+	free(cache);
 	stdout_close();
 	return 0;
 }
