@@ -132,7 +132,7 @@ $(PGO_MK_FETCHED): pgo-mk-force
 		echo "pgo: warning: fetch failed; the old profiles stay" >&2; $(PGO_MK_SOFT); \
 	fi
 
-$(PGO_MK_MERGED): $(PGO_MK_FETCHED) $(wildcard $(PGO_DIR)/fetch/*.pprof)
+$(PGO_MK_MERGED): $(PGO_MK_FETCHED)
 	@set -- $(PGO_DIR)/fetch/*.pprof; \
 	if [ ! -f "$$1" ]; then echo "pgo: nothing fetched yet" >&2; $(PGO_MK_SOFT); fi; \
 	echo "pgo: merge $$# fetch(es) -> $@" >&2; \

@@ -17,7 +17,8 @@ DEMO_RUNS=${DEMO_RUNS:-5}
 export LC_ALL=C
 export GOFLAGS=${GOFLAGS:--buildvcs=false} GOTOOLCHAIN=${GOTOOLCHAIN:-local}
 
-say() { printf '\n== %s\n' "$*"; }
+start=$(date +%s)
+say() { printf '\n== [%ss] %s\n' $(($(date +%s) - start)) "$*"; }
 die() { printf 'demo: %s\n' "$*" >&2; exit 1; }
 
 # A Go that can build with PGO (1.21+): $GO, then bookworm-backports' 1.23,
@@ -106,6 +107,7 @@ image=
 if command -v docker-registry >/dev/null 2>&1; then
 	say "a private docker-registry on loopback"
 	regdir=$here/.pgo/demo-registry
+	rm -rf "$regdir"
 	mkdir -p "$regdir/data"
 	# The registry cannot listen on port 0: try random ports until one
 	# starts (a port in use makes it exit at once).
@@ -161,9 +163,12 @@ for p in $pids; do wait "$p" 2>/dev/null || true; done
 pids=
 
 say "the service's benchmark, without and with the profile ($DEMO_RUNS runs each)"
-profile=$here/.pgo/default.pgo
-(cd "$here" && CGO_ENABLED=0 "$GO" test -c -pgo=off -o "$work/off.test" . &&
-	CGO_ENABLED=0 "$GO" test -c -pgo="$profile" -o "$work/pgo.test" .)
+# The profile pgo-build prepared and built with, and the same flags, so the
+# test binary reuses the PGO build's compiled packages.
+profile=$here/.pgo/bin/service.pgo
+[ -f "$profile" ] || die "pgo-build fell back to a build without PGO: no speedup to measure"
+(cd "$here" && CGO_ENABLED=0 "$GO" test -c -trimpath -pgo=off -o "$work/off.test" . &&
+	CGO_ENABLED=0 "$GO" test -c -trimpath -pgo="$profile" -o "$work/pgo.test" .)
 : >"$work/off.txt"
 : >"$work/pgo.txt"
 i=0
