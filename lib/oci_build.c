@@ -1,6 +1,8 @@
 /* img-push's engine: resolve the base, build the layer, extend the config and
  * manifest, then make every blob present at the destination (skip, mount,
  * or upload) before the manifest, so a failure never leaves a tag behind. */
+#include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -297,10 +299,12 @@ write_layout(struct oci_build *b, struct target *t, struct oci_image *img,
 	    img->manifest_digest, (long long)img->manifest_raw.len, plat);
 }
 
+/* push_layers makes layers [from, end) of img's manifest present in the
+ * destination; the new layer, when among them, is the last. */
 static int
-push_registry(struct oci_build *b, struct target *t, struct registry *dreg,
+push_layers(struct oci_build *b, struct target *t, struct registry *dreg,
     struct oci_image *img, struct source *src, struct reg_ref *bref,
-    struct tar_layer *layer)
+    struct tar_layer *layer, size_t from)
 {
 	json_t *layers = json_object_get(img->manifest, "layers"), *d;
 	size_t i, n = json_array_size(layers);
@@ -312,16 +316,28 @@ push_registry(struct oci_build *b, struct target *t, struct registry *dreg,
 		mount = bref->repo;
 	if (b->progress)
 		registry_set_progress(dreg, show_progress, NULL);
-	json_array_foreach(layers, i, d) {
-		const char *dg = json_string_value(json_object_get(d, "digest"));
-		json_t *sz = json_object_get(d, "size");
-		struct blob_load l = { src, dg };
-		struct reg_blob blob = { dg, json_integer_value(sz), NULL, load_blob, &l };
+	for (i = from; i < n; i++) {
+		const char *dg;
+		json_t *sz;
+		struct blob_load l;
+		struct reg_blob blob;
 		/* The new layer, last, has its bytes in memory already. */
-		int fresh = i == n - 1 && layer->blob.data;
+		int fresh = i == n - 1 && layer && layer->blob.data;
 
-		if (fresh)
-			blob.data = layer->blob.data;
+		d = json_array_get(layers, i);
+		dg = json_string_value(json_object_get(d, "digest"));
+		sz = json_object_get(d, "size");
+		if (!dg || !sha256_valid(dg)) {
+			seterr("%s: base layer %zu has no valid digest", b->dest, i);
+			return -1;
+		}
+		l.src = src;
+		l.digest = dg;
+		blob.digest = dg;
+		blob.size = json_integer_value(sz);
+		blob.data = fresh ? layer->blob.data : NULL;
+		blob.load = load_blob;
+		blob.load_arg = &l;
 		rc = registry_push_blob(dreg, t->ref.repo, &blob, fresh ? NULL : mount, b->chunk);
 		if (rc < 0) {
 			seterr("%s: %s", b->dest, errmsg());
@@ -329,6 +345,20 @@ push_registry(struct oci_build *b, struct target *t, struct registry *dreg,
 		}
 		blob_report(b, "layer", dg, json_integer_value(sz), rc);
 	}
+	return 0;
+}
+
+/* push_rest pushes the layers from index from on, the config, then the
+ * manifest, which tags the image: the one step a failure must not reach. */
+static int
+push_rest(struct oci_build *b, struct target *t, struct registry *dreg,
+    struct oci_image *img, struct source *src, struct reg_ref *bref,
+    struct tar_layer *layer, size_t from)
+{
+	int rc;
+
+	if (push_layers(b, t, dreg, img, src, bref, layer, from) < 0)
+		return -1;
 	{
 		struct reg_blob blob = { img->config_digest, (long long)img->config_raw.len,
 		    img->config_raw.data, NULL, NULL };
@@ -347,6 +377,31 @@ push_registry(struct oci_build *b, struct target *t, struct registry *dreg,
 		return -1;
 	}
 	return 0;
+}
+
+/* The layer is built in a thread while the main one resolves the base and
+ * makes its layers present at the destination: compression is the costly
+ * step, and it overlaps the network round trips. */
+struct layer_job {
+	struct oci_build *b;
+	int parents;
+	struct tar_layer layer;
+	int rc;
+	char err[1024];
+};
+
+static void *
+layer_thread(void *arg)
+{
+	struct layer_job *j = arg;
+
+	/* zlib level 1 equivalent, as go-containerregistry and ko use for
+	 * layers: a binary compresses 3x faster for a tenth more bytes. */
+	j->rc = tar_layer_build(j->b->files, j->b->n_files, j->b->epoch, j->parents, 1,
+	    j->b->cache_dir, &j->layer);
+	if (j->rc < 0)
+		snprintf(j->err, sizeof j->err, "%s", errmsg());
+	return NULL;
 }
 
 static int
@@ -409,13 +464,26 @@ oci_build_run(struct oci_build *b, char **result)
 	struct membuf created_by = { 0 };
 	char *base_name = NULL, created[64], base_digest[SHA256_DIGEST_STRLEN] = "";
 	json_t *labels = NULL;
-	size_t i;
-	int rc = -1, is_scratch = strcmp(b->base, "scratch") == 0;
+	struct layer_job job = { 0 };
+	pthread_t th;
+	size_t i, n_base = 0;
+	int rc = -1, is_scratch = strcmp(b->base, "scratch") == 0, started = 0;
 
 	http_init(&http);
 	if (parse_target(b->dest, &t) < 0) {
 		http_cleanup(&http);
 		return -1;
+	}
+	job.b = b;
+	job.parents = is_scratch;
+	if (b->n_files) {
+		if ((errno = pthread_create(&th, NULL, layer_thread, &job)) != 0) {
+			seterr("cannot start a thread:");
+			target_free(&t);
+			http_cleanup(&http);
+			return -1;
+		}
+		started = 1;
 	}
 	if (oci_parse_platform(b->platform ? b->platform : "linux/amd64", &plat) < 0)
 		goto done;
@@ -461,11 +529,20 @@ oci_build_run(struct oci_build *b, char **result)
 		}
 	}
 
-	/* zlib level 1, as go-containerregistry and ko use for layers: a
-	 * binary compresses 3x faster for a tenth more bytes. */
-	if (b->n_files && tar_layer_build(b->files, b->n_files, b->epoch, is_scratch, 1,
-	    b->cache_dir, &layer) < 0)
+	/* Base layers first, while the new layer is being built. */
+	n_base = json_array_size(json_object_get(img.manifest, "layers"));
+	if (dreg && push_layers(b, &t, dreg, &img, &src, &bref, NULL, 0) < 0)
 		goto done;
+	if (started) {
+		pthread_join(th, NULL);
+		started = 0;
+		if (job.rc < 0) {
+			seterr("%s", job.err);
+			goto done;
+		}
+		layer = job.layer;
+		memset(&job.layer, 0, sizeof job.layer);
+	}
 	format_time(b->epoch, created, sizeof created);
 	membuf_puts(&created_by, "img-push");
 	for (i = 0; i < b->n_files; i++) {
@@ -515,13 +592,17 @@ oci_build_run(struct oci_build *b, char **result)
 			seterr("%s: %s", b->dest, errmsg());
 			goto done;
 		}
-	} else if (push_registry(b, &t, dreg, &img, &src, &bref, &layer) < 0) {
+	} else if (push_rest(b, &t, dreg, &img, &src, &bref, &layer, n_base) < 0) {
 		goto done;
 	}
 	*result = xmalloc(strlen(t.name) + SHA256_DIGEST_STRLEN + 2);
 	sprintf(*result, "%s@%s", t.name, img.manifest_digest);
 	rc = 0;
 done:
+	if (started) {
+		pthread_join(th, NULL);
+		tar_layer_free(&job.layer);
+	}
 	if (breg != dreg)
 		registry_free(breg);
 	registry_free(dreg);

@@ -76,7 +76,8 @@ run_helper(const char *name, const char *server, char **user, char **pass)
 		dup2(in[0], 0);
 		dup2(out[1], 1);
 		execlp(prog, prog, "get", (char *)NULL);
-		fprintf(stderr, "%s: %s: %s\n", argv0, prog, strerror(errno));
+		/* Only async-signal-safe calls here: another thread may be
+		 * building the layer. The parent reports the failure. */
 		_exit(127);
 	}
 	close(in[0]);

@@ -1,6 +1,6 @@
 /* Reproducible image layers: a sorted tar of files (uid/gid 0, no owner
- * names, fixed modes and mtime) gzip-compressed with a zero header mtime, so
- * the same inputs give the same bytes and digests on every machine. */
+ * names, fixed modes and mtime) gzip-compressed with a fixed header (mtime
+ * 0), so the same inputs give the same bytes and digests on every machine. */
 #ifndef PGOKIT_TAR_H
 #define PGOKIT_TAR_H
 
@@ -29,7 +29,7 @@ char *tar_clean_path(const char *path);
 
 /* tar_layer_build writes files (sorted by dst, which must be unique) with
  * modification time mtime, preceded by their parent directories (mode 0755)
- * when parents is set, and gzips the tar at the given zlib level. With a
+ * when parents is set, and gzips the tar at the given level (1-12). With a
  * cache_dir, the compressed blob of a tar seen before is taken from there
  * (and new ones are kept there), skipping the compression.
  * 0, or -1 with seterr(). */
