@@ -22,7 +22,7 @@ int statjson_write(const struct profile *p, const char *spec, int count, int npr
 {
 	const PbProfile *pb = p->pb;
 	struct top_report r;
-	struct top_opts o = { spec, count, 0.005 };
+	struct top_opts o = { spec, count, 0.005, NULL, 0 };
 	if (top_build(p, &o, &r) < 0)
 		return -1;
 

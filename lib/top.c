@@ -11,6 +11,7 @@
 
 #include "arena.h"
 #include "keymap.h"
+#include "sampleiter.h"
 #include "top.h"
 #include "units.h"
 #include "util.h"
@@ -129,18 +130,18 @@ static void graph_free(struct graph *g)
 }
 
 /* values is graph.New's sample loop for flat and cum with every node kept. */
-static void values(struct graph *g, const struct profile *p, int vi)
+static void values(struct graph *g, const struct profile *p, int vi,
+    const struct top_opts *o)
 {
-	const PbProfile *pb = p->pb;
-	for (size_t si = 0; si < pb->n_sample; si++) {
-		const PbSample *s = pb->sample[si];
-		int64_t w = s->value[vi];
+	struct sample_iter it;
+	sample_iter_init(&it, p, o->raw, o->rawlen);
+	for (uint64_t stamp = 1; sample_iter_next(&it) == 1; stamp++) {
+		int64_t w = it.val[vi];
 		if (w == 0)
 			continue;
-		uint64_t stamp = si + 1;
 		struct tnode *leaf = NULL;
-		for (size_t li = s->n_location_id; li-- > 0;) {
-			int64_t loc = idmap_get(&p->locs, s->location_id[li]);
+		for (size_t li = it.nloc; li-- > 0;) {
+			int64_t loc = idmap_get(&p->locs, it.loc[li]);
 			if (loc < 0)
 				continue;
 			for (size_t k = g->locstart[loc + 1]; k-- > g->locstart[loc];) {
@@ -155,30 +156,30 @@ static void values(struct graph *g, const struct profile *p, int vi)
 		if (leaf)
 			leaf->flat += w;
 	}
+	sample_iter_free(&it);
 }
 
 /* inline_labels is the edge part of graph.New for the kept nodes: an edge
  * into a node is inline when the node is not the outermost frame of its
  * location; edges lighter than the edge cut are trimmed before labelling. */
 static void inline_labels(struct graph *g, const struct profile *p, int vi,
-    const unsigned char *kept, int64_t edge_cutoff)
+    const unsigned char *kept, int64_t edge_cutoff, const struct top_opts *o)
 {
-	const PbProfile *pb = p->pb;
+	struct sample_iter it;
 	struct keymap *ek = keymap_new(2);
 	int64_t *ew = NULL;
 	unsigned char *einl = NULL;
 	uint64_t *estamp = NULL;
 	size_t cap = 0;
 
-	for (size_t si = 0; si < pb->n_sample; si++) {
-		const PbSample *s = pb->sample[si];
-		int64_t w = s->value[vi];
+	sample_iter_init(&it, p, o->raw, o->rawlen);
+	for (uint64_t stamp = 1; sample_iter_next(&it) == 1; stamp++) {
+		int64_t w = it.val[vi];
 		if (w == 0)
 			continue;
-		uint64_t stamp = si + 1;
 		size_t parent = SIZE_MAX;
-		for (size_t li = s->n_location_id; li-- > 0;) {
-			int64_t loc = idmap_get(&p->locs, s->location_id[li]);
+		for (size_t li = it.nloc; li-- > 0;) {
+			int64_t loc = idmap_get(&p->locs, it.loc[li]);
 			if (loc < 0)
 				continue;
 			size_t a = g->locstart[loc], b = g->locstart[loc + 1];
@@ -212,6 +213,7 @@ static void inline_labels(struct graph *g, const struct profile *p, int vi,
 			}
 		}
 	}
+	sample_iter_free(&it);
 	size_t ne = keymap_count(ek);
 	for (size_t e = 0; e < ne; e++) {
 		if (llabs(ew[e]) < edge_cutoff)
@@ -353,14 +355,17 @@ int top_build(const struct profile *p, const struct top_opts *o, struct top_repo
 	r->sample_index = vi;
 	r->type = profile_str(p, pb->sample_type[vi]->type);
 	r->unit = profile_str(p, pb->sample_type[vi]->unit);
-	for (size_t i = 0; i < pb->n_sample; i++) {
-		int64_t v = pb->sample[i]->value[vi];
+	struct sample_iter it;
+	sample_iter_init(&it, p, o->raw, o->rawlen);
+	while (sample_iter_next(&it) == 1) {
+		int64_t v = it.val[vi];
 		r->total += v < 0 ? -v : v;
 	}
+	sample_iter_free(&it);
 
 	struct graph *g = &pv->g;
 	graph_build(g, pv->arena, p);
-	values(g, p, vi);
+	values(g, p, vi, o);
 
 	size_t *order = xcalloc(g->nnode ? g->nnode : 1, sizeof(*order));
 	size_t n = 0;
@@ -390,7 +395,7 @@ int top_build(const struct profile *p, const struct top_opts *o, struct top_repo
 	unsigned char *kept = xcalloc(g->nnode ? g->nnode : 1, 1);
 	for (size_t i = 0; i < n; i++)
 		kept[order[i]] = 1;
-	inline_labels(g, p, vi, kept, edge_cutoff);
+	inline_labels(g, p, vi, kept, edge_cutoff, o);
 	free(kept);
 
 	r->nrows = n;

@@ -14,6 +14,8 @@ struct top_opts {
 	const char *sample_type;  /* -t: "cpu", "cpu/nanoseconds", an index; NULL = pprof's default */
 	int nodecount;            /* -n: rows to keep; 0 = all above the drop cut */
 	double nodefraction;      /* drop nodes with |cum| below this share; pprof: 0.005 */
+	const uint8_t *raw;       /* non-NULL: the samples are read from these raw */
+	size_t rawlen;            /* profile bytes (leanpf.h), not from p */
 };
 
 struct top_row {

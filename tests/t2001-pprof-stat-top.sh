@@ -73,6 +73,10 @@ test_expect_success 'concatenated profiles on stdin are merged first, as pprof m
 	top_cmp svc1.pprof svc2.pprof &&
 	top_cmp fleet/fleet-000.pprof fleet/fleet-001.pprof fleet/fleet-002.pprof
 '
+test_expect_success 'an uncompressed profile, and the same on stdin' '
+	gzip -dc svc1.pprof >raw.pb && top_cmp raw.pb &&
+	pprof-stat <raw.pb | grep -v "^Time: " >stdin.out && test_cmp ours stdin.out
+'
 test_expect_success 'a profile without mappings' '
 	pfmangle nomap svc1.pprof nomap.pprof &&
 	pprof-stat nomap.pprof >out && test_must_fail grep -q "^File:" out &&

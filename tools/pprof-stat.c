@@ -9,6 +9,7 @@
 #include "compress.h"
 #include "flame.h"
 #include "folded.h"
+#include "leanpf.h"
 #include "output.h"
 #include "pgocheck.h"
 #include "pgoreport.h"
@@ -96,7 +97,18 @@ int main(int argc, char *argv[])
 		path = argv[0];
 	const char *name = strcmp(path, "-") ? path : "<stdin>";
 
-	struct profile *p = stat_input(path, default_size_cap(), &nprof, &rawlen);
+	/* The -top report of one profile file reads its samples in place:
+	 * a fleet profile then costs about its raw size in memory. */
+	struct lean_profile lean = { 0 };
+	struct profile *p = NULL;
+	if (mode == TOP) {
+		if (lean_load(path, default_size_cap(), &lean) == 1) {
+			p = lean.p;
+			nprof = 1;
+		}
+	}
+	if (!p)
+		p = stat_input(path, default_size_cap(), &nprof, &rawlen);
 	if (!p) {
 		static const char empty[] = ": empty input";
 		const char *e = errmsg();
@@ -117,7 +129,7 @@ int main(int argc, char *argv[])
 	switch (mode) {
 	case TOP: {
 		struct top_report r;
-		struct top_opts o = { type, count, 0.005 };
+		struct top_opts o = { type, count, 0.005, lean.raw, lean.len };
 		if ((rc = top_build(p, &o, &r)) == 0) {
 			top_print(&r, stdout);
 			top_free(&r);
@@ -146,7 +158,10 @@ int main(int argc, char *argv[])
 		diex(1, "<stdout>: write error");
 	if (rc < 0)
 		diex(2, "%s: %s", name, errmsg());
-	profile_free(p);
+	if (lean.p)
+		lean_free(&lean);
+	else
+		profile_free(p);
 	stdout_close();
 	return st;
 }

@@ -1,0 +1,185 @@
+/* Lean loading: a regular file with one profile is inflated, its top-level
+ * fields other than samples are copied out and decoded by the library, and
+ * the samples are checked in place (location ids, value counts, label
+ * strings). Anything unexpected falls back to the ordinary reader, so bad
+ * input still gets the library's own message. */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "compress.h"
+#include "leanpf.h"
+#include "sampleiter.h"
+#include "util.h"
+
+static uint8_t *slurp(const char *path, size_t cap, size_t *len)
+{
+	int fd = open(path, O_RDONLY);
+	struct stat st;
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
+	    (uint64_t)st.st_size > cap) {
+		close(fd);
+		return NULL;
+	}
+	size_t n = (size_t)st.st_size, got = 0;
+	uint8_t *buf = xmalloc(n);
+	while (got < n) {
+		ssize_t r = read(fd, buf + got, n - got);
+		if (r <= 0) {
+			free(buf);
+			close(fd);
+			return NULL;
+		}
+		got += (size_t)r;
+	}
+	close(fd);
+	*len = n;
+	return buf;
+}
+
+static int rd_varint(const uint8_t *b, size_t len, size_t *pos, uint64_t *v)
+{
+	uint64_t x = 0;
+	for (int shift = 0; shift < 64; shift += 7) {
+		if (*pos >= len)
+			return -1;
+		uint8_t c = b[(*pos)++];
+		x |= (uint64_t)(c & 0x7f) << shift;
+		if (!(c & 0x80)) {
+			*v = x;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* split copies every top-level field but samples into *out; -1 on a wire
+ * error (the ordinary reader will name it). */
+static int split(const uint8_t *raw, size_t len, uint8_t **out, size_t *outlen, size_t *nsample)
+{
+	uint8_t *o = xmalloc(len ? len / 8 + 64 : 64);
+	size_t cap = len ? len / 8 + 64 : 64, n = 0, pos = 0;
+	*nsample = 0;
+	while (pos < len) {
+		size_t start = pos;
+		uint64_t tag, v;
+		if (rd_varint(raw, len, &pos, &tag) < 0)
+			goto bad;
+		int wt = (int)(tag & 7);
+		switch (wt) {
+		case 0:
+			if (rd_varint(raw, len, &pos, &v) < 0)
+				goto bad;
+			break;
+		case 1:
+			if (len - pos < 8)
+				goto bad;
+			pos += 8;
+			break;
+		case 2:
+			if (rd_varint(raw, len, &pos, &v) < 0 || v > len - pos)
+				goto bad;
+			pos += v;
+			break;
+		case 5:
+			if (len - pos < 4)
+				goto bad;
+			pos += 4;
+			break;
+		default:
+			goto bad;
+		}
+		if ((tag >> 3) == 2 && wt == 2) {
+			(*nsample)++;
+			continue;
+		}
+		if (n + (pos - start) > cap) {
+			cap = (n + (pos - start)) * 2;
+			o = xrealloc(o, cap);
+		}
+		memcpy(o + n, raw + start, pos - start);
+		n += pos - start;
+	}
+	*out = o;
+	*outlen = n;
+	return 0;
+bad:
+	free(o);
+	return -1;
+}
+
+static int samples_valid(const struct profile *p, const uint8_t *raw, size_t len)
+{
+	struct sample_iter it;
+	int got, ok = 1;
+	sample_iter_init(&it, p, raw, len);
+	while (ok && (got = sample_iter_next(&it)) == 1) {
+		if (it.nval != p->pb->n_sample_type)
+			ok = 0;
+		for (size_t i = 0; ok && i < it.nloc; i++)
+			if (idmap_get(&p->locs, it.loc[i]) < 0)
+				ok = 0;
+	}
+	if (got < 0)
+		ok = 0;
+	sample_iter_free(&it);
+	return ok;
+}
+
+int lean_load(const char *path, size_t cap, struct lean_profile *lp)
+{
+	uint8_t *file, *raw, *sub;
+	size_t flen, len, sublen, used;
+
+	memset(lp, 0, sizeof(*lp));
+	if (!path || !strcmp(path, "-"))
+		return 0;
+	if (!(file = slurp(path, cap, &flen)))
+		return 0;
+	if (is_gzip(file, flen)) {
+		raw = NULL;
+		used = 0;
+		if (gz_inflate_member(file, flen, cap, &raw, &len, &used) < 0) {
+			free(file);
+			return 0;
+		}
+		if (used != flen) {     /* more members: a stream to merge */
+			free(raw);
+			free(file);
+			return 0;
+		}
+		free(file);
+	} else {
+		raw = file;
+		len = flen;
+	}
+	if (split(raw, len, &sub, &sublen, &lp->nsample) < 0) {
+		free(raw);
+		return 0;
+	}
+	struct profile *p = profile_decode(sub, sublen);
+	free(sub);
+	if (!p || !samples_valid(p, raw, len)) {
+		if (p)
+			profile_free(p);
+		free(raw);
+		return 0;
+	}
+	lp->p = p;
+	lp->raw = raw;
+	lp->len = len;
+	return 1;
+}
+
+void lean_free(struct lean_profile *lp)
+{
+	if (lp->p)
+		profile_free(lp->p);
+	free(lp->raw);
+	memset(lp, 0, sizeof(*lp));
+}

@@ -1,0 +1,180 @@
+/* Sample walking over decoded or raw samples. The raw reader understands
+ * exactly the Sample message: location_id (1) and value (2), packed or not;
+ * labels (3) and unknown fields are skipped after their bounds are checked. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "sampleiter.h"
+#include "util.h"
+
+static int varint(const uint8_t *b, size_t len, size_t *pos, uint64_t *v)
+{
+	uint64_t x = 0;
+	for (int shift = 0; shift < 64; shift += 7) {
+		if (*pos >= len)
+			return -1;
+		uint8_t c = b[(*pos)++];
+		x |= (uint64_t)(c & 0x7f) << shift;
+		if (!(c & 0x80)) {
+			*v = x;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* skip a field of wire type wt whose tag has been read */
+static int skip(const uint8_t *b, size_t len, size_t *pos, int wt)
+{
+	uint64_t v;
+	switch (wt) {
+	case 0:
+		return varint(b, len, pos, &v);
+	case 1:
+		if (len - *pos < 8)
+			return -1;
+		*pos += 8;
+		return 0;
+	case 2:
+		if (varint(b, len, pos, &v) < 0 || v > len - *pos)
+			return -1;
+		*pos += v;
+		return 0;
+	case 5:
+		if (len - *pos < 4)
+			return -1;
+		*pos += 4;
+		return 0;
+	}
+	return -1;
+}
+
+void sample_iter_init(struct sample_iter *it, const struct profile *p,
+    const uint8_t *raw, size_t len)
+{
+	memset(it, 0, sizeof(*it));
+	it->p = p;
+	it->raw = raw;
+	it->len = len;
+}
+
+static void push_loc(struct sample_iter *it, uint64_t v)
+{
+	if (it->nloc == it->caploc) {
+		it->caploc = it->caploc ? it->caploc * 2 : 64;
+		it->locbuf = xreallocarray(it->locbuf, it->caploc, sizeof(*it->locbuf));
+	}
+	it->locbuf[it->nloc++] = v;
+}
+
+static void push_val(struct sample_iter *it, uint64_t v)
+{
+	if (it->nval == it->capval) {
+		it->capval = it->capval ? it->capval * 2 : 8;
+		it->valbuf = xreallocarray(it->valbuf, it->capval, sizeof(*it->valbuf));
+	}
+	it->valbuf[it->nval++] = (int64_t)v;
+}
+
+/* check_label reads a Label and checks its string indices, as the decoder
+ * would (key 1, str 2, num_unit 4). */
+static int check_label(struct sample_iter *it, const uint8_t *b, size_t len, size_t *pos)
+{
+	uint64_t n, tag, v;
+	if (varint(b, len, pos, &n) < 0 || n > len - *pos)
+		return -1;
+	size_t end = *pos + n;
+	uint64_t nstr = it->p->pb->n_string_table;
+	while (*pos < end) {
+		if (varint(b, end, pos, &tag) < 0)
+			return -1;
+		int field = (int)(tag >> 3), wt = (int)(tag & 7);
+		if (wt == 0 && (field == 1 || field == 2 || field == 4)) {
+			if (varint(b, end, pos, &v) < 0 || v >= nstr)
+				return -1;
+		} else if (skip(b, end, pos, wt) < 0) {
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int parse_sample(struct sample_iter *it, const uint8_t *b, size_t len)
+{
+	size_t pos = 0;
+	uint64_t tag, v;
+	it->nloc = it->nval = 0;
+	while (pos < len) {
+		if (varint(b, len, &pos, &tag) < 0)
+			return -1;
+		int field = (int)(tag >> 3), wt = (int)(tag & 7);
+		if ((field == 1 || field == 2) && wt == 0) {
+			if (varint(b, len, &pos, &v) < 0)
+				return -1;
+			field == 1 ? push_loc(it, v) : push_val(it, v);
+		} else if ((field == 1 || field == 2) && wt == 2) {
+			uint64_t n;
+			if (varint(b, len, &pos, &n) < 0 || n > len - pos)
+				return -1;
+			size_t end = pos + n;
+			while (pos < end) {
+				if (varint(b, end, &pos, &v) < 0)
+					return -1;
+				field == 1 ? push_loc(it, v) : push_val(it, v);
+			}
+		} else if (field == 3 && wt == 2) {
+			if (check_label(it, b, len, &pos) < 0)
+				return -1;
+		} else if (skip(b, len, &pos, wt) < 0) {
+			return -1;
+		}
+	}
+	it->loc = it->locbuf;
+	it->val = it->valbuf;
+	return 0;
+}
+
+int sample_iter_next(struct sample_iter *it)
+{
+	if (!it->raw) {
+		const PbProfile *pb = it->p->pb;
+		if (it->idx >= pb->n_sample)
+			return 0;
+		const PbSample *s = pb->sample[it->idx++];
+		it->loc = s->location_id;
+		it->nloc = s->n_location_id;
+		it->val = s->value;
+		it->nval = s->n_value;
+		return 1;
+	}
+	while (it->pos < it->len) {
+		uint64_t tag, n;
+		if (varint(it->raw, it->len, &it->pos, &tag) < 0)
+			goto bad;
+		int field = (int)(tag >> 3), wt = (int)(tag & 7);
+		if (field != 2 || wt != 2) {
+			if (skip(it->raw, it->len, &it->pos, wt) < 0)
+				goto bad;
+			continue;
+		}
+		if (varint(it->raw, it->len, &it->pos, &n) < 0 || n > it->len - it->pos)
+			goto bad;
+		size_t at = it->pos;
+		it->pos += n;
+		if (parse_sample(it, it->raw + at, n) < 0)
+			goto bad;
+		it->idx++;
+		return 1;
+	}
+	return 0;
+bad:
+	seterr("malformed sample at byte %zu", it->pos);
+	return -1;
+}
+
+void sample_iter_free(struct sample_iter *it)
+{
+	free(it->locbuf);
+	free(it->valbuf);
+	memset(it, 0, sizeof(*it));
+}

@@ -1,0 +1,32 @@
+/* Walking a profile's samples either from the decoded profile or straight
+ * from the raw protobuf bytes, so a report over a large profile need not
+ * hold every sample as a decoded struct (lean loading, leanpf.h). */
+#ifndef PGOKIT_SAMPLEITER_H
+#define PGOKIT_SAMPLEITER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "profile.h"
+
+struct sample_iter {
+	const struct profile *p;
+	const uint8_t *raw;     /* NULL: walk p->pb->sample */
+	size_t len, pos, idx;
+	const uint64_t *loc;    /* the current sample, leaf first */
+	size_t nloc;
+	const int64_t *val;
+	size_t nval;
+	uint64_t *locbuf;
+	int64_t *valbuf;
+	size_t caploc, capval;
+};
+
+/* raw (may be NULL) is the whole raw profile p was decoded from without its
+ * samples; its sample fields are read in place. */
+void sample_iter_init(struct sample_iter *it, const struct profile *p,
+    const uint8_t *raw, size_t len);
+/* 1: a sample is current; 0: end; -1: malformed sample (seterr). */
+int sample_iter_next(struct sample_iter *it);
+void sample_iter_free(struct sample_iter *it);
+
+#endif

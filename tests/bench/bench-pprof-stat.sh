@@ -1,0 +1,54 @@
+#!/bin/bash
+# bench-pprof-stat: a merged fleet profile (tests/helpers/genfleet, merged by
+# go tool pprof -proto, as the merge benchmark builds it): pprof-stat's -top
+# report against `go tool pprof -top` (targets: CPU time >= 10x less, peak
+# RSS >= 5x less), --pgo against `go tool preprofile` (target: faster), and
+# the fleet merged and reported from a stream on stdin against pprof given
+# all the files. PPROF_STAT_BENCH_N sets the fleet size (default 16).
+. "$(dirname "$0")/lib.sh"
+
+N=${PPROF_STAT_BENCH_N:-16}
+have_go || { echo "  skipped: Go 1.21+ not available"; exit 0; }
+mkdir fleet && genfleet -n "$N" fleet >/dev/null || exit 1
+go tool pprof -proto fleet/*.pprof >fleet.pprof 2>/dev/null || exit 1
+printf '  fleet: %d profiles, %d MB gzip; merged: %d KB gzip, %d KB raw, %d samples\n' "$N" \
+	"$(( $(cat fleet/*.pprof | wc -c) / 1048576 ))" "$(( $(stat -c %s fleet.pprof) / 1024 ))" \
+	"$(( $(gzip -dc fleet.pprof | wc -c) / 1024 ))" \
+	"$(pprof-stat --json fleet.pprof | sed -n 's/^    "samples": \([0-9]*\),*$/\1/p')"
+
+# best_of LABEL N CMD...: bench_run N times, keep the lowest-CPU run under
+# LABEL (bench_best in lib.sh loses its label: bench_run reuses $name).
+best_of() {
+	lbl=$1 cnt=$2; shift 2
+	bc_= bw_= br_=
+	for k in $(seq "$cnt"); do
+		bench_run "$lbl#$k" "$@" >/dev/null || return 1
+		c_=${BENCH_CPU["$lbl#$k"]}
+		if [ -z "$bc_" ] || [ "$(echo "$c_ < $bc_" | bc -l)" = 1 ]; then
+			bc_=$c_ bw_=${BENCH_WALL["$lbl#$k"]} br_=${BENCH_RSS["$lbl#$k"]}
+		fi
+	done
+	BENCH_CPU[$lbl]=$bc_ BENCH_WALL[$lbl]=$bw_ BENCH_RSS[$lbl]=$br_
+	printf '  %-34s wall %7.2fs  cpu %7.2fs  rss %8.1f MiB  (best of %d)\n' "$lbl" \
+		"$bw_" "$bc_" "$(echo "$br_ / 1024" | bc -l)" "$cnt"
+}
+
+# The outputs must agree before the times mean anything.
+pprof-stat fleet.pprof | grep -v '^Time:' >ours.top
+go tool pprof -symbolize=none -top fleet.pprof 2>/dev/null | grep -v '^Time:' >theirs.top
+cmp -s ours.top theirs.top && echo "  -top output: identical to go tool pprof (except Time:)" ||
+	echo "  -top output: DIFFERS from go tool pprof"
+
+best_of "pprof-stat (-top)" 3 sh -c 'pprof-stat fleet.pprof >/dev/null'
+best_of "go tool pprof -top" 3 sh -c 'go tool pprof -symbolize=none -top fleet.pprof >/dev/null 2>&1'
+bench_compare "pprof-stat (-top)" "go tool pprof -top" 10 5
+
+best_of "pprof-stat --pgo" 3 sh -c 'pprof-stat --pgo fleet.pprof >/dev/null'
+best_of "go tool preprofile" 3 sh -c 'go tool preprofile -i fleet.pprof -o pre.out'
+bench_compare "pprof-stat --pgo" "go tool preprofile" 1
+
+bench_run "cat fleet | pprof-stat (merge+top)" sh -c 'cat fleet/*.pprof | pprof-stat >/dev/null'
+bench_run "go tool pprof -top fleet/*" sh -c 'go tool pprof -symbolize=none -top fleet/*.pprof >/dev/null 2>&1'
+bench_compare "cat fleet | pprof-stat (merge+top)" "go tool pprof -top fleet/*"
+test_run_cleanup_
+cd / && rm -rf "$TEST_DIR"
