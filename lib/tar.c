@@ -322,6 +322,20 @@ tar_layer_build(struct tar_file *files, size_t n, long long mtime, int parents,
 		}
 	}
 	memset(&s, 0, sizeof s);
+	/* Reserve the whole tar at once: headers, data padded to 512-byte
+	 * blocks, and the two zero blocks at the end. */
+	{
+		size_t need = 2048;
+		struct stat st;
+
+		for (i = 0; i < n; i++)
+			if (stat(files[i].src, &st) == 0 && st.st_size > 0)
+				need += ((size_t)st.st_size + 511) / 512 * 512 + 2048 +
+				    strlen(files[i].dst) * 2;
+		s.tar.data = xmalloc(need);
+		s.tar.cap = need;
+		s.tar.data[0] = '\0';
+	}
 	sha256_init(&s.tar_hash);
 	a = archive_write_new();
 	if (!a)
