@@ -31,7 +31,7 @@ struct xfer {
 	CURL *h;
 	struct curl_slist *hdrs;
 	struct answer a;
-	char errbuf[CURL_ERROR_SIZE];
+	char *errbuf;		/* CURL_ERROR_SIZE, while a transfer is active */
 	int attempts;
 	long long t_first;	/* ms, monotonic */
 	long long due;		/* BACKOFF: when to try again */
@@ -246,6 +246,8 @@ start(struct engine *e, size_t i)
 	x->attempts++;
 	if (x->attempts == 1)
 		x->t_first = now_ms();
+	if (!x->errbuf)
+		x->errbuf = xmalloc(CURL_ERROR_SIZE);
 	x->errbuf[0] = '\0';
 	answer_reset(e, &x->a);
 	wctx[i] = (struct wctx){ e, x };
@@ -255,6 +257,9 @@ start(struct engine *e, size_t i)
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, (void *)&wctx[i]);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, x->errbuf);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	/* Each target is resolved once; a cache entry per host would only
+	 * grow with the fleet. */
+	curl_easy_setopt(h, CURLOPT_DNS_CACHE_TIMEOUT, 0L);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(h, CURLOPT_USERAGENT, "pgokit/" PGOKIT_VERSION);
 	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
@@ -417,7 +422,8 @@ done_transfer(struct engine *e, CURL *h, CURLcode res)
 			snprintf(why, sizeof why, "connection closed after %zu bytes", x->a.len);
 		retry = 1;
 	} else {
-		snprintf(why, sizeof why, "%s", x->errbuf[0] ? x->errbuf : curl_easy_strerror(res));
+		snprintf(why, sizeof why, "%s", x->errbuf && x->errbuf[0] ? x->errbuf :
+		    curl_easy_strerror(res));
 		if (res == CURLE_WRITE_ERROR)
 			snprintf(why, sizeof why, "cannot buffer the answer: %s", strerror(errno));
 		retry = retryable_curl_error(res);
@@ -437,6 +443,8 @@ done_transfer(struct engine *e, CURL *h, CURLcode res)
 			x->last_status = status;
 			curl_easy_cleanup(h);
 			x->h = NULL;
+			free(x->errbuf);
+			x->errbuf = NULL;
 			answer_reset(e, &x->a);
 			x->state = BACKOFF;
 			x->due = now_ms() + delay;
@@ -451,6 +459,8 @@ done_transfer(struct engine *e, CURL *h, CURLcode res)
 	finish(e, i, res == CURLE_OK ? NULL : why, status);
 	curl_easy_cleanup(h);
 	x->h = NULL;
+	free(x->errbuf);
+	x->errbuf = NULL;
 	curl_slist_free_all(x->hdrs);
 	x->hdrs = NULL;
 	free(x->last_error);
@@ -608,6 +618,7 @@ out:
 			curl_easy_cleanup(e.x[i].h);
 		}
 		curl_slist_free_all(e.x[i].hdrs);
+		free(e.x[i].errbuf);
 		free(e.x[i].last_error);
 		answer_reset(&e, &e.x[i].a);
 	}
