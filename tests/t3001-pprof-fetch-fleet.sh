@@ -10,6 +10,8 @@ for i in 1 2 3 4; do
 	start_service || skip_all "cannot start the example service"
 	addrs="$addrs $SERVICE_ADDR"
 done
+set -- $addrs
+a1=$1 a2=$2 a3=$3
 S=2
 
 pprof_reads() { go tool pprof -raw "$1" >/dev/null; }
@@ -34,11 +36,11 @@ test_expect_success '-d: one file per target, named host_port-UTC, go tool pprof
 	pprof-fetch -s 1 -d dir $addrs 2>err &&
 	ls -A dir >list && test $(wc -l <list) = 4 &&
 	test_must_fail grep : list &&
-	for a in $addrs; do
+	(for a in $addrs; do
 		f=$(grep "^127.0.0.1_${a#*:}-[0-9]\{8\}T[0-9]\{6\}Z\.pb\.gz$" list) &&
 		pprof_reads "dir/$f" &&
-		go tool pprof -top "dir/$f" | grep -q "^Type: cpu" || return 1
-	done
+		go tool pprof -top "dir/$f" | grep -q "^Type: cpu" || exit 1
+	done)
 '
 test_expect_success 'each profile has samples from the service (go tool pprof -top)' '
 	f=$(ls dir | head -1) &&
@@ -46,24 +48,20 @@ test_expect_success 'each profile has samples from the service (go tool pprof -t
 	grep -q "main\." top
 '
 test_expect_success '-f file with comments and blank lines, -f - from stdin' '
-	set -- $addrs &&
-	printf "# fleet\n\n%s   # first\n  %s\n" "$1" "http://$2" >targets &&
-	printf "%s\n" "$3" | pprof-fetch -s 1 -d fdir -f targets -f - 2>err &&
+	printf "# fleet\n\n%s   # first\n  %s\n" "$a1" "http://$a2" >targets &&
+	printf "%s\n" "$a3" | pprof-fetch -s 1 -d fdir -f targets -f - 2>err &&
 	test $(ls fdir | wc -l) = 3 && grep -q "3 of 3 targets ok" err
 '
 test_expect_success '-o writes a single profile' '
-	set -- $addrs &&
-	pprof-fetch -s 1 -o one.pb.gz "$1" 2>err && pprof_reads one.pb.gz
+	pprof-fetch -s 1 -o one.pb.gz "$a1" 2>err && pprof_reads one.pb.gz
 '
 test_expect_success 'a URL with a path is used as is' '
-	set -- $addrs &&
-	pprof-fetch -o heap.pb.gz "http://$1/debug/pprof/heap" 2>err &&
+	pprof-fetch -o heap.pb.gz "http://$a1/debug/pprof/heap" 2>err &&
 	go tool pprof -raw heap.pb.gz | grep -q "alloc_space\|inuse_space"
 '
 test_expect_success '-j 1 fetches one after the other' '
-	set -- $addrs &&
 	t0=$(now) &&
-	pprof-fetch -s 1 -j 1 "$1" "$2" "$3" >stream1 2>err &&
+	pprof-fetch -s 1 -j 1 "$a1" "$a2" "$a3" >stream1 2>err &&
 	el=$(elapsed $t0) && echo "elapsed $el" &&
 	[ "$(echo "$el >= 3" | bc)" = 1 ]
 '

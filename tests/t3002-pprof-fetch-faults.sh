@@ -109,7 +109,7 @@ test_expect_success 'stdout stream of several: one gzip member each, pprof-merge
 test_expect_success 'answers past the memory budget wait in temp files, same results' '
 	PPROF_FETCH_MEMORY=0 pprof-fetch -d spill "$U/ok" "$U/raw" "$U/flaky?key=f&n=1" 2>err &&
 	test $(ls spill | wc -l) = 3 &&
-	for f in spill/*; do pprof_reads "$f" || return 1; done &&
+	(for f in spill/*; do pprof_reads "$f" || exit 1; done) &&
 	mkdir ro && chmod 500 ro &&
 	if [ "$(id -u)" != 0 ]; then
 		TMPDIR=$PWD/ro PPROF_FETCH_MEMORY=0 test_expect_code 1 pprof-fetch "$U/ok" >out 2>err &&
