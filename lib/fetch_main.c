@@ -44,6 +44,12 @@ struct run {
 	int to_stdout, force_stdout;
 	struct merger *merger;	/* -o with several Pyroscope chunks */
 	int write_failed;
+	struct fetch_req *rq;
+	/* Pyroscope: the request bodies, URL and headers the requests share. */
+	uint8_t **bodies;
+	char *select_url;
+	const char *headers[4];
+	char tenant_hdr[512];
 };
 
 static void
@@ -233,17 +239,213 @@ probe_legacy(struct fetch_config *c)
 	return legacy_seen;
 }
 
+/* plan_pyroscope makes one SelectMergeProfile request per chunk of at most
+ * 24h of the window. 2 for bad input. */
+static int
+plan_pyroscope(struct run *r, int64_t now)
+{
+	struct fetch_config *c = r->c;
+	struct pyro_query q;
+	int64_t from, to, *bounds;
+	char a[32], b[32], *stem, *shown;
+
+	if (pyro_parse_time(c->from ? c->from : "now-1h", now, &from) < 0 ||
+	    pyro_parse_time(c->to ? c->to : "now", now, &to) < 0) {
+		warn("%s", errmsg());
+		return 2;
+	}
+	if (from >= to) {
+		warn("--from must be before --to");
+		return 2;
+	}
+	if (!base_ok(c->pyroscope)) {
+		warn("--pyroscope %s: want an http or https URL", c->pyroscope);
+		return 2;
+	}
+	if (!pyro_valid_selector(c->query)) {
+		warn("--query %s: want a label selector like {service_name=\"x\"}", c->query);
+		return 2;
+	}
+	r->n = pyro_chunks(from, to, PYRO_MAX_WINDOW_MS, &bounds);
+	r->it = xcalloc(r->n, sizeof *r->it);
+	r->rq = xcalloc(r->n, sizeof *r->rq);
+	r->bodies = xcalloc(r->n, sizeof *r->bodies);
+	r->headers[0] = "Content-Type: application/proto";
+	r->headers[1] = "Connect-Protocol-Version: 1";
+	if (c->tenant) {
+		snprintf(r->tenant_hdr, sizeof r->tenant_hdr, "X-Scope-OrgID: %s", c->tenant);
+		r->headers[2] = r->tenant_hdr;
+	}
+	r->select_url = pyro_select_url(c->pyroscope);
+	shown = url_redact(c->pyroscope);
+	for (size_t k = strlen(shown); k > 0 && shown[k - 1] == '/'; k--)
+		shown[k - 1] = '\0';
+	stem = base_stem(c->pyroscope);
+	memset(&q, 0, sizeof q);
+	q.type = c->type ? c->type : PYRO_DEFAULT_TYPE;
+	q.selector = c->query;
+	q.keep_locations = c->pgo_keep;
+	q.aggregate_callees = 1;
+	for (size_t i = 0; i < r->n; i++) {
+		struct fetch_req *rq = &r->rq[i];
+
+		q.start_ms = bounds[i];
+		q.end_ms = bounds[i + 1];
+		r->bodies[i] = pyro_encode_select(&q, &rq->postlen);
+		rq->post = r->bodies[i];
+		rq->url = r->select_url;
+		rq->headers = r->headers;
+		rq->timeout_ms = c->timeout_s > 0 ? (long)(c->timeout_s * 1000) : PYROSCOPE_TIMEOUT_MS;
+		rq->udata = &r->it[i];
+		utc_stamp(a, sizeof a, bounds[i], 1);
+		utc_stamp(b, sizeof b, bounds[i + 1], 1);
+		if (asprintf(&r->it[i].name, "%s %s..%s", shown, a, b) < 0)
+			die("out of memory");
+		utc_stamp(a, sizeof a, bounds[i], 0);
+		utc_stamp(b, sizeof b, bounds[i + 1], 0);
+		if (asprintf(&r->it[i].stem, "pyroscope_%s-%s-%s", stem, a, b) < 0)
+			die("out of memory");
+		rq->name = r->it[i].name;
+	}
+	free(stem);
+	free(shown);
+	free(bounds);
+	if (c->out && !r->to_stdout && r->n > 1) {
+		struct merge_opts mo = { 0 };
+
+		r->merger = merger_new(&mo);
+	}
+	return 0;
+}
+
+/* plan_targets makes one request per Go endpoint or URL. */
+static void
+plan_targets(struct run *r, int64_t now)
+{
+	struct fetch_config *c = r->c;
+	char ts[32];
+
+	utc_stamp(ts, sizeof ts, now, 0);
+	r->n = c->targets.n;
+	r->it = xcalloc(r->n ? r->n : 1, sizeof *r->it);
+	r->rq = xcalloc(r->n ? r->n : 1, sizeof *r->rq);
+	for (size_t i = 0; i < r->n; i++) {
+		struct target *t = &c->targets.v[i];
+		struct fetch_req *rq = &r->rq[i];
+		char *stem = target_file_stem(t->host, t->port);
+
+		r->it[i].name = xstrdup(t->name);
+		if (asprintf(&r->it[i].stem, "%s-%s", stem, ts) < 0)
+			die("out of memory");
+		free(stem);
+		rq->url = t->url;
+		rq->name = r->it[i].name;
+		rq->timeout_ms = c->timeout_s > 0 ? (long)(c->timeout_s * 1000) :
+		    (long)c->seconds * 1000 + GRACE_MS;
+		rq->udata = &r->it[i];
+	}
+	c->net.window_ms = (long)c->seconds * 1000;
+	/* Many small answers at once: libcurl's 16 KiB receive buffer per
+	 * transfer would be most of the memory of a large fleet. */
+	c->net.recv_buffer = 4096;
+}
+
+/* explain_404 turns the 404s of SelectMergeProfile into the real reason
+ * when the server is pyroscope 0.x. */
+static void
+explain_404(struct run *r)
+{
+	int any404 = 0;
+
+	for (size_t i = 0; i < r->n; i++)
+		any404 |= r->it[i].kind == ANSWER_BAD && r->it[i].status == 404;
+	if (!any404 || !probe_legacy(r->c))
+		return;
+	for (size_t i = 0; i < r->n; i++)
+		if (r->it[i].kind == ANSWER_BAD && r->it[i].status == 404) {
+			free(r->it[i].why);
+			if (asprintf(&r->it[i].why, "a pyroscope 0.x server (no SelectMergeProfile); "
+			    "its /render?format=pprof export has %s", legacy_pyroscope_reason) < 0)
+				die("out of memory");
+		}
+}
+
+/* finish_merge writes the merged Pyroscope chunks for -o. */
+static void
+finish_merge(struct run *r)
+{
+	struct profile *m = NULL;
+	const char *out = r->c->out;
+
+	if (merger_count(r->merger) > 0 && (m = merger_finish(r->merger))) {
+		if (profile_write(m, out, 6) < 0) {
+			warn("%s: %s", out, errmsg());
+			r->write_failed = 1;
+		}
+		profile_free(m);
+	} else if (!m && r->ok > 0) {
+		warn("%s: cannot merge: %s", out, errmsg());
+		r->write_failed = 1;
+	}
+	r->merger = NULL;
+}
+
+/* summarize prints every failure and warning, then the counts, and gives
+ * the exit status --min-ok decides. */
+static int
+summarize(struct run *r)
+{
+	struct fetch_config *c = r->c;
+	char extra[64] = "";
+	const char *what;
+	size_t need;
+	int explicit = c->min_ok >= 0 || c->min_ok_pct >= 0;
+
+	for (size_t i = 0; i < r->n; i++) {
+		struct item *it = &r->it[i];
+
+		switch (it->kind) {
+		case ANSWER_PROFILE:
+			r->ok++;
+			break;
+		case ANSWER_EMPTY:
+			r->empty++;
+			warn("%s: warning: %s", it->name, it->why);
+			break;
+		case ANSWER_BAD:
+			r->failed++;
+			warn("%s: %s", it->name, it->why ? it->why : "failed");
+			break;
+		}
+	}
+	if (r->merger)
+		finish_merge(r);
+	if (c->min_ok >= 0)
+		need = (size_t)c->min_ok;
+	else if (c->min_ok_pct >= 0)
+		need = (size_t)ceil(c->min_ok_pct / 100.0 * (double)r->n - 1e-9);
+	else
+		need = r->n - r->empty;
+	/* Every Pyroscope chunk empty: no profile at all is a failure. */
+	if (!explicit && need == 0)
+		need = 1;
+	if (r->empty)
+		snprintf(extra, sizeof extra, ", %zu empty", r->empty);
+	if (c->pyroscope)
+		what = r->n == 1 ? "window" : "chunks";
+	else
+		what = r->n == 1 ? "target" : "targets";
+	warn("%zu of %zu %s ok, %zu failed%s%s", r->ok, r->n, what, r->failed, extra,
+	    r->ok < need && explicit ? " (--min-ok not met)" : "");
+	return r->ok < need || r->write_failed ? 1 : 0;
+}
+
 int
 fetch_main(struct fetch_config *c)
 {
 	struct run r;
-	struct fetch_req *rq;
-	uint8_t **bodies = NULL;
-	const char *pyro_headers[4];
-	char tenant_hdr[512], ts[32], *redacted = NULL;
-	int64_t start = now_ms(), *bounds = NULL;
-	size_t need;
-	int status = 0;
+	int64_t now = now_ms();
+	int status;
 
 	memset(&r, 0, sizeof r);
 	r.c = c;
@@ -253,194 +455,39 @@ fetch_main(struct fetch_config *c)
 		warn("<stdout>: refusing to write binary profiles to a terminal (use -o, -d or a pipe)");
 		return 1;
 	}
+	if (c->pyroscope) {
+		if ((status = plan_pyroscope(&r, now)) != 0)
+			return status;
+	} else {
+		plan_targets(&r, now);
+	}
 	if (c->dir && mkdir(c->dir, 0777) < 0 && errno != EEXIST) {
 		warn("%s: cannot create directory:", c->dir);
-		return 1;
-	}
-	utc_stamp(ts, sizeof ts, start, 0);
-	if (c->pyroscope) {
-		int64_t from, to;
-		struct pyro_query q;
-		char a[32], b[32], *stem;
-
-		if (pyro_parse_time(c->from ? c->from : "now-1h", start, &from) < 0 ||
-		    pyro_parse_time(c->to ? c->to : "now", start, &to) < 0) {
-			warn("%s", errmsg());
-			return 2;
-		}
-		if (from >= to) {
-			warn("--from must be before --to");
-			return 2;
-		}
-		if (!base_ok(c->pyroscope)) {
-			warn("--pyroscope %s: want an http or https URL", c->pyroscope);
-			return 2;
-		}
-		if (!pyro_valid_selector(c->query)) {
-			warn("--query %s: want a label selector like {service_name=\"x\"}", c->query);
-			return 2;
-		}
-		r.n = pyro_chunks(from, to, PYRO_MAX_WINDOW_MS, &bounds);
-		r.it = xcalloc(r.n, sizeof *r.it);
-		rq = xcalloc(r.n, sizeof *rq);
-		bodies = xcalloc(r.n, sizeof *bodies);
-		pyro_headers[0] = "Content-Type: application/proto";
-		pyro_headers[1] = "Connect-Protocol-Version: 1";
-		pyro_headers[2] = NULL;
-		pyro_headers[3] = NULL;
-		if (c->tenant) {
-			snprintf(tenant_hdr, sizeof tenant_hdr, "X-Scope-OrgID: %s", c->tenant);
-			pyro_headers[2] = tenant_hdr;
-		}
-		char *url = pyro_select_url(c->pyroscope);
-		redacted = url_redact(c->pyroscope);
-		for (size_t k = strlen(redacted); k > 0 && redacted[k - 1] == '/'; k--)
-			redacted[k - 1] = '\0';
-		stem = base_stem(c->pyroscope);
-		for (size_t i = 0; i < r.n; i++) {
-			q.type = c->type ? c->type : PYRO_DEFAULT_TYPE;
-			q.selector = c->query;
-			q.start_ms = bounds[i];
-			q.end_ms = bounds[i + 1];
-			q.keep_locations = c->pgo_keep;
-			q.aggregate_callees = 1;
-			bodies[i] = pyro_encode_select(&q, &rq[i].postlen);
-			rq[i].post = bodies[i];
-			rq[i].url = url;
-			rq[i].headers = pyro_headers;
-			rq[i].timeout_ms = c->timeout_s > 0 ? (long)(c->timeout_s * 1000) : PYROSCOPE_TIMEOUT_MS;
-			rq[i].udata = &r.it[i];
-			utc_stamp(a, sizeof a, bounds[i], 1);
-			utc_stamp(b, sizeof b, bounds[i + 1], 1);
-			if (asprintf(&r.it[i].name, "%s %s..%s", redacted, a, b) < 0)
-				die("out of memory");
-			utc_stamp(a, sizeof a, bounds[i], 0);
-			utc_stamp(b, sizeof b, bounds[i + 1], 0);
-			if (asprintf(&r.it[i].stem, "pyroscope_%s-%s-%s", stem, a, b) < 0)
-				die("out of memory");
-			rq[i].name = r.it[i].name;
-		}
-		free(stem);
-		if (c->out && !r.to_stdout && r.n > 1) {
-			struct merge_opts mo = { 0 };
-
-			r.merger = merger_new(&mo);
-		}
-	} else {
-		r.n = c->targets.n;
-		r.it = xcalloc(r.n ? r.n : 1, sizeof *r.it);
-		rq = xcalloc(r.n ? r.n : 1, sizeof *rq);
-		for (size_t i = 0; i < r.n; i++) {
-			struct target *t = &c->targets.v[i];
-			char *stem = target_file_stem(t->host, t->port);
-
-			r.it[i].name = xstrdup(t->name);
-			if (asprintf(&r.it[i].stem, "%s-%s", stem, ts) < 0)
-				die("out of memory");
-			free(stem);
-			rq[i].url = t->url;
-			rq[i].name = r.it[i].name;
-			rq[i].timeout_ms = c->timeout_s > 0 ? (long)(c->timeout_s * 1000) :
-			    (long)c->seconds * 1000 + GRACE_MS;
-			rq[i].udata = &r.it[i];
-		}
-		c->net.window_ms = (long)c->seconds * 1000;
-		/* Many small answers at once: libcurl's 16 KiB receive buffer per
-		 * transfer would be most of the memory of a large fleet. */
-		c->net.recv_buffer = 4096;
+		status = 1;
+		goto out;
 	}
 	stems_unique(&r);
 	c->net.done = on_done;
 	c->net.arg = &r;
-	if (fetch_all(rq, r.n, &c->net) < 0) {
+	if (fetch_all(r.rq, r.n, &c->net) < 0) {
 		warn("%s", errmsg());
 		status = 1;
+		goto out;
 	}
-
-	/* A 404 from SelectMergeProfile may be a pyroscope 0.x server: say so
-	 * instead of a bare "not found". */
-	if (c->pyroscope) {
-		int any404 = 0;
-
-		for (size_t i = 0; i < r.n; i++)
-			any404 |= r.it[i].kind == ANSWER_BAD && r.it[i].status == 404;
-		if (any404 && probe_legacy(c))
-			for (size_t i = 0; i < r.n; i++)
-				if (r.it[i].kind == ANSWER_BAD && r.it[i].status == 404) {
-					free(r.it[i].why);
-					if (asprintf(&r.it[i].why, "a pyroscope 0.x server (no SelectMergeProfile); "
-					    "its /render?format=pprof export has %s", legacy_pyroscope_reason) < 0)
-						die("out of memory");
-				}
-	}
-
-	for (size_t i = 0; i < r.n; i++) {
-		struct item *it = &r.it[i];
-
-		switch (it->kind) {
-		case ANSWER_PROFILE:
-			r.ok++;
-			break;
-		case ANSWER_EMPTY:
-			r.empty++;
-			warn("%s: warning: %s", it->name, it->why);
-			break;
-		case ANSWER_BAD:
-			r.failed++;
-			warn("%s: %s", it->name, it->why ? it->why : "failed");
-			break;
-		}
-	}
-	if (r.merger) {
-		struct profile *m = NULL;
-
-		if (merger_count(r.merger) > 0 && (m = merger_finish(r.merger))) {
-			if (profile_write(m, c->out, 6) < 0) {
-				warn("%s: %s", c->out, errmsg());
-				r.write_failed = 1;
-			}
-			profile_free(m);
-		} else if (!m && r.ok > 0) {
-			warn("%s: cannot merge: %s", c->out, errmsg());
-			r.write_failed = 1;
-		}
-		r.merger = NULL;
-	}
-
-	if (c->min_ok >= 0)
-		need = (size_t)c->min_ok;
-	else if (c->min_ok_pct >= 0)
-		need = (size_t)ceil(c->min_ok_pct / 100.0 * (double)r.n - 1e-9);
-	else
-		need = r.n - r.empty;
-	if (c->pyroscope && need == 0 && r.ok == 0 && c->min_ok < 0 && c->min_ok_pct < 0)
-		need = 1;	/* every chunk empty: no profile at all is a failure */
-	{
-		char extra[64] = "";
-
-		if (r.empty)
-			snprintf(extra, sizeof extra, ", %zu empty", r.empty);
-		warn("%zu of %zu %s ok, %zu failed%s%s", r.ok, r.n,
-		    c->pyroscope ? (r.n == 1 ? "window" : "chunks") : (r.n == 1 ? "target" : "targets"),
-		    r.failed, extra, r.ok < need ? (c->min_ok >= 0 || c->min_ok_pct >= 0 ?
-		    " (--min-ok not met)" : "") : "");
-	}
-	if (r.ok < need || r.write_failed)
-		status = 1;
-
+	if (c->pyroscope)
+		explain_404(&r);
+	status = summarize(&r);
+out:
 	for (size_t i = 0; i < r.n; i++) {
 		free(r.it[i].name);
 		free(r.it[i].stem);
 		free(r.it[i].why);
-		if (bodies)
-			free(bodies[i]);
+		if (r.bodies)
+			free(r.bodies[i]);
 	}
-	if (c->pyroscope && r.n)
-		free((char *)rq[0].url);
-	free(bodies);
-	free(bounds);
-	free(redacted);
-	free(rq);
+	free(r.bodies);
+	free(r.select_url);
+	free(r.rq);
 	free(r.it);
 	return status;
 }
