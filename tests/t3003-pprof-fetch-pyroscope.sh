@@ -21,9 +21,11 @@ start_pyro() {
 start_pyro main || skip_all "Pyroscope test server did not start"
 start_pyro tenant -tenant acme -token tok-secret-1234
 start_pyro legacy -legacy
+start_pyro slow -delay 1s
 P=http://$(cat main.addr)
 PT=http://$(cat tenant.addr)
 PL=http://$(cat legacy.addr)
+PS=http://$(cat slow.addr)
 Q='{service_name="checkout"}'
 
 # field FILE N KEY: KEY of the Nth JSON line (1-based) of a request log.
@@ -85,6 +87,12 @@ test_expect_success 'three days: three chunks of at most 24h covering the window
 	awk "NR>1 && \$1 != prev {exit 1} {prev=\$2} END{exit 0}" spans &&
 	s0=$(head -1 spans | cut -d" " -f1) && e0=$(tail -1 spans | cut -d" " -f2) &&
 	test $((e0 - s0)) = $((3 * 86400000))
+'
+test_expect_success 'the chunks are fetched concurrently' '
+	t0=$(date +%s%N) &&
+	pprof-fetch --pyroscope "$PS" --query "$Q" --from now-4d -d slowdays 2>err &&
+	el=$(( ($(date +%s%N) - t0) / 1000000 )) && echo "4 chunks, 1 s each: $el ms" &&
+	test $(ls slowdays | wc -l) = 4 && [ $el -lt 2500 ]
 '
 test_expect_success 'three days to stdout: three profiles, pprof-merge reads them' '
 	pprof-fetch --pyroscope "$P" --query "$Q" --from now-3d >stream 2>err &&

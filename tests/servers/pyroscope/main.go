@@ -42,6 +42,7 @@ var (
 	basic     string
 	logMu     sync.Mutex
 	logFile   *os.File
+	delay     time.Duration
 )
 
 // ---- protobuf wire format ----
@@ -616,6 +617,13 @@ func selectMergeProfile(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if delay > 0 {
+		select {
+		case <-time.After(delay):
+		case <-r.Context().Done():
+			return
+		}
+	}
 	rq.Status = 200
 	logRequest(rq)
 	w.Header().Set("Content-Type", "application/proto")
@@ -684,6 +692,7 @@ func main() {
 	profile := flag.String("profile", "", "Go CPU profile (gzip) to serve; default: record one")
 	logPath := flag.String("log", "", "append each request as a JSON line here")
 	legacy := flag.Bool("legacy", false, "be a pyroscope 0.x server (/render, /api/apps)")
+	flag.DurationVar(&delay, "delay", 0, "answer SelectMergeProfile after this long")
 	flag.StringVar(&service, "service", "checkout", "the service_name that has data")
 	flag.StringVar(&tenant, "tenant", "", "require an X-Scope-OrgID header")
 	flag.StringVar(&token, "token", os.Getenv("PYRO_TOKEN"), "require this bearer token")
