@@ -116,11 +116,25 @@ cache_path(const char *dir, const char *diff_id, int level)
 static int
 cache_load(const char *dir, const char *diff_id, int level, struct tar_layer *out)
 {
-	char *path = cache_path(dir, diff_id, level), got[SHA256_DIGEST_STRLEN];
+	char *path = cache_path(dir, diff_id, level), got[SHA256_DIGEST_STRLEN], tmp[65536];
 	struct membuf b = { 0 };
-	int rc = membuf_read_file(&b, path);
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = fd < 0 ? -1 : 0;
+	ssize_t n;
 
+	/* Read without seterr(): a miss is no error, and this may run in a
+	 * thread beside one that reports errors. */
 	free(path);
+	while (fd >= 0 && (n = read(fd, tmp, sizeof tmp)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = -1;
+			break;
+		}
+		membuf_append(&b, tmp, (size_t)n);
+	}
+	if (fd >= 0)
+		close(fd);
 	if (rc == 0 && b.len > SHA256_DIGEST_STRLEN && b.data[SHA256_DIGEST_STRLEN - 1] == '\n') {
 		sha256_digest(b.data + SHA256_DIGEST_STRLEN, b.len - SHA256_DIGEST_STRLEN, got);
 		if (memcmp(got, b.data, SHA256_DIGEST_STRLEN - 1) == 0) {
@@ -169,10 +183,10 @@ cache_prune(const char *dir)
 		unlink(oldest);
 }
 
-static void
-cache_store(const char *dir, const char *diff_id, int level, const struct tar_layer *l)
+void
+tar_layer_cache_put(const char *dir, int level, const struct tar_layer *l)
 {
-	char *path = cache_path(dir, diff_id, level), *slash;
+	char *path = cache_path(dir, l->diff_id, level), *slash;
 
 	/* Best effort: a cache that cannot be written only costs time. */
 	for (slash = strchr(path + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
@@ -359,12 +373,12 @@ tar_layer_build(struct tar_file *files, size_t n, long long mtime, int parents,
 	}
 	sha256_final(&s.tar_hash, out->diff_id);
 	out->tar_size = (long long)s.tar.len;
-	if (!cache_dir || cache_load(cache_dir, out->diff_id, level, out) < 0) {
+	if (cache_dir && cache_load(cache_dir, out->diff_id, level, out) == 0) {
+		out->from_cache = 1;
+	} else {
 		if (gzip(s.tar.data, s.tar.len, level, &out->blob) < 0)
 			goto done;
 		sha256_digest(out->blob.data, out->blob.len, out->digest);
-		if (cache_dir)
-			cache_store(cache_dir, out->diff_id, level, out);
 	}
 	rc = 0;
 done:

@@ -225,6 +225,15 @@ main(int argc, char *argv[])
 	printf("%s\n", result);
 	free(result);
 	free(cache);
+	for (size_t i = 0; i < b.n_files; i++) {
+		free(b.files[i].src);
+		free(b.files[i].dst);
+	}
+	free(b.files);
+	free(b.change.cmd);
+	free(b.change.entrypoint);
+	free(b.change.env);
+	free(b.change.labels);
 	stdout_close();
 	return 0;
 }
