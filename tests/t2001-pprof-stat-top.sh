@@ -49,11 +49,17 @@ test_expect_success '-n limits the rows as pprof -nodecount does' '
 test_expect_success '-t picks the sample type as pprof -sample_index does' '
 	top_cmp -t samples svc1.pprof && top_cmp -t 0 svc1.pprof && top_cmp -t cpu svc1.pprof
 '
+# top_cmp_types FILE TYPE...: top_cmp FILE with -t TYPE for each TYPE.
+top_cmp_types() {
+	f=$1; shift
+	for t in "$@"; do
+		top_cmp -t "$t" "$f" || return 1
+	done
+}
+
 test_expect_success 'heap profile, every sample type' '
 	top_cmp heap.pprof &&
-	for t in alloc_objects alloc_space inuse_objects inuse_space; do
-		top_cmp -t $t heap.pprof || return 1
-	done
+	top_cmp_types heap.pprof alloc_objects alloc_space inuse_objects inuse_space
 '
 test_expect_success 'go test -cpuprofile of standard packages' '
 	go test -run "^$" -bench "Atoi|ParseFloat|FormatFloat|Quote" -benchtime 100ms \

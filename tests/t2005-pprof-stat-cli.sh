@@ -17,16 +17,22 @@ raw_sum() {
 			s && /:/ { sub(/:.*/, ""); split($0, v, " "); t += v[i + 1] } END { print t + 0 }'
 }
 
+# bad_everywhere FILE...: every mode fails on each FILE with exit 2, a
+# "pprof-stat: FILE: why" message and nothing on stdout.
+bad_everywhere() {
+	for f in "$@"; do
+		for m in "" --check --folded --json --pgo --svg; do
+			test_expect_code 2 pprof-stat $m "$f" >out 2>err &&
+			test ! -s out && grep -q "^pprof-stat: $f: " err || return 1
+		done
+	done
+}
+
 test_expect_success 'bad input in every mode: the library error, exit 2, nothing on stdout' '
 	printf "this is not a profile at all" >junk &&
 	head -c 100 cpu.pprof >truncated.gz &&
 	mkdir adir &&
-	for f in junk truncated.gz nonexistent adir; do
-		for m in "" --check --folded --json --pgo --svg; do
-			test_expect_code 2 pprof-stat $m $f >out 2>err &&
-			test ! -s out && grep -q "^pprof-stat: $f: " err || return 1
-		done
-	done &&
+	bad_everywhere junk truncated.gz nonexistent adir &&
 	test_expect_code 2 pprof-stat <junk >out 2>err && test ! -s out &&
 	grep -q "^pprof-stat: <stdin>: " err
 '
