@@ -186,6 +186,9 @@ $(PGO_DIR)/image.cmd: pgo-mk-force
 
 pgo-mk-force:
 
+# Files are renamed into place complete: make must not delete them on Ctrl-C.
+.PRECIOUS: $(PGO_MK_FETCHED) $(PGO_MK_MERGED) $(PGO_PROFILE) $(PGO_MK_SVG) $(PGO_OUT) $(PGO_MK_REF)
+
 .PHONY: pgo pgo-fetch pgo-merge pgo-profile pgo-stat pgo-build pgo-image pgo-clean pgo-help pgo-mk-force
 
 .DEFAULT_GOAL := $(PGO_MK_GOAL)

@@ -7,6 +7,9 @@
 # One PGO build in all (they cost minutes).
 . "$(dirname "$0")/lib.sh"
 
+# The makes here are ours, not the one that runs the suite.
+unset MAKEFLAGS MFLAGS MAKELEVEL
+
 have_go || skip_all 'no Go 1.21+'
 for t in pprof-fetch pprof-merge pprof-stat pgo-build img-push; do
 	[ -x "$PGOKIT_BIN/$t" ] || skip_all "$t is not built yet"
@@ -103,6 +106,13 @@ test_expect_success 'a new image name pushes again without rebuilding' '
 	grep "pgo: image" err4 &&
 	! grep "pgo: build" err4 &&
 	grep -Eq "^$REG/e2e/other@sha256:[0-9a-f]{64}\$" .pgo/image.ref
+'
+
+test_expect_success 'PGO_IMAGE=oci:dir:tag writes an OCI layout skopeo reads' '
+	make pgo-image PGO_IMAGE=oci:layout:v1 >out5 2>err5 &&
+	grep -Eq "^oci:layout@sha256:[0-9a-f]{64}\$" .pgo/image.ref &&
+	sk inspect oci:layout:v1 >oci.json &&
+	test "oci:layout@$(jq -r .Digest oci.json)" = "$(cat .pgo/image.ref)"
 '
 
 test_done
