@@ -75,8 +75,17 @@ format_time(long long t, char *buf, size_t n)
 static void
 show_progress(void *arg, const char *digest, long long done, long long total)
 {
-	fprintf(stderr, "\r%s: pushing %.12s %5.1f/%.1f MB", argv0, digest + 7, done / 1e6,
-	    total / 1e6);
+	static char last_digest[SHA256_DIGEST_STRLEN];
+	static int last_pct = -1;
+	int pct = total > 0 ? (int)(done * 100 / total) : 0;
+
+	/* libcurl calls back many times a second: redraw on a new percent. */
+	if (pct == last_pct && strcmp(digest, last_digest) == 0)
+		return;
+	last_pct = pct;
+	snprintf(last_digest, sizeof last_digest, "%s", digest);
+	fprintf(stderr, "\r\033[K%s: pushing %.12s %5.1f/%.1f MB %3d%%", argv0, digest + 7,
+	    done / 1e6, total / 1e6, pct);
 	fflush(stderr);
 }
 

@@ -114,6 +114,22 @@ test_expect_success 'layer cache: same image with, without, and with a damaged c
 	XDG_CACHE_HOME=$PWD/nowhere/file push "$REG/app:v1" >out9 && test_cmp out out9
 '
 
+if have script; then
+test_expect_success 'progress per blob on a terminal only, never on stdout' '
+	head -c 400000 /dev/urandom >fresh &&
+	script -qec "img-push -f fresh:/fresh $REG/app:tty >tty.out" tty.log >/dev/null &&
+	grep -Eq "^$REG/app@sha256:[0-9a-f]{64}\$" tty.out && test "$(wc -l <tty.out)" = 1 &&
+	grep -q "pushing [0-9a-f]\{12\}" tty.log &&
+	grep -q "layer [0-9a-f]\{12\} 0.4 MB: pushed" tty.log &&
+	grep -q "config [0-9a-f]\{12\} 0.0 MB: pushed" tty.log &&
+	script -qec "img-push -q -f fresh:/fresh $REG/app:tty >tty2.out" tty2.log >/dev/null &&
+	test_cmp tty.out tty2.out &&
+	test_must_fail grep -q "img-push:" tty2.log
+'
+else
+test_skip 'progress on a terminal' 'script(1) not installed'
+fi
+
 test_expect_success 'usage: --help, --version, bad options' '
 	img-push --help >help && grep -q "^usage: img-push" help &&
 	img-push --version >ver && grep -Eq "^img-push pgokit [0-9]" ver &&
