@@ -13,8 +13,7 @@ htab_init(struct htab *h, size_t hint)
 
 	while (n < hint * 2)
 		n *= 2;
-	h->idx = xcalloc(n, sizeof *h->idx);
-	h->hash = xmalloc(n * sizeof *h->hash);
+	h->slot = xcalloc(n, sizeof *h->slot);
 	h->mask = n - 1;
 	h->count = 0;
 }
@@ -22,8 +21,7 @@ htab_init(struct htab *h, size_t hint)
 void
 htab_free(struct htab *h)
 {
-	free(h->idx);
-	free(h->hash);
+	free(h->slot);
 	memset(h, 0, sizeof *h);
 }
 
@@ -32,9 +30,9 @@ htab_find(const struct htab *h, uint32_t hash, htab_eq eq, const void *ctx, size
 {
 	size_t s;
 
-	for (s = hash & h->mask; h->idx[s]; s = (s + 1) & h->mask)
-		if (h->hash[s] == hash && eq(ctx, h->idx[s] - 1))
-			return h->idx[s] - 1;
+	for (s = hash & h->mask; h->slot[s].idx; s = (s + 1) & h->mask)
+		if (h->slot[s].hash == hash && eq(ctx, h->slot[s].idx - 1))
+			return h->slot[s].idx - 1;
 	*slot = s;
 	return HTAB_NONE;
 }
@@ -43,29 +41,25 @@ static void
 grow(struct htab *h)
 {
 	size_t n = (h->mask + 1) * 2, i, s;
-	uint32_t *idx = xcalloc(n, sizeof *idx);
-	uint32_t *hash = xmalloc(n * sizeof *hash);
+	struct htab_slot *slot = xcalloc(n, sizeof *slot);
 
 	for (i = 0; i <= h->mask; i++) {
-		if (!h->idx[i])
+		if (!h->slot[i].idx)
 			continue;
-		for (s = h->hash[i] & (n - 1); idx[s]; s = (s + 1) & (n - 1))
+		for (s = h->slot[i].hash & (n - 1); slot[s].idx; s = (s + 1) & (n - 1))
 			;
-		idx[s] = h->idx[i];
-		hash[s] = h->hash[i];
+		slot[s] = h->slot[i];
 	}
-	free(h->idx);
-	free(h->hash);
-	h->idx = idx;
-	h->hash = hash;
+	free(h->slot);
+	h->slot = slot;
 	h->mask = n - 1;
 }
 
 void
 htab_add(struct htab *h, size_t slot, uint32_t hash, uint32_t entry)
 {
-	h->idx[slot] = entry + 1;
-	h->hash[slot] = hash;
+	h->slot[slot].idx = entry + 1;
+	h->slot[slot].hash = hash;
 	if (++h->count * 2 > h->mask + 1)
 		grow(h);
 }

@@ -9,9 +9,15 @@
 
 #define HTAB_NONE UINT32_MAX
 
+/* A slot holds the entry's hash beside its index: one cache line per probe,
+ * most mismatches rejected without touching the entry, no rehashing cost. */
+struct htab_slot {
+	uint32_t hash;
+	uint32_t idx;    /* entry index + 1; 0 = empty slot */
+};
+
 struct htab {
-	uint32_t *idx;   /* entry index + 1; 0 = empty slot */
-	uint32_t *hash;  /* the entry's hash, to skip most compares and to rehash */
+	struct htab_slot *slot;
 	size_t mask, count;
 };
 

@@ -149,6 +149,30 @@ fail:
 	return -1;
 }
 
+/* An HTML error page or a plain-text message saved as a "profile" is the
+ * commonest bad input: say so rather than report a wire-format fault. */
+static int
+looks_like_text(const uint8_t *buf, size_t len)
+{
+	size_t i, n = len < 64 ? len : 64;
+
+	for (i = 0; i < n; i++)
+		if ((buf[i] < 0x20 && buf[i] != '\n' && buf[i] != '\r' && buf[i] != '\t') ||
+		    buf[i] >= 0x7f)
+			return 0;
+	return n > 0;
+}
+
+static int
+text_prefix(const uint8_t *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len && i < 60 && buf[i] != '\n' && buf[i] != '\r'; i++)
+		;
+	return (int)i;
+}
+
 struct profile *
 profile_decode(const uint8_t *buf, size_t len)
 {
@@ -166,7 +190,9 @@ profile_decode(const uint8_t *buf, size_t len)
 	p->pb = (PbProfile *)protobuf_c_message_unpack(
 	    &perftools__profiles__profile__descriptor, &al, len, buf);
 	if (!p->pb) {
-		if (pbwire_diagnose(buf, len) == 0)
+		if (looks_like_text(buf, len))
+			seterr("not a profile: looks like text: \"%.*s\"", text_prefix(buf, len), buf);
+		else if (pbwire_diagnose(buf, len) == 0)
 			seterr("not a pprof profile (protobuf does not match the schema)");
 		goto fail;
 	}

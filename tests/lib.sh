@@ -51,15 +51,16 @@ trap 'test_run_cleanup_; exit 130' INT TERM
 
 say() { printf '%s\n' "$*"; }
 
-# test_expect_success TITLE BODY: BODY runs in a subshell-free eval with
-# errexit semantics given by && chains; its output goes to the log.
+# test_expect_success TITLE BODY: BODY is eval'd in the script's own shell
+# (so setup tests can set variables and register test_atexit cleanups);
+# chain commands with && as in git's tests; its output goes to stderr.
 test_expect_success() {
 	test_count=$((test_count + 1))
 	if [ -n "${TEST_ONLY:-}" ] && ! printf '%s' "$1" | grep -q -- "$TEST_ONLY"; then
 		return 0
 	fi
 	printf '%s\n' "--- $1" >&2
-	if (eval "$2") >&2; then
+	if { eval "$2"; } >&2; then
 		test_pass=$((test_pass + 1))
 		say "ok $test_count - $1"
 	else

@@ -7,12 +7,19 @@ summed values, sorted. A stack is the list of frames, each location's lines
 as (function, file, line); mappings and ids are left out, since a merge may
 number them differently.
 """
+import argparse
 import re
 import sys
 
 
 def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("-L", action="store_true", help="ignore labels")
+    ap.add_argument("-t", help="print only the sample type named so (e.g. cpu)")
+    ap.add_argument("-H", action="store_true", help="print no header lines")
+    args = ap.parse_args()
     text = sys.stdin.read().splitlines()
+    types = []
     header, samples, locs = [], [], {}
     section = "header"
     cur_loc = None
@@ -38,6 +45,7 @@ def main():
             elif samples and ln.strip():
                 samples[-1][2].append(ln.strip())
             elif ln.strip():
+                types = [t.split("/")[0] for t in ln.split()]
                 header.append("types: " + ln.strip())
         elif section == "locations":
             m = re.match(r"^\s*(\d+): (0x[0-9a-f]+) (.*)$", ln)
@@ -47,14 +55,22 @@ def main():
             elif cur_loc and ln.strip():
                 locs[cur_loc].append(frame(ln.strip()))
     agg = {}
+    col = None
+    if args.t:
+        col = types.index(args.t)
+        header = [h for h in header if not h.startswith("types:")]
     for vals, ids, labels in samples:
+        if col is not None:
+            vals = (vals[col],)
+        if args.L:
+            labels = []
         stack = " <- ".join("|".join(locs.get(i, ["?"])) for i in ids)
         key = (" ".join(sorted(labels)), stack)
         if key in agg:
             agg[key] = tuple(a + b for a, b in zip(agg[key], vals))
         else:
             agg[key] = vals
-    for h in header:
+    for h in [] if args.H else header:
         print(h)
     for (labels, stack), vals in sorted(agg.items()):
         if any(vals):
