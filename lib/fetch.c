@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -260,6 +261,10 @@ start(struct engine *e, size_t i)
 	/* Each target is resolved once; a cache entry per host would only
 	 * grow with the fleet. */
 	curl_easy_setopt(h, CURLOPT_DNS_CACHE_TIMEOUT, 0L);
+	/* Close each connection when its transfer ends: targets are distinct
+	 * hosts, so a cached connection is rarely reused, and it would hold a
+	 * descriptor that the next transfer needs. */
+	curl_easy_setopt(h, CURLOPT_FORBID_REUSE, 1L);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(h, CURLOPT_USERAGENT, "pgokit/" PGOKIT_VERSION);
 	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
@@ -533,11 +538,31 @@ startable(struct engine *e, long long now)
 	return 0;
 }
 
+/* fd_jobs: how many transfers the descriptor limit allows, after raising the
+ * soft limit toward the hard one if jobs needs it. */
+static int
+fd_jobs(int jobs)
+{
+	struct rlimit rl;
+	rlim_t want = (rlim_t)jobs + 64;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+		return jobs;
+	if (rl.rlim_cur < want) {
+		rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want ? want : rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur < want)
+		return rl.rlim_cur > 80 ? (int)(rl.rlim_cur - 64) : 16;
+	return jobs;
+}
+
 int
 fetch_all(struct fetch_req *rq, size_t n, const struct fetch_opts *o)
 {
 	struct engine e;
-	int rc = 0;
+	int rc = 0, jobs;
 	static int inited;
 
 	if (!inited) {
@@ -549,6 +574,9 @@ fetch_all(struct fetch_req *rq, size_t n, const struct fetch_opts *o)
 		inited = 1;
 	}
 	memset(&e, 0, sizeof e);
+	jobs = fd_jobs(o->jobs > 0 ? o->jobs : 1);
+	if (jobs < o->jobs && o->verbose)
+		warn("at most %d transfers at once (open file limit)", jobs);
 	e.o = o;
 	e.rq = rq;
 	e.n = n;
@@ -563,7 +591,7 @@ fetch_all(struct fetch_req *rq, size_t n, const struct fetch_opts *o)
 	}
 	/* Every target is its own host; do not let the connection cache grow
 	 * past what is in flight. */
-	curl_multi_setopt(e.m, CURLMOPT_MAXCONNECTS, (long)(o->jobs > 0 ? o->jobs : 1));
+	curl_multi_setopt(e.m, CURLMOPT_MAXCONNECTS, (long)jobs);
 	e.t0 = now_ms();
 	while (e.ndone < n) {
 		long long now = now_ms();
@@ -572,7 +600,7 @@ fetch_all(struct fetch_req *rq, size_t n, const struct fetch_opts *o)
 		CURLMsg *msg;
 		int left;
 
-		while (e.nactive < (size_t)(o->jobs > 0 ? o->jobs : 1)) {
+		while (e.nactive < (size_t)jobs) {
 			size_t i = pick(&e, now);
 
 			if (i == n)
@@ -591,7 +619,7 @@ fetch_all(struct fetch_req *rq, size_t n, const struct fetch_opts *o)
 		now = now_ms();
 		/* A finished transfer freed a slot: fill it now, not after the
 		 * next socket event. */
-		if (e.nactive < (size_t)(o->jobs > 0 ? o->jobs : 1) && startable(&e, now))
+		if (e.nactive < (size_t)jobs && startable(&e, now))
 			continue;
 		if (e.nbackoff)
 			for (size_t i = 0; i < n; i++)
