@@ -399,13 +399,12 @@ registry_do(struct registry *r, struct http_request *rq, struct http_response *r
 			if (load_creds(r) < 0)
 				goto fail;
 			if (r->creds_state != 1) {
-				seterr("%s: authentication required and no credentials for it "
+				seterr("authentication required and no credentials for %s "
 				    "in the docker config", r->registry);
 				goto fail;
 			}
 			if (r->basic_sent) {
-				seterr("%s: authentication failed: credentials rejected",
-				    r->registry);
+				seterr("credentials for %s rejected (HTTP 401)", r->registry);
 				goto fail;
 			}
 			free(r->auth);

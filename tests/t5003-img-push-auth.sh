@@ -41,7 +41,7 @@ test_expect_success 'Basic: credentials from auths' '
 test_expect_success 'Basic: wrong password: exit 1, nothing tagged' '
 	docker_config "{\"auths\": {\"http://$REG/v1/\": {\"auth\": \"$(b64 alice:wrong)\"}}}" &&
 	test_expect_code 1 img-push -q -f server "$REG/app:v2" 2>err &&
-	grep -q "credentials rejected" err &&
+	grep -q "credentials for $REG rejected" err &&
 	not_tagged app v2
 '
 
