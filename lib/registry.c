@@ -30,6 +30,7 @@ struct registry {
 	size_t n_scopes;
 	int token_stale;	/* scopes added since the token was issued */
 	int auth_failed;	/* the last registry_do failed on auth, not transport */
+	int http_fallback;	/* insecure: plain http if https does not answer */
 	void (*progress)(void *, const char *, long long, long long);
 	void *progress_arg;
 	const char *cur_digest;
@@ -45,8 +46,12 @@ registry_new(struct http_client *http, const struct reg_ref *ref, int insecure)
 	r->http = http;
 	r->registry = xstrdup(ref->registry);
 	r->base = xmalloc(n);
+	/* Loopback registries speak plain http; with insecure, https without
+	 * certificate checks is tried first and plain http after it (see
+	 * registry_ping); everything else is https. */
 	snprintf(r->base, n, "%s://%s",
-	    insecure || http_is_loopback(ref->host) ? "http" : "https", ref->host);
+	    !insecure && http_is_loopback(ref->host) ? "http" : "https", ref->host);
+	r->http_fallback = insecure;
 	if (insecure)
 		http->insecure_tls = 1;
 	return r;
@@ -438,9 +443,28 @@ registry_ping(struct registry *r)
 	sprintf(url, "%s/v2/", r->base);
 	rq.url = url;
 	rq.max_body = 1 << 20;
+	if (r->http_fallback) {
+		/* One quick https attempt: a plain-http registry fails it at the
+		 * TLS handshake, and then everything goes over http. */
+		int saved = r->http->retries;
+
+		r->http->retries = 0;
+		rc = registry_do(r, &rq, &rs);
+		r->http->retries = saved;
+		if (rc == 0 || r->auth_failed)
+			goto answered;
+		memmove(r->base + 4, r->base + 5, strlen(r->base + 5) + 1);
+		sprintf(url, "%s/v2/", r->base);
+		rc = 0;
+	}
 	if (registry_do(r, &rq, &rs) < 0) {
 		if (!r->auth_failed)
 			seterr("registry %s unreachable: %s", r->registry, errmsg());
+		free(url);
+		return -1;
+	}
+answered:
+	if (r->auth_failed) {
 		free(url);
 		return -1;
 	}

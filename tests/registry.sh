@@ -27,7 +27,7 @@ start_registry() {
 			echo "version: 0.1"
 			echo "log: {level: info, accesslog: {disabled: false}}"
 			echo "storage: {filesystem: {rootdirectory: $PWD/$name/storage}, delete: {enabled: true}${REG_STORAGE_EXTRA:-}}"
-			echo "http: {addr: 127.0.0.1:$port, secret: test}"
+			echo "http: {addr: 127.0.0.1:$port, secret: test${REG_HTTP_EXTRA:-}}"
 			[ -n "$auth" ] && echo "auth: $auth"
 		} >"$PWD/$name/config.yml"
 		docker-registry serve "$PWD/$name/config.yml" </dev/null >"$PWD/$name/registry.log" 2>&1 &
