@@ -1,0 +1,111 @@
+#!/bin/bash
+# bench-pgo-build: what PGO buys examples/service and what pgo-build costs.
+#  1. BenchmarkWorkload (go test -bench, runs interleaved, median ns/op)
+#     built without PGO, with the whole profile and with the prepared one;
+#  2. the first build with the whole against the prepared profile (a new
+#     profile rebuilds everything, the standard library too), and
+#     `go tool preprofile` on a large merged fleet profile against its
+#     prepared form (Go 1.23 runs it once per build);
+#  3. pgo-build's overhead over a plain `go build -pgo=<prepared profile>`
+#     when the service's own package changed (the usual CI build).
+# The profile is fetched from the running service (10 s, under its load).
+. "$(dirname "$0")/lib.sh"
+
+have_go || skip_all "Go 1.21+ not found"
+RUNS=${BENCH_PGO_RUNS:-5}
+BRUNS=${BENCH_PGO_BENCH_RUNS:-9}
+SRC=$PGOKIT_SRC/examples/service
+start_service || { echo "  examples/service did not start"; exit 1; }
+sleep 2
+curl -sf -o full.pprof "http://$SERVICE_ADDR/debug/pprof/profile?seconds=10" ||
+	{ echo "  cannot fetch a profile"; exit 1; }
+kill "$SERVICE_PID" 2>/dev/null
+
+# median: the middle of the numbers on stdin.
+median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+secs() { /usr/bin/time -f %e -o t.$$ "$@" >/dev/null 2>>bench.log; st=$?; cat t.$$; rm -f t.$$; return $st; }
+
+# --- the prepared profile (lib/pgoprep, what pgo-build writes; step 3
+# checks pgo-build wrote the same bytes)
+have pgoprep-run || { echo "  tests/helpers not built"; exit 1; }
+cp -r "$SRC" svc
+pgoprep-run full.pprof prep.pgo >prep.stats || { echo "  preparation failed"; exit 1; }
+printf '  profile: %s bytes, %s samples; prepared: %s bytes, %s samples; hot edges the same: %s\n' \
+	"$(wc -c <full.pprof)" "$(awk '$1 == "samples" { print $2 }' prep.stats)" \
+	"$(wc -c <prep.pgo)" "$(awk '$1 == "samples" { print $3 }' prep.stats)" \
+	"$(awk '$1 == "same_hot" { print ($2 ? "yes" : "NO") }' prep.stats)"
+
+# --- 2. cold builds. A new profile rebuilds everything, the standard
+# library included, so the first build with each profile is a cold build,
+# here in the shared GOCACHE (which the later steps then reuse).
+echo "  first build with each profile (everything rebuilt, standard library included):"
+for v in full prep; do
+	f=$PWD/full.pprof; [ $v = prep ] && f=$PWD/prep.pgo
+	t=$(secs go build -C "$PWD/svc" -pgo="$f" -o "$PWD/cold-$v" .) ||
+		{ echo "    $v: go build failed"; tail -5 bench.log; exit 1; }
+	eval "cold_$v=$t"
+done
+printf '    whole profile    %7.2fs  (%s bytes)\n' "$cold_full" "$(wc -c <full.pprof)"
+printf '    prepared profile %7.2fs  (%s bytes)  => %sx\n' "$cold_prep" "$(wc -c <prep.pgo)" \
+	"$(ratio "$cold_full" "$cold_prep")"
+
+if have genfleet && have pprof-merge && have pgoprep-run; then
+	mkdir fleet && genfleet -n 8 -s 20000 fleet >/dev/null &&
+		pprof-merge -o fleet.pprof fleet/*.pprof && pgoprep-run fleet.pprof fleet.pgo >/dev/null &&
+	echo "  go tool preprofile (once per build) on a merged 8-instance fleet profile:" &&
+	for v in fleet.pprof fleet.pgo; do
+		ts=$(for i in 1 2 3; do secs go tool preprofile -i $v -o /dev/null; done | median)
+		printf '    %-12s %9s bytes  %6.2fs (median of 3)\n' "$v" "$(wc -c <$v)" "$ts"
+		eval "pre_${v#*.}=$ts"
+	done &&
+	echo "    => prepared is $(ratio "$pre_pprof" "$pre_pgo")x faster to preprocess"
+	rm -rf fleet
+fi
+
+# --- 1. what PGO buys: BenchmarkWorkload, interleaved, median ns/op
+go test -C "$PWD/svc" -c -pgo=off -o "$PWD/none.test" . 2>>bench.log &&
+	go test -C "$PWD/svc" -c -pgo="$PWD/full.pprof" -o "$PWD/full.test" . 2>>bench.log &&
+	go test -C "$PWD/svc" -c -pgo="$PWD/prep.pgo" -o "$PWD/prep.test" . 2>>bench.log ||
+	{ echo "  go test -c failed"; tail -5 bench.log; exit 1; }
+for i in $(seq "$BRUNS"); do
+	for v in none full prep; do
+		./$v.test -test.run='^$' -test.bench=Workload -test.benchtime=1s -test.count=1 |
+			awk '/^BenchmarkWorkload/ { print $3 }' >>ns.$v
+	done
+done
+n_none=$(median <ns.none) n_full=$(median <ns.full) n_prep=$(median <ns.prep)
+# Same hot edges should mean the same machine code: say whether it is.
+same=no
+for v in full prep; do
+	go tool objdump -s '^main\.' $v.test | sed 's/^  *[^ ]*:[0-9]*[ \t]*0x[0-9a-f]*//' >code.$v
+done
+cmp -s code.full code.prep && same=yes
+echo "  BenchmarkWorkload, median of $BRUNS interleaved runs (ns/op, lower is better):"
+printf '    without PGO          %12.0f\n' "$n_none"
+printf '    whole profile        %12.0f  speedup %sx (%+.1f%%)\n' "$n_full" "$(ratio "$n_none" "$n_full")" \
+	"$(echo "($n_none / $n_full - 1) * 100" | bc -l)"
+printf '    prepared profile     %12.0f  speedup %sx (%+.1f%%)\n' "$n_prep" "$(ratio "$n_none" "$n_prep")" \
+	"$(echo "($n_none / $n_prep - 1) * 100" | bc -l)"
+echo "    package main machine code identical for whole and prepared profile: $same"
+
+# --- 3. pgo-build's overhead: the service's package changed, the standard
+# library is in the cache (same profile content for both). CPU time (user +
+# sys, children included) is the fair measure on a shared machine; wall is
+# shown too.
+echo 0 >n.run
+edit() { n=$(($(cat n.run) + 1)); echo $n >n.run; printf 'package main\n\nconst benchRun = %d\n' "$n" >svc/zz_bench.go; }
+cpu() { /usr/bin/time -f '%e %U %S' -o t.$$ "$@" >/dev/null 2>>bench.log; read -r w u s <t.$$; rm -f t.$$; echo "$w $(echo "$u + $s" | bc -l)"; }
+for i in $(seq "$RUNS"); do
+	edit; cpu go build -C "$PWD/svc" -pgo="$PWD/prep.pgo" -o "$PWD/plain.bin" . >>t.plain
+	edit; cpu pgo-build -p full.pprof -- -C "$PWD/svc" -o "$PWD/tool.bin" . >>t.tool
+done
+cmp -s tool.bin.pgo prep.pgo || echo "  NOTE: pgo-build prepared other bytes than pgoprep-run"
+pw=$(cut -d' ' -f1 t.plain | median) pc=$(cut -d' ' -f2 t.plain | median)
+tw=$(cut -d' ' -f1 t.tool | median) tc=$(cut -d' ' -f2 t.tool | median)
+ov=$(echo "($tc / $pc - 1) * 100" | bc -l)
+v=met; [ "$(echo "$ov < 5" | bc -l)" = 1 ] || v=MISSED
+echo "  rebuild after a change to the service, median of $RUNS:"
+printf '    go build -pgo=<prepared>           cpu %6.2fs  wall %6.2fs\n' "$pc" "$pw"
+printf '    pgo-build -p <whole profile>       cpu %6.2fs  wall %6.2fs\n' "$tc" "$tw"
+printf '    => pgo-build overhead (check, prepare, build, confirm, coverage): cpu %+.1f%%, wall %+.1f%% [target < 5%%: %s]\n' \
+	"$ov" "$(echo "($tw / $pw - 1) * 100" | bc -l)" "$v"
