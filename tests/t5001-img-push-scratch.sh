@@ -87,6 +87,19 @@ test_expect_success 'SOURCE_DATE_EPOCH sets mtimes, created time and label' '
 	tar -tvf img2/$(jq -r ".layers[0].digest" img2/manifest.json | sed s/sha256://) | grep -q "2023-11-14 22:13 app/server"
 '
 
+test_expect_success 'source and revision labels from CI variables; --label overrides' '
+	GITHUB_SERVER_URL=https://github.example GITHUB_REPOSITORY=acme/svc GITHUB_SHA=abc123 \
+		img-push -q -f server:/s --label org.opencontainers.image.revision=override "$REG/app:ci" >/dev/null &&
+	sk inspect --tls-verify=false --config "docker://$REG/app:ci" >cicfg &&
+	test "$(jq -r ".config.Labels[\"org.opencontainers.image.source\"]" cicfg)" = https://github.example/acme/svc &&
+	test "$(jq -r ".config.Labels[\"org.opencontainers.image.revision\"]" cicfg)" = override &&
+	CI_PROJECT_URL=https://gitlab.example/g/p CI_COMMIT_SHA=def456 \
+		img-push -q -f server:/s "$REG/app:ci2" >/dev/null &&
+	sk inspect --tls-verify=false --config "docker://$REG/app:ci2" >cicfg2 &&
+	test "$(jq -r ".config.Labels[\"org.opencontainers.image.source\"]" cicfg2)" = https://gitlab.example/g/p &&
+	test "$(jq -r ".config.Labels[\"org.opencontainers.image.revision\"]" cicfg2)" = def456
+'
+
 test_expect_success '--platform sets the config platform of a scratch image' '
 	img-push -f server:/s --platform linux/arm64/v8 "$REG/app:arm" >/dev/null &&
 	sk inspect --tls-verify=false --config --override-arch arm64 "docker://$REG/app:arm" >armcfg &&
