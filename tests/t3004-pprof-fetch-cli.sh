@@ -37,7 +37,9 @@ test_expect_success 'usage errors exit 2' '
 test_expect_success 'a bad line in a targets file names file and line' '
 	printf "127.0.0.1:1\nnot a target\n" >targets &&
 	test_expect_code 2 pprof-fetch -f targets 2>err &&
-	grep -q "targets:2: one target per line" err
+	grep -q "targets:2: one target per line" err &&
+	printf "# nothing\n" >empty &&
+	test_expect_code 2 pprof-fetch -f empty 2>err && grep -q "no targets" err
 '
 test_expect_success 'binary output to a terminal is refused before any fetch' '
 	script -qec "pprof-fetch 127.0.0.1:1" /dev/null >tty.out 2>&1

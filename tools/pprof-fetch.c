@@ -194,6 +194,8 @@ main(int argc, char *argv[])
 		for (int i = 0; i < argc; i++)
 			if (targets_add(&c.targets, argv[i], c.seconds) < 0)
 				diex(2, "%s: %s", argv[i], errmsg());
+		if (c.targets.n == 0 && nfiles > 0)
+			diex(2, "no targets");
 		if (c.targets.n == 0)
 			usage();
 		if (c.out && strcmp(c.out, "-") && c.targets.n > 1)
