@@ -265,8 +265,9 @@ go_build_output(char *const args[], size_t nargs, struct go_output *o)
 		pkg = ".";
 
 	/* The binary's base name, when one main package (or .go files) is built. */
-	if (o->npkg > 1 && strlen(args[i]) > 3 &&
-	    !strcmp(args[i] + strlen(args[i]) - 3, ".go"))
+	int gofiles = o->npkg > 1 && strlen(args[i]) > 3 &&
+	    !strcmp(args[i] + strlen(args[i]) - 3, ".go");
+	if (gofiles)
 		pkg = args[i];
 	if (pkg && !strstr(pkg, "...")) {
 		size_t n = strlen(pkg);
@@ -301,7 +302,7 @@ go_build_output(char *const args[], size_t nargs, struct go_output *o)
 		}
 	} else {
 		o->dir = xstrdup(cdir);
-		if (name && o->npkg <= 1)
+		if (name && (o->npkg <= 1 || gofiles))
 			o->binary = join(cdir, name);
 	}
 	free(name);
