@@ -28,8 +28,13 @@ pgo_cmp() {
 }
 
 start_service || skip_all "cannot start the example service"
-curl -sf -o svc1.pprof "http://$SERVICE_ADDR/debug/pprof/profile?seconds=3" &&
-curl -sf -o svc2.pprof "http://$SERVICE_ADDR/debug/pprof/profile?seconds=2" ||
+# two windows at once (the runtime allows one CPU profile per process, so a
+# second service)
+svc1=$SERVICE_ADDR
+start_service || skip_all "cannot start a second example service"
+curl -sf -o svc1.pprof "http://$svc1/debug/pprof/profile?seconds=3" & c1=$!
+curl -sf -o svc2.pprof "http://$SERVICE_ADDR/debug/pprof/profile?seconds=2" &&
+wait $c1 ||
 	skip_all "cannot fetch profiles from the example service"
 
 test_expect_success 'service CPU profile: same edges and weights as go tool preprofile' '
