@@ -309,8 +309,7 @@ start(struct engine *e, size_t i)
 		return -1;
 	}
 	if (o->verbose)
-		warn("%s: attempt %d: %s %s", rq->name, x->attempts,
-		    rq->post ? "POST" : "GET", rq->name);
+		warn("%s: attempt %d: %s", rq->name, x->attempts, rq->post ? "POST" : "GET");
 	x->state = ACTIVE;
 	e->nactive++;
 	return 0;
