@@ -55,6 +55,12 @@ test_expect_success 'the service still works when built with PGO' '
 	test -s eval.out
 '
 
+test_expect_success 'coverage reads Go names without a symbol table (-ldflags=-s)' '
+	pgo-build -p cpu.pprof -- -C "$SERVICE_SRC" -ldflags=-s -o "$PWD/svc-s" . 2>err-s &&
+	test_must_fail go tool nm svc-s &&
+	grep "coverage: 100.0% of the hot edge weight is in $PWD/svc-s" err-s
+'
+
 test_expect_success 'staleness: hot methods renamed in a copy, old profile' '
 	cp -r "$SERVICE_SRC" stale &&
 	sed -i "s/) Eval(env/) Calc(env/; s/\.Eval(env)/.Calc(env)/g; s/	Eval(env \[\]float64) float64/	Calc(env []float64) float64/" \
