@@ -78,9 +78,11 @@ void oci_json_dump(json_t *doc, struct membuf *b);
 
 /* OCI image layout on disk. oci_layout_resolve finds the manifest of tag
  * (NULL: the only one) in dir's index.json, through nested indexes for
- * platform p, and reads it into manifest; media type and digest returned. */
+ * platform p, and reads it into manifest; media type and digest returned,
+ * and in top (if not NULL) the digest the tag names (an index, perhaps). */
 int oci_layout_resolve(const char *dir, const char *tag, const struct oci_platform *p,
-    struct membuf *manifest, char **media_type, char digest[SHA256_DIGEST_STRLEN]);
+    struct membuf *manifest, char **media_type, char digest[SHA256_DIGEST_STRLEN],
+    char *top);
 /* oci_layout_blob_path: "dir/blobs/sha256/<hex>" (new string). */
 char *oci_layout_blob_path(const char *dir, const char *digest);
 /* oci_layout_read_blob reads a blob and verifies its digest. */

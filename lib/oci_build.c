@@ -158,14 +158,11 @@ load_base(struct oci_build *b, struct oci_platform *plat, int plat_given,
 	}
 	if (split_layout(b->base, &dir, &tag)) {
 		src->layout = dir;
-		if (oci_layout_resolve(dir, tag, plat, &m, &ctype, mdigest) < 0) {
+		/* The base digest names what the reference resolves to (an
+		 * index for a multi-platform base), as for a registry base. */
+		if (oci_layout_resolve(dir, tag, plat, &m, &ctype, mdigest, base_digest) < 0) {
 			seterr("base %s: %s", b->base, errmsg());
 			goto done;
-		}
-		{
-			/* The base digest names what the reference resolves to:
-			 * the top-level entry of index.json. */
-			strcpy(base_digest, mdigest);
 		}
 		*base_name = xstrdup(b->base);
 	} else {

@@ -94,7 +94,8 @@ ref_name(json_t *desc)
 
 int
 oci_layout_resolve(const char *dir, const char *tag, const struct oci_platform *p,
-    struct membuf *manifest, char **media_type, char digest[SHA256_DIGEST_STRLEN])
+    struct membuf *manifest, char **media_type, char digest[SHA256_DIGEST_STRLEN],
+    char *top)
 {
 	json_t *index = load_index(dir, 0), *desc = NULL, *d, *doc = NULL;
 	size_t i;
@@ -131,6 +132,8 @@ oci_layout_resolve(const char *dir, const char *tag, const struct oci_platform *
 			goto done;
 		}
 		strcpy(digest, dg);
+		if (depth == 0 && top)
+			strcpy(top, dg);
 		json_decref(doc);
 		doc = json_loadb(manifest->data, manifest->len, 0, &err);
 		if (!doc) {
