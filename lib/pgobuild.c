@@ -143,13 +143,17 @@ abs_path(const char *path)
 }
 
 /* prepared_path: the binary's path + ".pgo" when known, else
- * <output dir>/pgo-build.pgo. */
+ * <output dir>/pgo-build.pgo (./pgo-build.pgo for -o /dev/null). */
 static char *
 prepared_path(const struct go_output *o)
 {
 	char buf[4096];
+	struct stat sb;
 
-	if (o->binary)
+	/* -o /dev/null: no output to sit next to; use the current directory. */
+	if (o->binary && stat(o->binary, &sb) == 0 && !S_ISREG(sb.st_mode))
+		snprintf(buf, sizeof buf, "pgo-build.pgo");
+	else if (o->binary)
 		snprintf(buf, sizeof buf, "%s.pgo", o->binary);
 	else
 		snprintf(buf, sizeof buf, "%s/pgo-build.pgo", o->dir);
