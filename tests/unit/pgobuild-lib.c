@@ -135,12 +135,17 @@ test_elfsyms(void)
 		ok(elfsyms_count(s) > 50, "many names (%zu)", elfsyms_count(s));
 		elfsyms_free(s);
 	}
-	f = fopen("notelf.tmp", "w");
-	fputs("#!/bin/sh\necho not ELF\n", f);
-	fclose(f);
-	s = elfsyms_read("notelf.tmp");
+	char tmp[] = "/tmp/pgobuild-unit-notelf.XXXXXX";
+	int fd = mkstemp(tmp);
+
+	f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (f) {
+		fputs("#!/bin/sh\necho not ELF\n", f);
+		fclose(f);
+	}
+	s = elfsyms_read(tmp);
 	ok(s == NULL && strstr(errmsg(), "not an ELF file"), "a script: not an ELF file");
-	unlink("notelf.tmp");
+	unlink(tmp);
 	ok(elfsyms_read("/nonexistent-file") == NULL, "a missing file fails");
 }
 
