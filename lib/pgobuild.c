@@ -286,7 +286,9 @@ check_binary(struct run *r)
 		warn("%s", errmsg());
 	else if (got == 0)
 		warn("warning: %s: the binary records no -pgo= build setting", bin);
-	else if (strcmp(rec, r->prep_path) != 0)
+	else if (strcmp(rec, r->prep_path) != 0 &&
+	    strcmp(rec, strrchr(r->prep_path, '/') + 1) != 0)
+		/* With -trimpath (flag or GOFLAGS) Go records the base name only. */
 		warn("warning: %s: the binary records -pgo=%s, not %s", bin, rec, r->prep_path);
 	else if (c->verbose)
 		warn("%s: records -pgo=%s", bin, rec);
