@@ -49,12 +49,10 @@ idmap_build(struct idmap *m, struct arena *a, const uint64_t *ids, size_t n)
 }
 
 int64_t
-idmap_get(const struct idmap *m, uint64_t id)
+idmap_get_hashed(const struct idmap *m, uint64_t id)
 {
 	uint64_t s;
 
-	if (m->dense)
-		return id < m->ndense ? (int64_t)m->dense[id] - 1 : -1;
 	if (!m->hvals)
 		return -1;
 	for (s = mix64(id) & m->hmask; m->hvals[s]; s = (s + 1) & m->hmask)

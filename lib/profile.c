@@ -10,6 +10,7 @@
 #include "output.h"
 #include "pbwire.h"
 #include "pfreader.h"
+#include "pprof_decode.h"
 #include "profile.h"
 #include "util.h"
 
@@ -177,7 +178,6 @@ struct profile *
 profile_decode(const uint8_t *buf, size_t len)
 {
 	struct profile *p;
-	ProtobufCAllocator al;
 
 	if (len == 0) {
 		seterr("empty profile");
@@ -186,9 +186,7 @@ profile_decode(const uint8_t *buf, size_t len)
 	p = xcalloc(1, sizeof *p);
 	/* The decoded form is a few times the wire size. */
 	p->arena = arena_new(len * 3 + 4096);
-	al = arena_pb_allocator(p->arena);
-	p->pb = (PbProfile *)protobuf_c_message_unpack(
-	    &perftools__profiles__profile__descriptor, &al, len, buf);
+	p->pb = pprof_decode(p->arena, buf, len);
 	if (!p->pb) {
 		if (looks_like_text(buf, len))
 			seterr("not a profile: looks like text: \"%.*s\"", text_prefix(buf, len), buf);

@@ -75,6 +75,16 @@ void profile_reindex(struct profile *p);
 
 /* idmap_* are the id lookups, exported for code that builds its own tables. */
 void idmap_build(struct idmap *m, struct arena *a, const uint64_t *ids, size_t n);
-int64_t idmap_get(const struct idmap *m, uint64_t id);   /* index or -1 */
+int64_t idmap_get_hashed(const struct idmap *m, uint64_t id);
+
+/* idmap_get returns the array index of id, or -1. Inline: the merge calls
+ * it for every frame of every sample. */
+static inline int64_t
+idmap_get(const struct idmap *m, uint64_t id)
+{
+	if (m->dense)
+		return id < m->ndense ? (int64_t)m->dense[id] - 1 : -1;
+	return idmap_get_hashed(m, id);
+}
 
 #endif

@@ -1,0 +1,17 @@
+/* Decoding pprof protobuf bytes into the protobuf-c structs, fast. */
+#ifndef PGOKIT_PPROF_DECODE_H
+#define PGOKIT_PPROF_DECODE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "profile.h"
+
+struct arena;
+
+/* pprof_decode parses buf into structs allocated from a, with the meaning
+ * protobuf_c_message_unpack gives them (unknown fields skipped, packed and
+ * unpacked repeated fields both accepted). NULL with seterr() on malformed
+ * input; profile_decode then names the exact fault. */
+PbProfile *pprof_decode(struct arena *a, const uint8_t *buf, size_t len);
+
+#endif
