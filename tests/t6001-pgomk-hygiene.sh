@@ -224,7 +224,7 @@ test_expect_success 'pgo-clean removes the work dir and keeps the profile' '
 
 test_expect_success 'the example service Makefile: all is its default goal' '
 	make -nB -C "$PGOKIT_SRC/examples/service" >out &&
-	grep "go build -pgo=off -o service" out &&
+	grep "go build -trimpath -pgo=off -o service.tmp" out &&
 	make -s -C "$PGOKIT_SRC/examples/service" pgo-help >help &&
 	grep "^  PGO_PROFILE  *\.pgo/default\.pgo$" help
 '

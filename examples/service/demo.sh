@@ -33,34 +33,49 @@ find_go() {
 	return 1
 }
 
-# Everything the demo needs: a C toolchain with the tools' libraries (the
-# tools build), a Go with PGO, and a docker-registry (else an OCI layout).
+# What the demo needs besides the tools' C libraries (checked by building
+# them): a Go with PGO and curl. A docker-registry is optional.
 missing() {
 	find_go >/dev/null || echo golang-1.23-go
-	command -v docker-registry >/dev/null 2>&1 || echo docker-registry
 	command -v curl >/dev/null 2>&1 || echo curl
 }
 
-say "dependencies"
-if [ -n "$(missing)" ] || { [ -z "${PGO_BIN:-}" ] && ! make -s -C "$PGOKIT" >/dev/null 2>&1; }; then
+# install_deps WHAT: as root, `make deps` (the Debian packages the build and
+# the demo need); otherwise say what to run, and stop.
+install_deps() {
 	if [ "$(id -u)" -eq 0 ]; then
-		echo "installing what is missing: make -C $PGOKIT deps"
-		make -C "$PGOKIT" deps
+		echo "installing what is missing ($1): make -C $PGOKIT deps"
+		make -C "$PGOKIT" deps || die "make deps failed"
 	else
-		echo "missing: $(missing | tr '\n' ' ')(or the C libraries the tools need)"
+		echo "missing: $1"
 		echo "as root, run: make -C $PGOKIT deps"
-		make -s -C "$PGOKIT" deps || true
+		echo "(it installs the Debian packages pgokit needs, Go 1.23 from bookworm-backports included)"
 		exit 1
+	fi
+}
+
+say "dependencies"
+miss=$(missing | tr '\n' ' ')
+[ -z "$miss" ] || install_deps "$miss"
+if ! command -v docker-registry >/dev/null 2>&1; then
+	if [ "$(id -u)" -eq 0 ]; then
+		install_deps docker-registry
+	else
+		echo "no docker-registry: the image will be an OCI layout (make deps installs it, as root)"
 	fi
 fi
 GO=$(find_go) || die "no Go 1.21+ found (install golang-1.23-go from bookworm-backports)"
 PATH=$(dirname "$GO"):$PATH
 export GO PATH
 echo "go: $GO ($("$GO" env GOVERSION))"
+command -v docker-registry >/dev/null 2>&1 && echo "registry: $(command -v docker-registry)"
 
 say "tools"
 if [ -z "${PGO_BIN:-}" ]; then
-	make -s -C "$PGOKIT"
+	if ! make -s -C "$PGOKIT"; then
+		install_deps "the C libraries the tools link"
+		make -s -C "$PGOKIT" || die "the tools do not build"
+	fi
 	PGO_BIN=$PGOKIT/bin
 fi
 export PGO_BIN
