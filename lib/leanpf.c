@@ -133,8 +133,8 @@ static int samples_valid(const struct profile *p, const uint8_t *raw, size_t len
 
 int lean_load(const char *path, size_t cap, struct lean_profile *lp)
 {
-	uint8_t *file, *raw, *sub;
-	size_t flen, len, sublen, used;
+	uint8_t *file, *raw;
+	size_t flen, len, used;
 
 	memset(lp, 0, sizeof(*lp));
 	if (!path || !strcmp(path, "-"))
@@ -158,6 +158,15 @@ int lean_load(const char *path, size_t cap, struct lean_profile *lp)
 		raw = file;
 		len = flen;
 	}
+	return lean_from_raw(raw, len, lp);
+}
+
+int lean_from_raw(uint8_t *raw, size_t len, struct lean_profile *lp)
+{
+	uint8_t *sub;
+	size_t sublen;
+
+	memset(lp, 0, sizeof(*lp));
 	if (split(raw, len, &sub, &sublen, &lp->nsample) < 0) {
 		free(raw);
 		return 0;

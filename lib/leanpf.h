@@ -21,6 +21,9 @@ struct lean_profile {
  * read it the ordinary way; -1: error with seterr() ("path: why"), the
  * library's message for a malformed profile. */
 int lean_load(const char *path, size_t cap, struct lean_profile *lp);
+/* lean_from_raw does the same for raw protobuf bytes, taking ownership of
+ * raw (malloc'd); 0 means: decode it the ordinary way (raw is freed). */
+int lean_from_raw(uint8_t *raw, size_t len, struct lean_profile *lp);
 void lean_free(struct lean_profile *lp);
 
 #endif

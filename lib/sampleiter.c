@@ -88,9 +88,12 @@ static int check_label(struct sample_iter *it, const uint8_t *b, size_t len, siz
 	while (*pos < end) {
 		if (varint(b, end, pos, &tag) < 0)
 			return -1;
-		int field = (int)(tag >> 3), wt = (int)(tag & 7);
-		if (wt == 0 && (field == 1 || field == 2 || field == 4)) {
-			if (varint(b, end, pos, &v) < 0 || v >= nstr)
+		uint64_t field = tag >> 3;
+		int wt = (int)(tag & 7);
+		if (field == 0 || field > 0x1fffffff || (field <= 4 && wt != 0))
+			return -1;
+		if (field <= 4) {
+			if (varint(b, end, pos, &v) < 0 || (field != 3 && v >= nstr))
 				return -1;
 		} else if (skip(b, end, pos, wt) < 0) {
 			return -1;
@@ -107,7 +110,12 @@ static int parse_sample(struct sample_iter *it, const uint8_t *b, size_t len)
 	while (pos < len) {
 		if (varint(b, len, &pos, &tag) < 0)
 			return -1;
-		int field = (int)(tag >> 3), wt = (int)(tag & 7);
+		uint64_t field = tag >> 3;
+		int wt = (int)(tag & 7);
+		/* what the library's decoder refuses, refused here too */
+		if (field == 0 || field > 0x1fffffff || ((field == 1 || field == 2) &&
+		    wt != 0 && wt != 2) || (field == 3 && wt != 2))
+			return -1;
 		if ((field == 1 || field == 2) && wt == 0) {
 			if (varint(b, len, &pos, &v) < 0)
 				return -1;
