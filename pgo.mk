@@ -121,7 +121,7 @@ $(PGO_MK_FETCHED): pgo-mk-force
 	mkdir -p $(PGO_DIR)/fetch && \
 	tmp=$(PGO_DIR)/fetch/.new.$$$$.tmp && \
 	trap 'rm -f "$$tmp"; exit 1' INT TERM HUP && \
-	echo "pgo: fetch: $(strip $(PGO_MK_FETCH_CMD))" >&2; \
+	printf '%s\n' $(call PGO_MK_Q,pgo: fetch: $(strip $(PGO_MK_FETCH_CMD))) >&2; \
 	if $(PGO_MK_FETCH_CMD) >"$$tmp" && [ -s "$$tmp" ]; then \
 		mv -f "$$tmp" $(PGO_DIR)/fetch/$$(date -u +%Y%m%dT%H%M%SZ)-$$$$.pprof && \
 		ls $(PGO_DIR)/fetch/*.pprof | sort -r | tail -n +$$(($(PGO_KEEP) + 1)) | \
@@ -163,7 +163,7 @@ $(PGO_OUT): $(PGO_PROFILE) $(PGO_SRCS) $(PGO_DIR)/build.cmd
 	@tmp=$(@D)/.pgo-build.$$$$ && \
 	trap 'rm -rf "$$tmp"; exit 1' INT TERM HUP && \
 	mkdir -p "$$tmp" && \
-	echo "pgo: build: $(strip $(call PGO_MK_BUILD_CMD,$@))" >&2 && \
+	printf '%s\n' $(call PGO_MK_Q,pgo: build: $(strip $(call PGO_MK_BUILD_CMD,$@))) >&2 && \
 	if $(call PGO_MK_BUILD_CMD,$$tmp/$(@F)); then \
 		if [ -f "$$tmp/$(@F).pgo" ]; then mv -f "$$tmp/$(@F).pgo" $@.pgo; else rm -f $@.pgo; fi && \
 		mv -f "$$tmp/$(@F)" $@ && rm -rf "$$tmp"; \
