@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "pgocheck.h"
+#include "pgoedges.h"
 #include "statjson.h"
 #include "top.h"
 #include "util.h"
@@ -71,8 +72,19 @@ int statjson_write(const struct profile *p, const char *spec, int count, int npr
 	json_t *reasons = json_array();
 	for (size_t i = 0; i < v.nreason; i++)
 		json_array_append_new(reasons, json_string(v.reason[i]));
-	json_object_set_new(doc, "pgo", json_pack("{s:b, s:b, s:o}", "usable", v.usable,
-	    "accepted", v.accepted, "reasons", reasons));
+	json_t *pgo = json_pack("{s:b, s:b, s:o}", "usable", v.usable,
+	    "accepted", v.accepted, "reasons", reasons);
+	struct pgo_edges e;
+	if (v.accepted && pgo_edges_build(p, -1, &e) == 0) {
+		double thr;
+		size_t nhot = pgo_hot(&e, PGO_DEFAULT_CDF, &thr);
+		json_object_set_new(pgo, "edges", json_integer((json_int_t)e.nedge));
+		json_object_set_new(pgo, "total_weight", json_integer(e.total));
+		json_object_set_new(pgo, "hot_edges", json_integer((json_int_t)nhot));
+		json_object_set_new(pgo, "hot_threshold_percent", json_real(thr));
+		pgo_edges_free(&e);
+	}
+	json_object_set_new(doc, "pgo", pgo);
 
 	json_t *rows = json_array();
 	for (size_t i = 0; i < r.nrows; i++) {

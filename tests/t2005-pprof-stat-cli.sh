@@ -76,6 +76,7 @@ for r in d[\"top\"][\"rows\"]: print(r[\"name\"])
 print(d[\"totals\"][\"samples/count\"], d[\"totals\"][\"cpu/nanoseconds\"], file=sys.stderr)
 assert d[\"sample_type\"] == {\"type\": \"cpu\", \"unit\": \"nanoseconds\", \"index\": 1}
 assert d[\"counts\"][\"samples\"] > 0 and d[\"pgo\"][\"usable\"] is True
+assert 0 < d[\"pgo\"][\"hot_edges\"] <= d[\"pgo\"][\"edges\"]
 " >got.names 2>totals &&
 	test_cmp want.names got.names &&
 	echo "$(raw_sum cpu.pprof 0) $(raw_sum cpu.pprof 1)" >want.totals &&
