@@ -4,12 +4,19 @@
 # report against `go tool pprof -top` (targets: CPU time >= 10x less, peak
 # RSS >= 5x less), --pgo against `go tool preprofile` (target: faster), and
 # the fleet merged and reported from a stream on stdin against pprof given
-# all the files. PPROF_STAT_BENCH_N sets the fleet size (default 16).
+# all the files. PPROF_STAT_BENCH_N sets the fleet size (default 16);
+# PPROF_STAT_BENCH_FLEET=DIR uses DIR/*.pprof (e.g. the merge benchmark's
+# fleet) instead of generating one.
 . "$(dirname "$0")/lib.sh"
 
 N=${PPROF_STAT_BENCH_N:-16}
 have_go || { echo "  skipped: Go 1.21+ not available"; exit 0; }
-mkdir fleet && genfleet -n "$N" fleet >/dev/null || exit 1
+if [ -n "${PPROF_STAT_BENCH_FLEET:-}" ]; then
+	mkdir fleet && ln -s "$PPROF_STAT_BENCH_FLEET"/*.pprof fleet/ || exit 1
+	N=$(ls fleet | wc -l)
+else
+	mkdir fleet && genfleet -n "$N" fleet >/dev/null || exit 1
+fi
 go tool pprof -proto fleet/*.pprof >fleet.pprof 2>/dev/null || exit 1
 printf '  fleet: %d profiles, %d MB gzip; merged: %d KB gzip, %d KB raw, %d samples\n' "$N" \
 	"$(( $(cat fleet/*.pprof | wc -c) / 1048576 ))" "$(( $(stat -c %s fleet.pprof) / 1024 ))" \
@@ -40,11 +47,11 @@ cmp -s ours.top theirs.top && echo "  -top output: identical to go tool pprof (e
 	echo "  -top output: DIFFERS from go tool pprof"
 
 best_of "pprof-stat (-top)" 3 sh -c 'pprof-stat fleet.pprof >/dev/null'
-best_of "go tool pprof -top" 3 sh -c 'go tool pprof -symbolize=none -top fleet.pprof >/dev/null 2>&1'
+best_of "go tool pprof -top" 2 sh -c 'go tool pprof -symbolize=none -top fleet.pprof >/dev/null 2>&1'
 bench_compare "pprof-stat (-top)" "go tool pprof -top" 10 5
 
 best_of "pprof-stat --pgo" 3 sh -c 'pprof-stat --pgo fleet.pprof >/dev/null'
-best_of "go tool preprofile" 3 sh -c 'go tool preprofile -i fleet.pprof -o pre.out'
+best_of "go tool preprofile" 2 sh -c 'go tool preprofile -i fleet.pprof -o pre.out'
 bench_compare "pprof-stat --pgo" "go tool preprofile" 1
 
 bench_run "cat fleet | pprof-stat (merge+top)" sh -c 'cat fleet/*.pprof | pprof-stat >/dev/null'
