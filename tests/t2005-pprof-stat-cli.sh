@@ -58,6 +58,14 @@ test_expect_success 'usage errors exit 2; --help prints the SYNOPSIS to stdout' 
 	sed "s/^usage: //" help | tr -s " " >use && echo >>syn &&
 	test_cmp syn use
 '
+test_expect_success '"-" is stdin; a file of concatenated profiles is merged like a stream' '
+	pprof-stat cpu.pprof >a && pprof-stat - <cpu.pprof >b && test_cmp a b &&
+	cat cpu.pprof cpu.pprof >two.pprof &&
+	pprof-stat two.pprof >c && pprof-stat <two.pprof >d && test_cmp c d &&
+	test_must_fail cmp -s a c &&
+	go tool pprof -symbolize=none -top cpu.pprof cpu.pprof 2>/dev/null | grep -v "^Time: " >want &&
+	grep -v "^Time: " c >got && test_cmp want got
+'
 test_expect_success '--version is one line' '
 	pprof-stat --version >v && test "$(wc -l <v)" = 1 && grep -q "^pprof-stat pgokit " v
 '
