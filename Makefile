@@ -8,7 +8,7 @@ else
 BIN = bin
 endif
 
-LIB_SRC = $(sort $(wildcard lib/*.c)) lib/profile.pb-c.c
+LIB_SRC = $(sort $(wildcard lib/*.c) lib/profile.pb-c.c)
 LIB_OBJ = $(patsubst lib/%.c,$(OUT)/lib/%.o,$(LIB_SRC))
 LIB_HDR = $(wildcard lib/*.h) lib/profile.pb-c.h
 LIBA = $(OUT)/libpgo.a
@@ -70,7 +70,7 @@ FUZZ_LIB_SRC = $(LIB_SRC)
 FUZZTIME = 20
 build-fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRC) $(LIB_HDR)
 	@mkdir -p $(@D)
-	clang -std=c11 -g -O1 -D_GNU_SOURCE -Ilib -fsanitize=fuzzer,address,undefined \
+	clang -std=c11 -g -O1 $(CPPFLAGS) -fsanitize=fuzzer,address,undefined \
 		-o $@ $< $(FUZZ_LIB_SRC) $(LDLIBS)
 fuzz-build: $(FUZZ_BINS)
 fuzz: $(FUZZ_BINS)

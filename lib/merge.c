@@ -71,7 +71,11 @@ struct merger {
 	int have_period_type;
 	uint32_t period_type, period_unit;
 	int64_t time_nanos, duration_nanos, period, drop_frames, keep_frames;
-	uint32_t default_sample_type, doc_url;
+	uint32_t doc_url;
+	/* per input, for pprof's default sample type rule: its number of
+	 * sample types and its own default_sample_type */
+	struct { uint32_t ntypes, dflt; } *inputs;
+	size_t capinputs;
 	uint32_t *comments;
 	size_t ncomments, capcomments;
 
@@ -526,8 +530,12 @@ merge_header(struct merger *m, const struct profile *p)
 			m->comments[m->ncomments++] = c;
 		}
 	}
-	if (!m->default_sample_type)
-		m->default_sample_type = intern(m, pb->string_table[pb->default_sample_type]);
+	if ((size_t)m->ninputs >= m->capinputs) {
+		m->capinputs = m->capinputs ? m->capinputs * 2 : 64;
+		m->inputs = xreallocarray(m->inputs, m->capinputs, sizeof *m->inputs);
+	}
+	m->inputs[m->ninputs].ntypes = (uint32_t)pb->n_sample_type;
+	m->inputs[m->ninputs].dflt = intern(m, pb->string_table[pb->default_sample_type]);
 	if (!m->doc_url)
 		m->doc_url = intern(m, pb->string_table[pb->doc_url]);
 }
@@ -726,6 +734,7 @@ merger_free(struct merger *m)
 	free(m->strlens);
 	free(m->cols);
 	free(m->comments);
+	free(m->inputs);
 	free(m->maps);
 	free(m->funcs);
 	free(m->locs);
@@ -848,6 +857,31 @@ write_function(struct pbw *w, const struct mfunc *x, uint64_t id)
 	pbw_uint(w, 5, (uint64_t)x->start_line);
 }
 
+/* default_type follows pprof: an input whose sample types were reduced to
+ * the common ones defaults to its own default if that survived, else to the
+ * first common type; the merge takes the first non-empty default. */
+static uint32_t
+default_type(const struct merger *m, const size_t *live, size_t nlive)
+{
+	int i;
+	size_t c;
+
+	for (i = 0; i < m->ninputs; i++) {
+		uint32_t d = m->inputs[i].dflt;
+
+		if (m->inputs[i].ntypes != nlive && nlive > 0) {
+			for (c = 0; c < nlive; c++)
+				if (m->cols[live[c]].type == d)
+					break;
+			if (c == nlive)
+				d = m->cols[live[0]].type;
+		}
+		if (d)
+			return d;
+	}
+	return 0;
+}
+
 static int
 encode(struct merger *m, uint8_t **out, size_t *outlen)
 {
@@ -892,7 +926,7 @@ encode(struct merger *m, uint8_t **out, size_t *outlen)
 		for (i = 0; i < m->ncomments; i++)
 			pbw_varint(&w, m->comments[i]);
 	}
-	pbw_uint(&w, 14, m->default_sample_type);
+	pbw_uint(&w, 14, default_type(m, live, nlive));
 	pbw_uint(&w, 15, m->doc_url);
 	free(live);
 	*out = w.buf;

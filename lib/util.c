@@ -8,7 +8,8 @@
 #include "util.h"
 
 const char *argv0 = "pgokit";
-static char errbuf[1024];
+/* Thread-local: img-push builds its layer in a second thread. */
+static _Thread_local char errbuf[1024];
 
 void
 setprogname(const char *arg0)

@@ -54,13 +54,18 @@ say() { printf '%s\n' "$*"; }
 # test_expect_success TITLE BODY: BODY is eval'd in the script's own shell
 # (so setup tests can set variables and register test_atexit cleanups);
 # chain commands with && as in git's tests; its output goes to stderr.
+# test_eval_ BODY: a function, so that `return` in a body ends the body.
+test_eval_() {
+	eval "$1"
+}
+
 test_expect_success() {
 	test_count=$((test_count + 1))
 	if [ -n "${TEST_ONLY:-}" ] && ! printf '%s' "$1" | grep -q -- "$TEST_ONLY"; then
 		return 0
 	fi
 	printf '%s\n' "--- $1" >&2
-	if { eval "$2"; } >&2; then
+	if test_eval_ "$2" >&2; then
 		test_pass=$((test_pass + 1))
 		say "ok $test_count - $1"
 	else

@@ -11,7 +11,7 @@ declare -A BENCH_WALL BENCH_CPU BENCH_RSS
 # CPU seconds (user+sys) and peak RSS (KiB) under NAME and print them.
 # Output of CMD goes to /dev/null unless redirected inside CMD (use sh -c).
 bench_run() {
-	name=$1; shift
+	local name=$1 tf st wall user sys rss; shift
 	tf=$(mktemp)
 	/usr/bin/time -f '%e %U %S %M' -o "$tf" "$@" >/dev/null 2>bench-$$.err
 	st=$?
@@ -31,8 +31,7 @@ bench_run() {
 # bench_best NAME N CMD...: like bench_run, N times, keeps the fastest
 # (CPU) run, to damp noise on a shared machine.
 bench_best() {
-	name=$1 n=$2; shift 2
-	best_cpu= best_wall= best_rss=
+	local name=$1 n=$2 best_cpu= best_wall= best_rss= i c; shift 2
 	for i in $(seq "$n"); do
 		bench_run "$name#$i" "$@" >/dev/null || return 1
 		c=${BENCH_CPU[$name#$i]}
