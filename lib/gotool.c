@@ -84,7 +84,7 @@ go_version(const char *go, int *major, int *minor, char *name, size_t namesz)
 }
 
 int
-go_binary_pgo(const char *go, const char *bin, char **pgo)
+go_binary_pgo(const char *go, const char *bin, char **pgo, char *ver, size_t versz)
 {
 	char *argv[] = { (char *)go, "version", "-m", (char *)bin, NULL };
 	char *out, *line, *save = NULL;
@@ -100,7 +100,17 @@ go_binary_pgo(const char *go, const char *bin, char **pgo)
 		seterr("%s: not a Go binary (go version -m failed)", bin);
 		return -1;
 	}
-	/* The line is "\tbuild\t-pgo=/abs/path". */
+	/* The first line is "<bin>: go1.23.5". */
+	if (ver && versz) {
+		const char *v = strstr(out, ": go");
+		size_t n = v && v < out + strcspn(out, "\n") ? strcspn(v + 2, " \t\n") : 0;
+
+		if (n >= versz)
+			n = versz - 1;
+		memcpy(ver, n ? v + 2 : "", n);
+		ver[n] = '\0';
+	}
+	/* The build line is "\tbuild\t-pgo=/abs/path". */
 	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char *p = line + strspn(line, " \t");
 

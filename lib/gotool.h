@@ -19,8 +19,9 @@ int go_version_pgo(int major, int minor);
 
 /* go_binary_pgo runs `go version -m bin`: 1 and *pgo (malloc'd) = the -pgo=
  * value the binary records; 0 when it records none (or -pgo=off); -1 with
- * seterr() when bin is no Go binary or go fails. */
-int go_binary_pgo(const char *go, const char *bin, char **pgo);
+ * seterr() when bin is no Go binary or go fails. ver (may be NULL) gets the
+ * Go version that built bin ("go1.23.5"), "" when not shown. */
+int go_binary_pgo(const char *go, const char *bin, char **pgo, char *ver, size_t versz);
 
 /* What `go build ARGS` writes, worked out from its arguments alone (no
  * extra go process): struct go_output is filled from -C, -o and the package

@@ -43,7 +43,7 @@ struct run {
 	struct pgoprep_stats st;
 	const char *go;
 	char gover[64];
-	int gomajor, gominor;
+	int gomajor, gominor, have_gover;
 	struct go_output out;
 	double t_prep;
 };
@@ -244,18 +244,38 @@ go_build(struct run *r, const char *pgo)
 		warn("%s", errmsg());
 	free(flag);
 	free(argv);
-	return st < 0 ? 1 : st;
+	return st;
 }
 
-/* fallback builds without PGO after a loud warning; its status is go's. */
+/* ask_version runs `go version` once. The usual path never needs it (the
+ * binary's build info names its Go); a failed build or --fallback does. */
+static int
+ask_version(struct run *r)
+{
+	if (!r->have_gover) {
+		if (go_version(r->go, &r->gomajor, &r->gominor, r->gover, sizeof r->gover) < 0) {
+			warn("%s", errmsg());
+			return -1;
+		}
+		r->have_gover = 1;
+	}
+	return 0;
+}
+
+/* fallback builds without PGO after a loud warning; its status is go's
+ * (1 when go cannot run at all). */
 static int
 fallback(struct run *r, const char *why)
 {
-	int pgo_known = r->gomajor > 1 || (r->gomajor == 1 && r->gominor >= 20);
+	int pgo_known, st;
 
+	if (ask_version(r) < 0)
+		return 1;
+	pgo_known = r->gomajor > 1 || (r->gomajor == 1 && r->gominor >= 20);
 	warn("WARNING: %s: building WITHOUT PGO (%s) because of --fallback",
 	    why, pgo_known ? "-pgo=off" : "no -pgo flag");
-	return go_build(r, pgo_known ? "off" : NULL);
+	st = go_build(r, pgo_known ? "off" : NULL);
+	return st < 0 ? 1 : st;
 }
 
 static void
@@ -281,7 +301,13 @@ check_binary(struct run *r)
 			warn("no single binary to check (use -o file for the check)");
 		return;
 	}
-	got = go_binary_pgo(r->go, bin, &rec);
+	got = go_binary_pgo(r->go, bin, &rec, r->gover, sizeof r->gover);
+	if (got >= 0 && c->verbose)
+		warn("%s: built by %s", bin, r->gover);
+	if (got >= 0 && sscanf(r->gover, "go%d.%d", &r->gomajor, &r->gominor) == 2 &&
+	    !go_version_pgo(r->gomajor, r->gominor))
+		warn("warning: %s: built by %s: PGO needs Go 1.21 or newer "
+		    "(Go 1.20 had a preview)", bin, r->gover);
 	if (got < 0)
 		warn("%s", errmsg());
 	else if (got == 0)
@@ -408,21 +434,8 @@ pgobuild_run(const struct pgobuild_config *c)
 			return 1;
 		}
 	}
-	if (go_version(r.go, &r.gomajor, &r.gominor, r.gover, sizeof r.gover) < 0) {
-		warn("%s", errmsg());
-		run_free(&r);
-		return 1;
-	}
-	if (c->verbose)
-		warn("%s: %s", r.go, r.gover);
 	if (!ok) {
 		st = fallback(&r, "the profile is not usable");
-		run_free(&r);
-		return st;
-	}
-	if (!go_version_pgo(r.gomajor, r.gominor)) {
-		warn("%s: %s is too old: PGO needs Go 1.21 or newer", r.go, r.gover);
-		st = c->fallback ? fallback(&r, "Go too old") : 1;
 		run_free(&r);
 		return st;
 	}
@@ -434,12 +447,19 @@ pgobuild_run(const struct pgobuild_config *c)
 	summary(&r);
 
 	st = go_build(&r, r.prep_path);
+	if (st < 0) {
+		run_free(&r);
+		return 1;
+	}
+	if (st != 0 && st <= 128) {
+		/* Did it fail for a Go that predates PGO? */
+		if (ask_version(&r) == 0 && !go_version_pgo(r.gomajor, r.gominor)) {
+			warn("%s: %s is too old: PGO needs Go 1.21 or newer", r.go, r.gover);
+			st = c->fallback ? fallback(&r, "Go too old") : 1;
+		} else if (c->fallback)
+			st = fallback(&r, "go build -pgo failed");
+	}
 	if (st != 0) {
-		if (st > 128 || !c->fallback) {
-			run_free(&r);
-			return st;
-		}
-		st = fallback(&r, "go build -pgo failed");
 		run_free(&r);
 		return st;
 	}

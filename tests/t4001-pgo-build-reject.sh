@@ -107,16 +107,22 @@ test_expect_success 'a Go older than 1.21 is reported; --fallback builds without
 	cat >go-old <<-EOF &&
 	#!/bin/sh
 	echo "\$*" >>"$PWD/old.log"
-	case \$1 in version) echo "go version go1.19.8 linux/amd64";; esac
+	case \$1 in version) echo "go version go1.19.8 linux/amd64"; exit 0;; esac
+	case " \$* " in *" -pgo="*) echo "flag provided but not defined: -pgo" >&2; exit 2;; esac
 	exit 0
 	EOF
 	chmod +x go-old &&
 	test_expect_code 1 env GO=$PWD/go-old pgo-build -p cpu.pprof -- -o x . 2>err &&
+	cat err &&
 	grep "go1.19.8 is too old: PGO needs Go 1.21 or newer" err &&
-	test_must_fail grep "^build" old.log &&
+	: >old.log &&
 	GO=$PWD/go-old pgo-build --fallback -p cpu.pprof -- -o x . 2>err &&
-	grep "WARNING" err &&
-	grep -x "build -o x ." old.log
+	grep "WARNING: Go too old: building WITHOUT PGO (no -pgo flag)" err &&
+	grep -x "build -o x ." old.log &&
+	: >old.log &&
+	GO=$PWD/go-old pgo-build --fallback -p empty.pprof -- -o x . 2>err &&
+	grep "WARNING: the profile is not usable: building WITHOUT PGO (no -pgo flag)" err &&
+	test "$(grep ^build old.log)" = "build -o x ."
 '
 
 test_expect_success 'go not found is an error, exit 1' '

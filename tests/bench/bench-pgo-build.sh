@@ -2,8 +2,8 @@
 # bench-pgo-build: what PGO buys examples/service and what pgo-build costs.
 #  1. BenchmarkWorkload (go test -bench, runs interleaved, median ns/op)
 #     built without PGO, with the whole profile and with the prepared one;
-#  2. the first build with the whole against the prepared profile (a new
-#     profile rebuilds everything, the standard library too), and
+#  2. a cold build (empty GOCACHE, the standard library too) with the whole
+#     against the prepared profile, and
 #     `go tool preprofile` on a large merged fleet profile against its
 #     prepared form (Go 1.23 runs it once per build);
 #  3. pgo-build's overhead over a plain `go build -pgo=<prepared profile>`
@@ -15,6 +15,7 @@ have_go || skip_all "Go 1.21+ not found"
 RUNS=${BENCH_PGO_RUNS:-5}
 BRUNS=${BENCH_PGO_BENCH_RUNS:-9}
 SRC=$PGOKIT_SRC/examples/service
+test_atexit 'cd / && rm -rf "$TEST_DIR"'
 start_service || { echo "  examples/service did not start"; exit 1; }
 sleep 2
 curl -sf -o full.pprof "http://$SERVICE_ADDR/debug/pprof/profile?seconds=10" ||
@@ -35,19 +36,24 @@ printf '  profile: %s bytes, %s samples; prepared: %s bytes, %s samples; hot edg
 	"$(wc -c <prep.pgo)" "$(awk '$1 == "samples" { print $3 }' prep.stats)" \
 	"$(awk '$1 == "same_hot" { print ($2 ? "yes" : "NO") }' prep.stats)"
 
-# --- 2. cold builds. A new profile rebuilds everything, the standard
-# library included, so the first build with each profile is a cold build,
-# here in the shared GOCACHE (which the later steps then reuse).
-echo "  first build with each profile (everything rebuilt, standard library included):"
+# --- 2. cold builds: a new profile rebuilds everything, the standard
+# library included; each profile gets its own empty GOCACHE (the go command
+# keys compiles on the preprocessed profile, so in one cache the second
+# profile would reuse the first one's work when their edges agree).
+echo "  cold build of the service, empty GOCACHE each (standard library included):"
 for v in full prep; do
 	f=$PWD/full.pprof; [ $v = prep ] && f=$PWD/prep.pgo
-	t=$(secs go build -C "$PWD/svc" -pgo="$f" -o "$PWD/cold-$v" .) ||
+	rm -rf cache-$v
+	t=$(GOCACHE=$PWD/cache-$v secs go build -C "$PWD/svc" -pgo="$f" -o "$PWD/cold-$v" .) ||
 		{ echo "    $v: go build failed"; tail -5 bench.log; exit 1; }
 	eval "cold_$v=$t"
 done
 printf '    whole profile    %7.2fs  (%s bytes)\n' "$cold_full" "$(wc -c <full.pprof)"
 printf '    prepared profile %7.2fs  (%s bytes)  => %sx\n' "$cold_prep" "$(wc -c <prep.pgo)" \
 	"$(ratio "$cold_full" "$cold_prep")"
+t=$(GOCACHE=$PWD/cache-full secs go build -C "$PWD/svc" -pgo="$PWD/prep.pgo" -o "$PWD/warm-prep" .)
+printf '    prepared profile in the whole profile'"'"'s cache: %.2fs (%s)\n' "$t" \
+	"$( [ "$(echo "$t < $cold_prep / 4" | bc -l)" = 1 ] && echo "its work was reused: same compiler input" || echo "rebuilt: the compiler input differs")"
 
 if have genfleet && have pprof-merge && have pgoprep-run; then
 	mkdir fleet && genfleet -n 8 -s 20000 fleet >/dev/null &&
@@ -64,8 +70,8 @@ fi
 
 # --- 1. what PGO buys: BenchmarkWorkload, interleaved, median ns/op
 go test -C "$PWD/svc" -c -pgo=off -o "$PWD/none.test" . 2>>bench.log &&
-	go test -C "$PWD/svc" -c -pgo="$PWD/full.pprof" -o "$PWD/full.test" . 2>>bench.log &&
-	go test -C "$PWD/svc" -c -pgo="$PWD/prep.pgo" -o "$PWD/prep.test" . 2>>bench.log ||
+	GOCACHE=$PWD/cache-full go test -C "$PWD/svc" -c -pgo="$PWD/full.pprof" -o "$PWD/full.test" . 2>>bench.log &&
+	GOCACHE=$PWD/cache-prep go test -C "$PWD/svc" -c -pgo="$PWD/prep.pgo" -o "$PWD/prep.test" . 2>>bench.log ||
 	{ echo "  go test -c failed"; tail -5 bench.log; exit 1; }
 for i in $(seq "$BRUNS"); do
 	for v in none full prep; do
@@ -95,6 +101,7 @@ echo "    package main machine code identical for whole and prepared profile: $s
 echo 0 >n.run
 edit() { n=$(($(cat n.run) + 1)); echo $n >n.run; printf 'package main\n\nconst benchRun = %d\n' "$n" >svc/zz_bench.go; }
 cpu() { /usr/bin/time -f '%e %U %S' -o t.$$ "$@" >/dev/null 2>>bench.log; read -r w u s <t.$$; rm -f t.$$; echo "$w $(echo "$u + $s" | bc -l)"; }
+export GOCACHE=$PWD/cache-full
 for i in $(seq "$RUNS"); do
 	edit; cpu go build -C "$PWD/svc" -pgo="$PWD/prep.pgo" -o "$PWD/plain.bin" . >>t.plain
 	edit; cpu pgo-build -p full.pprof -- -C "$PWD/svc" -o "$PWD/tool.bin" . >>t.tool
@@ -109,3 +116,5 @@ printf '    go build -pgo=<prepared>           cpu %6.2fs  wall %6.2fs\n' "$pc" 
 printf '    pgo-build -p <whole profile>       cpu %6.2fs  wall %6.2fs\n' "$tc" "$tw"
 printf '    => pgo-build overhead (check, prepare, build, confirm, coverage): cpu %+.1f%%, wall %+.1f%% [target < 5%%: %s]\n' \
 	"$ov" "$(echo "($tw / $pw - 1) * 100" | bc -l)" "$v"
+test_run_cleanup_
+cd / && rm -rf "$TEST_DIR"
