@@ -12,7 +12,7 @@
 . "$(dirname "$0")/lib.sh"
 
 have_go || skip_all "Go 1.21+ not found"
-RUNS=${BENCH_PGO_RUNS:-5}
+RUNS=${BENCH_PGO_RUNS:-7}
 BRUNS=${BENCH_PGO_BENCH_RUNS:-9}
 SRC=$PGOKIT_SRC/examples/service
 test_atexit 'cd / && rm -rf "$TEST_DIR"'
@@ -64,8 +64,11 @@ if have genfleet && have pprof-merge && have pgoprep-run; then
 		printf '    %-12s %9s bytes  %6.2fs (median of 3)\n' "$v" "$(wc -c <$v)" "$ts"
 		eval "pre_${v#*.}=$ts"
 	done &&
-	echo "    => prepared is $(ratio "$pre_pprof" "$pre_pgo")x faster to preprocess"
+	echo "    => prepared is $(ratio "$pre_pprof" "$pre_pgo")x faster to preprocess" ||
+	echo "  (fleet profile step failed: genfleet, pprof-merge or pgoprep-run)"
 	rm -rf fleet
+else
+	echo "  (fleet profile step skipped: genfleet, pprof-merge or pgoprep-run not built)"
 fi
 
 # --- 1. what PGO buys: BenchmarkWorkload, interleaved, median ns/op
