@@ -48,8 +48,9 @@ install_deps() {
 		make -C "$PGOKIT" deps || die "make deps failed"
 	else
 		echo "missing: $1"
-		echo "as root, run: make -C $PGOKIT deps"
-		echo "(it installs the Debian packages pgokit needs, Go 1.23 from bookworm-backports included)"
+		echo "as root, run: make -C $PGOKIT deps (the Debian packages pgokit needs, Go 1.23"
+		echo "from bookworm-backports included), or yourself:"
+		make -s -C "$PGOKIT" deps || true
 		exit 1
 	fi
 }
