@@ -29,6 +29,8 @@ test_expect_success 'make demo from a clean copy: image and speedup' '
 		{ tail -n 30 demo.out demo.err; false; }; } &&
 	grep -E "^image: +127\.0\.0\.1:[0-9]+/pgokit/service@sha256:[0-9a-f]{64}$" demo.out &&
 	grep -E "^speedup: +BenchmarkWorkload [0-9]+ ns/op without PGO, [0-9]+ ns/op with PGO: [-+][0-9.]+% \(median of 3 runs\)$" demo.out &&
+	{ test ! -x /usr/bin/time ||
+		grep -E "^cpu time: +[0-9.]+s without PGO, [0-9.]+s with PGO for [0-9]+ iterations: [-+][0-9.]+%$" demo.out; } &&
 	grep -E "^ +flat +flat%" demo.out &&
 	test "$(sed -n "s/^image: *//p" demo.out)" = "$(cat "$svcdir/.pgo/image.ref")" &&
 	test -x "$copy/bin/pprof-fetch" &&
