@@ -21,7 +21,8 @@ static void
 usage(int status)
 {
 	fprintf(status ? stderr : stdout,
-	    "usage: %s [-Lq] [--strict] [-o file] [-t type] [-z level] [file[@weight] ...]\n",
+	    "usage: %s [-Lq] [--strict] [--max-size size] [-o file] [-t type] [-z level]\n"
+	    "       [file[@weight] ...]\n",
 	    argv0);
 	exit(status);
 }
