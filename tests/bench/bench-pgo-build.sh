@@ -25,6 +25,9 @@ kill "$SERVICE_PID" 2>/dev/null
 # median: the middle of the numbers on stdin.
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 secs() { /usr/bin/time -f %e -o t.$$ "$@" >/dev/null 2>>bench.log; st=$?; cat t.$$; rm -f t.$$; return $st; }
+# cpu CMD...: "wall cpu" seconds (cpu = user + sys, children included): on a
+# shared machine CPU time is the steadier measure.
+cpu() { /usr/bin/time -f '%e %U %S' -o t.$$ "$@" >/dev/null 2>>bench.log; st=$?; read -r w u s <t.$$; rm -f t.$$; echo "$w $(echo "$u + $s" | bc -l)"; return $st; }
 
 # --- the prepared profile (lib/pgoprep, what pgo-build writes; step 3
 # checks pgo-build wrote the same bytes)
@@ -44,13 +47,13 @@ echo "  cold build of the service, empty GOCACHE each (standard library included
 for v in full prep; do
 	f=$PWD/full.pprof; [ $v = prep ] && f=$PWD/prep.pgo
 	rm -rf cache-$v
-	t=$(GOCACHE=$PWD/cache-$v secs go build -C "$PWD/svc" -pgo="$f" -o "$PWD/cold-$v" .) ||
+	t=$(GOCACHE=$PWD/cache-$v cpu go build -C "$PWD/svc" -pgo="$f" -o "$PWD/cold-$v" .) ||
 		{ echo "    $v: go build failed"; tail -5 bench.log; exit 1; }
-	eval "cold_$v=$t"
+	eval "cold_$v=\${t%% *} coldcpu_$v=\${t#* }"
 done
-printf '    whole profile    %7.2fs  (%s bytes)\n' "$cold_full" "$(wc -c <full.pprof)"
-printf '    prepared profile %7.2fs  (%s bytes)  => %sx\n' "$cold_prep" "$(wc -c <prep.pgo)" \
-	"$(ratio "$cold_full" "$cold_prep")"
+printf '    whole profile    wall %7.2fs  cpu %7.2fs  (%s bytes)\n' "$cold_full" "$coldcpu_full" "$(wc -c <full.pprof)"
+printf '    prepared profile wall %7.2fs  cpu %7.2fs  (%s bytes)  => cpu %sx less\n' "$cold_prep" "$coldcpu_prep" \
+	"$(wc -c <prep.pgo)" "$(ratio "$coldcpu_full" "$coldcpu_prep")"
 t=$(GOCACHE=$PWD/cache-full secs go build -C "$PWD/svc" -pgo="$PWD/prep.pgo" -o "$PWD/warm-prep" .)
 printf '    prepared profile in the whole profile'"'"'s cache: %.2fs (%s)\n' "$t" \
 	"$( [ "$(echo "$t < $cold_prep / 4" | bc -l)" = 1 ] && echo "its work was reused: same compiler input" || echo "rebuilt: the compiler input differs")"
@@ -59,12 +62,16 @@ if have genfleet && have pprof-merge && have pgoprep-run; then
 	mkdir fleet && genfleet -n 8 -s 20000 fleet >/dev/null &&
 		pprof-merge -o fleet.pprof fleet/*.pprof && pgoprep-run fleet.pprof fleet.pgo >/dev/null &&
 	echo "  go tool preprofile (once per build) on a merged 8-instance fleet profile:" &&
+	pre=$(go env GOTOOLDIR)/preprofile &&
 	for v in fleet.pprof fleet.pgo; do
-		ts=$(for i in 1 2 3; do secs go tool preprofile -i $v -o /dev/null; done | median)
-		printf '    %-12s %9s bytes  %6.2fs (median of 3)\n' "$v" "$(wc -c <$v)" "$ts"
-		eval "pre_${v#*.}=$ts"
+		for i in 1 2 3; do /usr/bin/time -f '%e %U %S %M' -o t.$$ "$pre" -i $v -o /dev/null &&
+			awk '{ print $1, $2 + $3, $4 }' t.$$; done >pre.$v
+		tw=$(cut -d' ' -f1 pre.$v | median) tc=$(cut -d' ' -f2 pre.$v | median) tr=$(cut -d' ' -f3 pre.$v | median)
+		printf '    %-12s %9s bytes  wall %5.2fs  cpu %5.2fs  rss %4.0f MiB (median of 3)\n' \
+			"$v" "$(wc -c <$v)" "$tw" "$tc" "$(echo "$tr / 1024" | bc -l)"
+		eval "pre_${v#*.}=$tc"
 	done &&
-	echo "    => prepared is $(ratio "$pre_pprof" "$pre_pgo")x faster to preprocess" ||
+	echo "    => prepared needs $(ratio "$pre_pprof" "$pre_pgo")x less CPU to preprocess" ||
 	echo "  (fleet profile step failed: genfleet, pprof-merge or pgoprep-run)"
 	rm -rf fleet
 else
@@ -103,7 +110,6 @@ echo "    package main machine code identical for whole and prepared profile: $s
 # shown too.
 echo 0 >n.run
 edit() { n=$(($(cat n.run) + 1)); echo $n >n.run; printf 'package main\n\nconst benchRun = %d\n' "$n" >svc/zz_bench.go; }
-cpu() { /usr/bin/time -f '%e %U %S' -o t.$$ "$@" >/dev/null 2>>bench.log; read -r w u s <t.$$; rm -f t.$$; echo "$w $(echo "$u + $s" | bc -l)"; }
 export GOCACHE=$PWD/cache-full
 for i in $(seq "$RUNS"); do
 	edit; cpu go build -C "$PWD/svc" -pgo="$PWD/prep.pgo" -o "$PWD/plain.bin" . >>t.plain
