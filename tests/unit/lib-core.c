@@ -1,0 +1,137 @@
+/* Unit tests for the core of lib/: sizes, gzip both ways with the bomb cap,
+ * the profile stream reader on concatenated members, the hash index, the
+ * wire-format diagnosis and the decoder's validation messages. */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "compress.h"
+#include "htab.h"
+#include "merge.h"
+#include "pbwire.h"
+#include "pfreader.h"
+#include "profile.h"
+#include "tap.h"
+#include "util.h"
+
+/* A valid profile: sample_type samples/count, one function, one location,
+ * one sample with value 3. */
+static const uint8_t valid[] = {
+	0x0a, 0x04, 0x08, 0x01, 0x10, 0x02,
+	0x12, 0x06, 0x0a, 0x01, 0x01, 0x12, 0x01, 0x03,
+	0x22, 0x06, 0x08, 0x01, 0x22, 0x02, 0x08, 0x01,
+	0x2a, 0x06, 0x08, 0x01, 0x10, 0x03, 0x20, 0x04,
+	0x32, 0x00, 0x32, 0x07, 's', 'a', 'm', 'p', 'l', 'e', 's',
+	0x32, 0x05, 'c', 'o', 'u', 'n', 't', 0x32, 0x06, 'm', 'a', 'i', 'n', '.', 'f',
+	0x32, 0x04, 'f', '.', 'g', 'o',
+};
+
+static int
+eq_u32(const void *ctx, uint32_t e)
+{
+	return ((const uint32_t *)ctx)[1] == e;
+}
+
+int
+main(void)
+{
+	uint8_t *gz, *out, big[100000];
+	size_t gzlen, outlen, used;
+	struct profile *p;
+	char path[] = "/tmp/pgokit-unit-XXXXXX";
+	int fd, n;
+
+	ok(parse_size("512M") == 512LL << 20, "parse_size 512M");
+	ok(parse_size("1G") == 1LL << 30, "parse_size 1G");
+	ok(parse_size("64k") == 65536, "parse_size 64k");
+	ok(parse_size("12") == 12, "parse_size 12");
+	ok(parse_size("x") == -1 && parse_size("-1") == -1 && parse_size("5Q") == -1,
+	    "parse_size refuses junk");
+
+	ok(gz_deflate(valid, sizeof valid, 1, &gz, &gzlen) == 0 && is_gzip(gz, gzlen),
+	    "gz_deflate makes gzip");
+	ok(gz_inflate_member(gz, gzlen, 1 << 20, &out, &outlen, &used) == 0 &&
+	    outlen == sizeof valid && !memcmp(out, valid, outlen) && used == gzlen,
+	    "gz_inflate_member round trip");
+	free(out);
+	ok(gz_inflate_member(gz, gzlen - 3, 1 << 20, &out, &outlen, &used) < 0 &&
+	    strstr(errmsg(), "truncated"), "truncated gzip: %s", errmsg());
+
+	memset(big, 0, sizeof big);
+	free(gz);
+	gz_deflate(big, sizeof big, 9, &gz, &gzlen);
+	ok(gz_inflate_member(gz, gzlen, 50000, &out, &outlen, &used) < 0 &&
+	    strstr(errmsg(), "exceeds the limit of 50000"), "bomb cap: %s", errmsg());
+	free(gz);
+
+	/* three members in one file: three profiles */
+	fd = mkstemp(path);
+	gz_deflate(valid, sizeof valid, 6, &gz, &gzlen);
+	for (n = 0; n < 3; n++)
+		ok(write(fd, gz, gzlen) == (ssize_t)gzlen, "write member %d", n);
+	close(fd);
+	free(gz);
+	{
+		struct pfreader *r = pfreader_open(path, 0);
+		const uint8_t *buf;
+		size_t len;
+		int k = 0, got;
+
+		while ((got = pfreader_next(r, &buf, &len)) > 0)
+			k += len == sizeof valid;
+		ok(got == 0 && k == 3, "pfreader: three members, %d read", k);
+		pfreader_close(r);
+	}
+	ok(!profile_read(path, 0) && strstr(errmsg(), "more than one profile"),
+	    "profile_read refuses a stream: %s", errmsg());
+	unlink(path);
+
+	{
+		struct htab h;
+		uint32_t key[2];
+		size_t slot;
+		uint32_t i, found = 0;
+
+		htab_init(&h, 4);
+		for (i = 0; i < 1000; i++) {
+			key[1] = i;
+			if (htab_find(&h, hash_fold(hash_u64(0, i)), eq_u32, key, &slot) == HTAB_NONE)
+				htab_add(&h, slot, hash_fold(hash_u64(0, i)), i);
+		}
+		for (i = 0; i < 1000; i++) {
+			key[1] = i;
+			found += htab_find(&h, hash_fold(hash_u64(0, i)), eq_u32, key, &slot) == i;
+		}
+		ok(found == 1000 && h.count == 1000, "htab: 1000 in, 1000 found");
+		htab_free(&h);
+	}
+
+	ok(pbwire_diagnose((const uint8_t *)"\x48\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff", 11) < 0 &&
+	    strstr(errmsg(), "bad varint"), "pbwire: %s", errmsg());
+	ok(pbwire_diagnose((const uint8_t *)"\x12\x05\x0a", 3) < 0 &&
+	    strstr(errmsg(), "truncated at offset 0"), "pbwire: %s", errmsg());
+	ok(pbwire_diagnose((const uint8_t *)"\x0b", 1) < 0 &&
+	    strstr(errmsg(), "invalid wire type 3"), "pbwire: %s", errmsg());
+
+	p = profile_decode(valid, sizeof valid);
+	ok(p && p->pb->n_sample == 1 && p->pb->sample[0]->value[0] == 3 &&
+	    !strcmp(profile_str(p, profile_function(p, 1)->name), "main.f"),
+	    "profile_decode of a valid profile");
+	ok(p && profile_sample_type(p, NULL) == 0 && profile_sample_type(p, "samples") == 0 &&
+	    profile_sample_type(p, "samples/count") == 0 && profile_sample_type(p, "cpu") < 0,
+	    "profile_sample_type");
+	{
+		struct merger *m = merger_new(NULL);
+		struct profile *q;
+
+		merger_add(m, p, 1.0);
+		merger_add(m, p, 2.5);
+		q = merger_finish(m);
+		ok(q && q->pb->n_sample == 1 && q->pb->sample[0]->value[0] == 3 + 8,
+		    "merge with weight 2.5: 3 + round(7.5) = %lld",
+		    q ? (long long)q->pb->sample[0]->value[0] : -1LL);
+		profile_free(q);
+	}
+	profile_free(p);
+	return tap_done();
+}
