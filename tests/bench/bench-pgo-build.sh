@@ -85,11 +85,18 @@ go test -C "$PWD/svc" -c -pgo=off -o "$PWD/none.test" . 2>>bench.log &&
 	{ echo "  go test -c failed"; tail -5 bench.log; exit 1; }
 for i in $(seq "$BRUNS"); do
 	for v in none full prep; do
-		./$v.test -test.run='^$' -test.bench=Workload -test.benchtime=1s -test.count=1 |
-			awk '/^BenchmarkWorkload/ { print $3 }' >>ns.$v
+		/usr/bin/time -f '%U %S' -o t.$$ ./$v.test -test.run='^$' -test.bench=Workload \
+			-test.benchtime=1s -test.count=1 >out.$v
+		awk '/^BenchmarkWorkload/ { print $3 }' out.$v >>ns.$v
+		# CPU time per op (the whole run's user + sys over its ops): less
+		# disturbed by other load than wall time per op.
+		read -r u sy <t.$$
+		awk -v u="$u" -v s="$sy" '/^BenchmarkWorkload/ { n += $2 }
+			END { if (n) printf "%.0f\n", (u + s) * 1e9 / n }' out.$v >>cpu.$v
 	done
 done
 n_none=$(median <ns.none) n_full=$(median <ns.full) n_prep=$(median <ns.prep)
+c_none=$(median <cpu.none) c_full=$(median <cpu.full) c_prep=$(median <cpu.prep)
 # Same hot edges should mean the same machine code: say whether it is.
 same=no
 for v in full prep; do
@@ -102,7 +109,13 @@ printf '    whole profile        %12.0f  speedup %sx (%+.1f%%)\n' "$n_full" "$(r
 	"$(echo "($n_none / $n_full - 1) * 100" | bc -l)"
 printf '    prepared profile     %12.0f  speedup %sx (%+.1f%%)\n' "$n_prep" "$(ratio "$n_none" "$n_prep")" \
 	"$(echo "($n_none / $n_prep - 1) * 100" | bc -l)"
+echo "  the same runs as CPU time per op (user + sys of the run over its ops; the run"
+echo "  includes the benchmark's warm-up rounds):"
+printf '    without PGO          %12.0f\n' "$c_none"
+printf '    whole profile        %12.0f  speedup %sx\n' "$c_full" "$(ratio "$c_none" "$c_full")"
+printf '    prepared profile     %12.0f  speedup %sx\n' "$c_prep" "$(ratio "$c_none" "$c_prep")"
 echo "    package main machine code identical for whole and prepared profile: $same"
+[ "$same" = yes ] && echo "    (identical code: any difference between those two rows is measurement noise)"
 
 # --- 3. pgo-build's overhead: the service's package changed, the standard
 # library is in the cache (same profile content for both). CPU time (user +
