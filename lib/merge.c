@@ -111,6 +111,10 @@ struct merger {
 	/* per-input state */
 	const struct profile *in;
 	uint32_t *in_str, *in_func, *in_loc, *in_map;
+	/* each input location's merged id as varint bytes (little-endian in a
+	 * uint64) and their count: a sample's key is these, concatenated */
+	uint64_t *in_locv;
+	uint8_t *in_locn;
 	int64_t *in_map_off;
 	int *colmap;
 };
@@ -578,22 +582,37 @@ merge_samples(struct merger *m, const struct profile *p, double w)
 		}
 		if (!nonzero)
 			continue;
-		if (s->n_location_id * 5 > caploc) {
-			caploc = s->n_location_id * 10;
+		if (s->n_location_id * 5 + 8 > caploc) {
+			caploc = s->n_location_id * 10 + 8;
 			locs = xreallocarray(locs, caploc, sizeof *locs);
 		}
 		nloc = 0;
 		for (j = 0; j < s->n_location_id; j++) {
-			uint32_t id = map_location(m, (size_t)idmap_get(&p->locs,
-			    s->location_id[j])) + 1;
+			size_t li = (size_t)idmap_get(&p->locs, s->location_id[j]);
 
-			hh = hash_u64(hh, id);
-			while (id >= 0x80) {
-				locs[nloc++] = (uint8_t)(id | 0x80);
-				id >>= 7;
+			if (!m->in_locn[li]) {
+				uint32_t id = map_location(m, li) + 1;
+				uint64_t v = 0;
+				uint8_t n = 0;
+
+				while (id >= 0x80) {
+					v |= (uint64_t)(uint8_t)(id | 0x80) << (8 * n++);
+					id >>= 7;
+				}
+				v |= (uint64_t)id << (8 * n++);
+				m->in_locv[li] = v;
+				m->in_locn[li] = n;
 			}
-			locs[nloc++] = (uint8_t)id;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+			/* 8 bytes stored, the varint's 1-5 kept */
+			memcpy(locs + nloc, &m->in_locv[li], 8);
+			nloc += m->in_locn[li];
+#else
+			for (c = 0; c < m->in_locn[li]; c++)
+				locs[nloc++] = (uint8_t)(m->in_locv[li] >> (8 * c));
+#endif
 		}
+		hh = hash_u64(hh, hash_bytes(locs, nloc));
 		if (!m->o.drop_labels && s->n_label) {
 			if (s->n_label > caplab) {
 				caplab = s->n_label * 2;
@@ -694,6 +713,8 @@ merger_add(struct merger *m, const struct profile *p, double weight)
 	memset(m->in_func, 0xff, pb->n_function * sizeof *m->in_func);
 	m->in_loc = xmalloc((pb->n_location ? pb->n_location : 1) * sizeof *m->in_loc);
 	memset(m->in_loc, 0xff, pb->n_location * sizeof *m->in_loc);
+	m->in_locv = xmalloc((pb->n_location ? pb->n_location : 1) * sizeof *m->in_locv);
+	m->in_locn = xcalloc(pb->n_location ? pb->n_location : 1, sizeof *m->in_locn);
 	m->in_map = xmalloc((pb->n_mapping ? pb->n_mapping : 1) * sizeof *m->in_map);
 	memset(m->in_map, 0xff, pb->n_mapping * sizeof *m->in_map);
 	m->in_map_off = xcalloc(pb->n_mapping ? pb->n_mapping : 1, sizeof *m->in_map_off);
@@ -705,6 +726,8 @@ merger_add(struct merger *m, const struct profile *p, double weight)
 	free(m->in_str);
 	free(m->in_func);
 	free(m->in_loc);
+	free(m->in_locv);
+	free(m->in_locn);
 	free(m->in_map);
 	free(m->in_map_off);
 	free(colmap);

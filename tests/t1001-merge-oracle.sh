@@ -62,7 +62,7 @@ test_expect_success 'a profile without mappings' '
 test_expect_success 'runtime and Pyroscope profiles merge as cpu/nanoseconds' '
 	pprof-merge -o m.pprof svc1.pprof pyro.pprof &&
 	oracle_cmp m.pprof svc1.pprof pyro.pprof &&
-	grep -x "types: cpu/nanoseconds" actual
+	grep -Ex "types: cpu/nanoseconds(\[dflt\])?" actual
 '
 
 test_expect_success 'one input merges to the same data' '
@@ -88,7 +88,7 @@ test_expect_success '-t cpu keeps one sample type, -L drops labels' '
 	canon m.pprof -t cpu >actual &&
 	test_cmp expect actual &&
 	! grep -q "endpoint:" actual &&
-	go tool pprof -raw m.pprof 2>/dev/null | grep -qx " *cpu/nanoseconds"
+	go tool pprof -raw m.pprof 2>/dev/null | grep -Eqx " *cpu/nanoseconds(\[dflt\])?"
 '
 
 test_expect_success '-z 0 writes raw protobuf, -z 9 gzip; same data' '
