@@ -111,6 +111,7 @@ for i in 1 2 3; do
 	"$here/service" -addr 127.0.0.1:0 -addr-file "$work/addr$i" -load 2 \
 		>"$work/service$i.log" 2>&1 &
 	pids="$pids $!"
+	instances="${instances:-} $!"
 done
 for i in 1 2 3; do
 	wait_file "$work/addr$i"
@@ -169,11 +170,20 @@ fi
 
 say "make pgo (fetch ${PGO_SECONDS}s from each instance, merge, stat, build, push)"
 sleep 1
+# The instances are needed for the fetch only: once it is done, stop them so
+# the build and the benchmark have the cores.
+stamp=$here/.pgo/fetch.stamp
+before=$(stat -c %y "$stamp" 2>/dev/null || echo none)
 make -C "$here" pgo PGO_BIN="$PGO_BIN" PGO_TARGETS="$targets" \
-	PGO_SECONDS="$PGO_SECONDS" PGO_IMAGE="$image"
+	PGO_SECONDS="$PGO_SECONDS" PGO_IMAGE="$image" &
+mk=$!
+pids="$pids $mk"
+while kill -0 $mk 2>/dev/null && [ "$(stat -c %y "$stamp" 2>/dev/null || echo none)" = "$before" ]; do
+	sleep 0.2
+done
+for p in $instances; do kill "$p" 2>/dev/null || true; done
+wait $mk
 ref=$(cat "$here/.pgo/image.ref")
-
-# Stop the load before timing anything: the benchmark wants both cores.
 for p in $pids; do kill "$p" 2>/dev/null || true; done
 for p in $pids; do wait "$p" 2>/dev/null || true; done
 pids=
