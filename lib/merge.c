@@ -33,9 +33,11 @@ struct mfunc {
 	int64_t start_line;
 };
 
+/* Keys compared with memcmp have no padding: every byte is a field. */
 struct mline {
-	uint32_t fn;    /* merged function index + 1; 0 = none */
 	int64_t line, col;
+	uint32_t fn;    /* merged function index + 1; 0 = none */
+	uint32_t zero;
 };
 
 struct mloc {
@@ -46,8 +48,9 @@ struct mloc {
 };
 
 struct mlabel {
-	uint32_t key, str, unit;
 	int64_t num;
+	uint32_t key, str, unit;
+	uint32_t zero;
 };
 
 struct msample {
@@ -621,6 +624,7 @@ merge_samples(struct merger *m, const struct profile *p, double w)
 			for (j = 0; j < s->n_label; j++) {
 				const PbLabel *l = s->label[j];
 
+				labs[nlab].zero = 0;
 				labs[nlab].key = in_string(m, l->key);
 				labs[nlab].str = in_string(m, l->str);
 				labs[nlab].unit = in_string(m, l->num_unit);
