@@ -26,7 +26,7 @@ ALL_CFLAGS = $(PGO_CFLAGS) $(CPPFLAGS) $(CFLAGS)
 
 all: $(TOOL_BINS)
 
-lib/profile.pb-c.c lib/profile.pb-c.h: lib/profile.proto
+lib/profile.pb-c.c lib/profile.pb-c.h &: lib/profile.proto
 	cd lib && protoc-c --c_out=. profile.proto
 
 $(OUT)/lib/profile.pb-c.o: lib/profile.pb-c.c lib/profile.pb-c.h
@@ -79,7 +79,8 @@ fuzz: $(FUZZ_BINS)
 deps:
 	sh tests/deps.sh
 
-demo: all
+# The demo installs what is missing and builds the tools itself.
+demo:
 	$(MAKE) -C examples/service demo PGOKIT=$(CURDIR)
 
 install: all

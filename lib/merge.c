@@ -53,10 +53,14 @@ struct mlabel {
 	uint32_t zero;
 };
 
+/* A merged sample is one contiguous entry in the sample store, so that a
+ * key comparison and the value update touch one place:
+ *   struct msample, int64_t values[ncols], struct mlabel labels[nlab],
+ *   uint8_t locs[nloc] (location ids as protobuf varints, ready to write),
+ * padded to 8 bytes. The hash index holds entry offsets / 8. */
 struct msample {
-	uint32_t nloc;     /* bytes of varint location ids at loc_off */
-	uint32_t lab_off, nlab;
-	uint64_t loc_off;
+	uint32_t nloc;     /* bytes of varint location ids */
+	uint32_t nlab;
 };
 
 struct column {
@@ -100,15 +104,11 @@ struct merger {
 	struct mline *lines;
 	size_t nlines, caplines;
 	struct htab loctab;
-	struct msample *samples;
+	uint8_t *store;          /* sample entries */
+	size_t storelen, storecap;
+	uint32_t *samples;       /* entry offsets / 8, in insertion order */
 	size_t nsamples, capsamples;
-	uint8_t *sample_locs;    /* location ids as protobuf varints, ready to write */
-	size_t nsample_locs, capsample_locs;
 	int needs_compact;
-	struct mlabel *labels;
-	size_t nlabels, caplabels;
-	int64_t *values;
-	size_t capvalues;        /* in samples */
 	struct htab sampletab;
 
 	/* per-input state */
@@ -389,16 +389,70 @@ struct samplekey {
 	size_t nlab;
 };
 
+static inline struct msample *
+sample_at(const struct merger *m, uint32_t e)
+{
+	return (struct msample *)(m->store + ((size_t)e << 3));
+}
+
+static inline int64_t *
+sample_values(struct msample *x)
+{
+	return (int64_t *)(x + 1);
+}
+
+static inline struct mlabel *
+sample_labels(const struct merger *m, struct msample *x)
+{
+	return (struct mlabel *)(sample_values(x) + m->ncols);
+}
+
+static inline uint8_t *
+sample_locs(const struct merger *m, struct msample *x)
+{
+	return (uint8_t *)(sample_labels(m, x) + x->nlab);
+}
+
 static int
 sample_eq(const void *ctx, uint32_t e)
 {
 	const struct samplekey *k = ctx;
-	const struct msample *x = &k->m->samples[e];
+	struct msample *x = sample_at(k->m, e);
 
 	return x->nloc == k->nloc && x->nlab == k->nlab &&
-	    !memcmp(&k->m->sample_locs[x->loc_off], k->locs, k->nloc * sizeof *k->locs) &&
-	    (k->nlab == 0 || !memcmp(&k->m->labels[x->lab_off], k->labels,
+	    !memcmp(sample_locs(k->m, x), k->locs, k->nloc) &&
+	    (k->nlab == 0 || !memcmp(sample_labels(k->m, x), k->labels,
 	    k->nlab * sizeof *k->labels));
+}
+
+static uint32_t
+new_sample(struct merger *m, const struct samplekey *k)
+{
+	size_t size = sizeof(struct msample) + m->ncols * sizeof(int64_t) +
+	    k->nlab * sizeof(struct mlabel) + k->nloc;
+	struct msample *x;
+	uint32_t e;
+
+	size = (size + 7) & ~(size_t)7;
+	if (m->storelen + size > m->storecap) {
+		while (m->storelen + size > m->storecap)
+			m->storecap = m->storecap ? m->storecap * 2 : 1 << 20;
+		m->store = xrealloc(m->store, m->storecap);
+	}
+	if ((m->storelen >> 3) >= UINT32_MAX)
+		die("merge: more than 32 GiB of samples");
+	e = (uint32_t)(m->storelen >> 3);
+	m->storelen += size;
+	x = sample_at(m, e);
+	x->nloc = (uint32_t)k->nloc;
+	x->nlab = (uint32_t)k->nlab;
+	memset(sample_values(x), 0, m->ncols * sizeof(int64_t));
+	if (k->nlab)
+		memcpy(sample_labels(m, x), k->labels, k->nlab * sizeof *k->labels);
+	memcpy(sample_locs(m, x), k->locs, k->nloc);
+	GROW(m->samples, m->nsamples, m->capsamples);
+	m->samples[m->nsamples++] = e;
+	return e;
 }
 
 /* Labels are compared as pprof does: as a set of keys, each with its values
@@ -562,119 +616,126 @@ scale(int64_t v, double w)
 	return (int64_t)x;
 }
 
+/* Samples go through in batches: keys and hashes first, with the hash
+ * slots prefetched, then the lookups. The sample table is far larger than
+ * the caches, and waiting on one miss at a time was most of the merge. */
+#define BATCH 16
+
+struct pending {
+	struct samplekey k;
+	uint32_t hash;
+	size_t loc_off, lab_off, val_off;
+};
+
 static void
 merge_samples(struct merger *m, const struct profile *p, double w)
 {
 	const PbProfile *pb = p->pb;
 	uint8_t *locs = NULL;
 	struct mlabel *labs = NULL;
-	int64_t *vals = xcalloc(m->ncols ? m->ncols : 1, sizeof *vals);
-	size_t caploc = 0, caplab = 0, i, j, c;
+	int64_t *vals = xcalloc((m->ncols ? m->ncols : 1) * BATCH, sizeof *vals);
+	struct pending batch[BATCH];
+	size_t caploc = 0, caplab = 0, i, j, c, nb, nloc, nlab, b;
 
-	for (i = 0; i < pb->n_sample; i++) {
-		const PbSample *s = pb->sample[i];
-		struct samplekey k;
-		uint64_t hh = 4;
-		uint32_t h, e;
-		size_t slot, nlab = 0, nloc;
-		int nonzero = 0;
+	for (i = 0; i < pb->n_sample; ) {
+		/* stage 1: build up to BATCH keys */
+		nloc = nlab = 0;
+		for (nb = 0; nb < BATCH && i < pb->n_sample; i++) {
+			const PbSample *s = pb->sample[i];
+			struct pending *q = &batch[nb];
+			int64_t *v = &vals[nb * m->ncols];
+			uint64_t hh = 4;
+			int nonzero = 0;
 
-		for (c = 0; c < m->ncols; c++) {
-			vals[c] = m->colmap[c] >= 0 ? scale(s->value[m->colmap[c]], w) : 0;
-			nonzero |= vals[c] != 0;
-		}
-		if (!nonzero)
-			continue;
-		if (s->n_location_id * 5 + 8 > caploc) {
-			caploc = s->n_location_id * 10 + 8;
-			locs = xreallocarray(locs, caploc, sizeof *locs);
-		}
-		nloc = 0;
-		for (j = 0; j < s->n_location_id; j++) {
-			size_t li = (size_t)idmap_get(&p->locs, s->location_id[j]);
+			for (c = 0; c < m->ncols; c++) {
+				v[c] = m->colmap[c] >= 0 ? scale(s->value[m->colmap[c]], w) : 0;
+				nonzero |= v[c] != 0;
+			}
+			if (!nonzero)
+				continue;
+			if (nloc + s->n_location_id * 5 + 8 > caploc) {
+				caploc = (nloc + s->n_location_id * 5 + 8) * 2;
+				locs = xreallocarray(locs, caploc, sizeof *locs);
+			}
+			q->loc_off = nloc;
+			for (j = 0; j < s->n_location_id; j++) {
+				size_t li = (size_t)idmap_get(&p->locs, s->location_id[j]);
 
-			if (!m->in_locn[li]) {
-				uint32_t id = map_location(m, li) + 1;
-				uint64_t v = 0;
-				uint8_t n = 0;
+				if (!m->in_locn[li]) {
+					uint32_t id = map_location(m, li) + 1;
+					uint64_t vb = 0;
+					uint8_t n = 0;
 
-				while (id >= 0x80) {
-					v |= (uint64_t)(uint8_t)(id | 0x80) << (8 * n++);
-					id >>= 7;
+					while (id >= 0x80) {
+						vb |= (uint64_t)(uint8_t)(id | 0x80) << (8 * n++);
+						id >>= 7;
+					}
+					vb |= (uint64_t)id << (8 * n++);
+					m->in_locv[li] = vb;
+					m->in_locn[li] = n;
 				}
-				v |= (uint64_t)id << (8 * n++);
-				m->in_locv[li] = v;
-				m->in_locn[li] = n;
-			}
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-			/* 8 bytes stored, the varint's 1-5 kept */
-			memcpy(locs + nloc, &m->in_locv[li], 8);
-			nloc += m->in_locn[li];
+				/* 8 bytes stored, the varint's 1-5 kept */
+				memcpy(locs + nloc, &m->in_locv[li], 8);
+				nloc += m->in_locn[li];
 #else
-			for (c = 0; c < m->in_locn[li]; c++)
-				locs[nloc++] = (uint8_t)(m->in_locv[li] >> (8 * c));
+				for (c = 0; c < m->in_locn[li]; c++)
+					locs[nloc++] = (uint8_t)(m->in_locv[li] >> (8 * c));
 #endif
-		}
-		hh = hash_u64(hh, hash_bytes(locs, nloc));
-		if (!m->o.drop_labels && s->n_label) {
-			if (s->n_label > caplab) {
-				caplab = s->n_label * 2;
-				labs = xreallocarray(labs, caplab, sizeof *labs);
 			}
-			for (j = 0; j < s->n_label; j++) {
-				const PbLabel *l = s->label[j];
+			q->k.nloc = nloc - q->loc_off;
+			hh = hash_u64(hh, hash_bytes(locs + q->loc_off, q->k.nloc));
+			q->lab_off = nlab;
+			if (!m->o.drop_labels && s->n_label) {
+				if (nlab + s->n_label > caplab) {
+					caplab = (nlab + s->n_label) * 2;
+					labs = xreallocarray(labs, caplab, sizeof *labs);
+				}
+				for (j = 0; j < s->n_label; j++) {
+					const PbLabel *l = s->label[j];
+					struct mlabel *ml = &labs[nlab + j];
 
-				labs[nlab].zero = 0;
-				labs[nlab].key = in_string(m, l->key);
-				labs[nlab].str = in_string(m, l->str);
-				labs[nlab].unit = in_string(m, l->num_unit);
-				labs[nlab].num = labs[nlab].str ? 0 : l->num;
-				nlab++;
+					ml->zero = 0;
+					ml->key = in_string(m, l->key);
+					ml->str = in_string(m, l->str);
+					ml->unit = in_string(m, l->num_unit);
+					ml->num = ml->str ? 0 : l->num;
+				}
+				sort_labels(&labs[nlab], s->n_label);
+				for (j = 0; j < s->n_label; j++, nlab++)
+					hh = hash_u64(hash_u64(hash_u64(hash_u64(hh, labs[nlab].key),
+					    labs[nlab].str), labs[nlab].unit), (uint64_t)labs[nlab].num);
 			}
-			sort_labels(labs, nlab);
-			for (j = 0; j < nlab; j++)
-				hh = hash_u64(hash_u64(hash_u64(hash_u64(hh, labs[j].key),
-				    labs[j].str), labs[j].unit), (uint64_t)labs[j].num);
+			q->k.nlab = nlab - q->lab_off;
+			q->hash = hash_fold(hh);
+			__builtin_prefetch(&m->sampletab.slot[q->hash & m->sampletab.mask]);
+			nb++;
 		}
-		k.m = m;
-		k.locs = locs;
-		k.nloc = nloc;
-		k.labels = labs;
-		k.nlab = nlab;
-		h = hash_fold(hh);
-		if ((e = htab_find(&m->sampletab, h, sample_eq, &k, &slot)) == HTAB_NONE) {
-			struct msample *x;
+		/* stage 2: where a slot already names a likely entry, fetch it */
+		for (b = 0; b < nb; b++) {
+			const struct htab_slot *sl = &m->sampletab.slot[batch[b].hash & m->sampletab.mask];
 
-			if (m->nsamples >= m->capsamples) {
-				GROW(m->samples, m->nsamples, m->capsamples);
-			}
-			if (m->capvalues < m->capsamples) {
-				m->values = xreallocarray(m->values, m->capsamples * m->ncols,
-				    sizeof *m->values);
-				m->capvalues = m->capsamples;
-			}
-			e = (uint32_t)m->nsamples++;
-			x = &m->samples[e];
-			x->loc_off = m->nsample_locs;
-			x->nloc = (uint32_t)k.nloc;
-			x->lab_off = (uint32_t)m->nlabels;
-			x->nlab = (uint32_t)nlab;
-			while (m->nsample_locs + k.nloc > m->capsample_locs) {
-				m->capsample_locs = m->capsample_locs ? m->capsample_locs * 2 : 65536;
-				m->sample_locs = xreallocarray(m->sample_locs, m->capsample_locs,
-				    sizeof *m->sample_locs);
-			}
-			memcpy(&m->sample_locs[m->nsample_locs], locs, k.nloc * sizeof *locs);
-			m->nsample_locs += k.nloc;
-			for (j = 0; j < nlab; j++) {
-				GROW(m->labels, m->nlabels, m->caplabels);
-				m->labels[m->nlabels++] = labs[j];
-			}
-			memset(&m->values[(size_t)e * m->ncols], 0, m->ncols * sizeof *m->values);
-			htab_add(&m->sampletab, slot, h, e);
+			if (sl->idx && sl->hash == batch[b].hash)
+				__builtin_prefetch(m->store + ((size_t)(sl->idx - 1) << 3));
 		}
-		for (c = 0; c < m->ncols; c++)
-			m->values[(size_t)e * m->ncols + c] += vals[c];
+		/* stage 3: look up, add or insert */
+		for (b = 0; b < nb; b++) {
+			struct pending *q = &batch[b];
+			int64_t *v = &vals[b * m->ncols], *sv;
+			uint32_t e;
+			size_t slot;
+
+			q->k.m = m;
+			q->k.locs = locs + q->loc_off;
+			q->k.labels = labs + q->lab_off;
+			if ((e = htab_find(&m->sampletab, q->hash, sample_eq, &q->k, &slot)) == HTAB_NONE) {
+				e = new_sample(m, &q->k);
+				htab_add(&m->sampletab, slot, q->hash, e);
+			}
+			sv = sample_values(sample_at(m, e));
+			for (c = 0; c < m->ncols; c++)
+				sv[c] += v[c];
+		}
 	}
 	free(vals);
 	free(locs);
@@ -767,9 +828,7 @@ merger_free(struct merger *m)
 	free(m->locs);
 	free(m->lines);
 	free(m->samples);
-	free(m->sample_locs);
-	free(m->labels);
-	free(m->values);
+	free(m->store);
 	free(m);
 }
 
@@ -782,9 +841,11 @@ write_valuetype(struct pbw *w, unsigned field, uint64_t type, uint64_t unit)
 }
 
 static void
-write_sample(struct pbw *w, const struct merger *m, const struct msample *x,
-    const int64_t *v, const size_t *live, size_t nlive)
+write_sample(struct pbw *w, const struct merger *m, struct msample *x,
+    const size_t *live, size_t nlive)
 {
+	const int64_t *v = sample_values(x);
+	const struct mlabel *labels = sample_labels(m, x);
 	size_t size = 0, vsize = 0, c, j;
 
 	if (x->nloc)
@@ -794,21 +855,21 @@ write_sample(struct pbw *w, const struct merger *m, const struct msample *x,
 	if (nlive)
 		size += pb_len_field_size(2, vsize);
 	for (j = 0; j < x->nlab; j++) {
-		const struct mlabel *l = &m->labels[x->lab_off + j];
+		const struct mlabel *l = &labels[j];
 
 		size += pb_len_field_size(3, pb_field_size(1, l->key) + pb_field_size(2, l->str) +
 		    pb_field_size(3, (uint64_t)l->num) + pb_field_size(4, l->unit));
 	}
 	pbw_len(w, 2, size);
 	if (x->nloc)
-		pbw_bytes(w, 1, &m->sample_locs[x->loc_off], x->nloc);
+		pbw_bytes(w, 1, sample_locs(m, x), x->nloc);
 	if (nlive) {
 		pbw_len(w, 2, vsize);
 		for (c = 0; c < nlive; c++)
 			pbw_varint(w, (uint64_t)v[live[c]]);
 	}
 	for (j = 0; j < x->nlab; j++) {
-		const struct mlabel *l = &m->labels[x->lab_off + j];
+		const struct mlabel *l = &labels[j];
 
 		pbw_len(w, 3, pb_field_size(1, l->key) + pb_field_size(2, l->str) +
 		    pb_field_size(3, (uint64_t)l->num) + pb_field_size(4, l->unit));
@@ -919,17 +980,18 @@ encode(struct merger *m, uint8_t **out, size_t *outlen)
 	for (c = 0; c < m->ncols; c++)
 		if (m->cols[c].live)
 			live[nlive++] = c;
-	pbw_reserve(&w, m->nsample_locs + m->nsamples * 16 + (1 << 16));
+	pbw_reserve(&w, m->storelen + (1 << 16));
 	for (c = 0; c < nlive; c++)
 		write_valuetype(&w, 1, m->cols[live[c]].type, m->cols[live[c]].unit);
 	for (i = 0; i < m->nsamples; i++) {
-		const int64_t *v = &m->values[i * m->ncols];
+		struct msample *x = sample_at(m, m->samples[i]);
+		const int64_t *v = sample_values(x);
 		int nonzero = 0;
 
 		for (c = 0; c < nlive; c++)
 			nonzero |= v[live[c]] != 0;
 		if (nonzero)
-			write_sample(&w, m, &m->samples[i], v, live, nlive);
+			write_sample(&w, m, x, live, nlive);
 	}
 	for (i = 0; i < m->nmaps; i++)
 		write_mapping(&w, &m->maps[i], i + 1);

@@ -85,6 +85,8 @@ test_skip() {
 # skip_all REASON: the whole script cannot run here.
 skip_all() {
 	say "1..0 # SKIP $*"
+	test_run_cleanup_
+	cd / && rm -rf "$TEST_DIR"
 	exit 0
 }
 
