@@ -88,11 +88,13 @@ install: all
 	for t in $(TOOLS); do cp -f $(BIN)/$$t $(DESTDIR)$(BINDIR)/$$t.tmp && \
 		mv -f $(DESTDIR)$(BINDIR)/$$t.tmp $(DESTDIR)$(BINDIR)/$$t; done
 	for m in $(MANS); do cp -f $$m $(DESTDIR)$(MANDIR)/; done
-	cp -f pgo.mk $(DESTDIR)$(PREFIX)/share/pgokit.mk 2>/dev/null || true
+	mkdir -p $(DESTDIR)$(SHAREDIR)
+	cp -f pgo.mk $(DESTDIR)$(SHAREDIR)/pgo.mk
 
 uninstall:
 	for t in $(TOOLS); do rm -f $(DESTDIR)$(BINDIR)/$$t; done
 	for m in $(MANS); do rm -f $(DESTDIR)$(MANDIR)/$${m#tools/}; done
+	rm -f $(DESTDIR)$(SHAREDIR)/pgo.mk
 
 clean:
 	rm -rf bin build build-san build-fuzz lib/profile.pb-c.c lib/profile.pb-c.h

@@ -4,6 +4,7 @@ VERSION = 0.1.0
 PREFIX = /usr/local
 BINDIR = $(PREFIX)/bin
 MANDIR = $(PREFIX)/share/man/man1
+SHAREDIR = $(PREFIX)/share/pgokit
 
 CC ?= cc
 CFLAGS_WARN = -Wall -Wextra -Werror -Wno-unused-parameter
