@@ -10,7 +10,7 @@ have clang || skip_all "clang not found (make deps installs it)"
 [ "${PGOKIT_SAN:-}" = 1 ] && skip_all "the fuzz targets already run under ASan/UBSan in the plain run"
 
 test_expect_success 'fuzz targets build' '
-	make -s -C "$PGOKIT_SRC" fuzz-build >build.log 2>&1 || { cat build.log; false; }
+	make -s -j2 -C "$PGOKIT_SRC" fuzz-build >build.log 2>&1 || { cat build.log; false; }
 '
 
 for f in "$PGOKIT_SRC"/tests/fuzz/*.c; do
