@@ -20,16 +20,45 @@ struct arena {
 };
 
 #define HDR ((sizeof(struct block) + 15) & ~(size_t)15)
+#define CACHE_MAX ((size_t)256 << 20)
+
+/* Blocks of freed arenas, kept for the next arena: decoding one input after
+ * another then reuses memory already mapped instead of faulting in fresh
+ * pages each time. Per thread, so no locking. */
+static _Thread_local struct block *cache;
+static _Thread_local size_t cached;
 
 static struct block *
 block_new(size_t size)
 {
-	struct block *b = xmalloc(HDR + size);
+	struct block **pp, *b;
 
+	for (pp = &cache; (b = *pp); pp = &b->next)
+		if (b->size >= size && b->size <= 4 * size) {
+			*pp = b->next;
+			cached -= b->size;
+			break;
+		}
+	if (!b) {
+		b = xmalloc(HDR + size);
+		b->size = size;
+	}
 	b->next = NULL;
-	b->size = size;
 	b->used = 0;
 	return b;
+}
+
+void
+arena_cache_release(void)
+{
+	struct block *b, *next;
+
+	for (b = cache; b; b = next) {
+		next = b->next;
+		free(b);
+	}
+	cache = NULL;
+	cached = 0;
 }
 
 struct arena *
@@ -94,7 +123,13 @@ arena_free(struct arena *a)
 		return;
 	for (b = a->head; b; b = next) {
 		next = b->next;
-		free(b);
+		if (cached + b->size <= CACHE_MAX) {
+			b->next = cache;
+			cache = b;
+			cached += b->size;
+		} else {
+			free(b);
+		}
 	}
 	free(a);
 }

@@ -15,6 +15,10 @@ char *arena_strdup(struct arena *a, const char *s);
 void arena_free(struct arena *a);
 size_t arena_used(const struct arena *a);
 
+/* arena_free keeps freed blocks for reuse by later arenas of the thread;
+ * arena_cache_release gives them back to the system. */
+void arena_cache_release(void);
+
 /* A protobuf-c allocator that carves from a; its free is a no-op. */
 ProtobufCAllocator arena_pb_allocator(struct arena *a);
 

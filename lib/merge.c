@@ -1037,6 +1037,8 @@ merger_encode(struct merger *m, uint8_t **out, size_t *outlen)
 		merger_free(m);
 		return -1;
 	}
+	/* the inputs' memory is not needed for the output */
+	arena_cache_release();
 	encode(m, out, outlen);
 	merger_free(m);
 	if (!compact)
