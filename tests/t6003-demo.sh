@@ -9,6 +9,9 @@
 # Not the make that runs the suite: its flags (SAN=1, -j) are not the demo's.
 unset MAKEFLAGS MFLAGS MAKELEVEL
 have_go || skip_all 'no Go 1.21+'
+# The demo builds its own tools without sanitizers: under SAN=1 it would only
+# repeat the plain run.
+[ "${PGOKIT_SAN:-}" = 1 ] && skip_all 'make demo builds its own tools: run in the plain make check'
 have git && git -C "$PGOKIT_SRC" rev-parse --git-dir >/dev/null 2>&1 ||
 	skip_all 'not a git checkout: no clean copy to make'
 have docker-registry || skip_all 'docker-registry not installed'
