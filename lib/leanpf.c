@@ -14,6 +14,7 @@
 #include "leanpf.h"
 #include "sampleiter.h"
 #include "util.h"
+#include "varint.h"
 
 static uint8_t *slurp(const char *path, size_t cap, size_t *len)
 {
@@ -42,22 +43,6 @@ static uint8_t *slurp(const char *path, size_t cap, size_t *len)
 	return buf;
 }
 
-static int rd_varint(const uint8_t *b, size_t len, size_t *pos, uint64_t *v)
-{
-	uint64_t x = 0;
-	for (int shift = 0; shift < 64; shift += 7) {
-		if (*pos >= len)
-			return -1;
-		uint8_t c = b[(*pos)++];
-		x |= (uint64_t)(c & 0x7f) << shift;
-		if (!(c & 0x80)) {
-			*v = x;
-			return 0;
-		}
-	}
-	return -1;
-}
-
 /* split copies every top-level field but samples into *out; -1 on a wire
  * error (the ordinary reader will name it). */
 static int split(const uint8_t *raw, size_t len, uint8_t **out, size_t *outlen, size_t *nsample)
@@ -68,12 +53,12 @@ static int split(const uint8_t *raw, size_t len, uint8_t **out, size_t *outlen, 
 	while (pos < len) {
 		size_t start = pos;
 		uint64_t tag, v;
-		if (rd_varint(raw, len, &pos, &tag) < 0)
+		if (varint_read(raw, len, &pos, &tag) < 0)
 			goto bad;
 		int wt = (int)(tag & 7);
 		switch (wt) {
 		case 0:
-			if (rd_varint(raw, len, &pos, &v) < 0)
+			if (varint_read(raw, len, &pos, &v) < 0)
 				goto bad;
 			break;
 		case 1:
@@ -82,7 +67,7 @@ static int split(const uint8_t *raw, size_t len, uint8_t **out, size_t *outlen, 
 			pos += 8;
 			break;
 		case 2:
-			if (rd_varint(raw, len, &pos, &v) < 0 || v > len - pos)
+			if (varint_read(raw, len, &pos, &v) < 0 || v > len - pos)
 				goto bad;
 			pos += v;
 			break;

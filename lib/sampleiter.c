@@ -6,22 +6,7 @@
 
 #include "sampleiter.h"
 #include "util.h"
-
-static int varint(const uint8_t *b, size_t len, size_t *pos, uint64_t *v)
-{
-	uint64_t x = 0;
-	for (int shift = 0; shift < 64; shift += 7) {
-		if (*pos >= len)
-			return -1;
-		uint8_t c = b[(*pos)++];
-		x |= (uint64_t)(c & 0x7f) << shift;
-		if (!(c & 0x80)) {
-			*v = x;
-			return 0;
-		}
-	}
-	return -1;
-}
+#include "varint.h"
 
 /* skip a field of wire type wt whose tag has been read */
 static int skip(const uint8_t *b, size_t len, size_t *pos, int wt)
@@ -29,14 +14,14 @@ static int skip(const uint8_t *b, size_t len, size_t *pos, int wt)
 	uint64_t v;
 	switch (wt) {
 	case 0:
-		return varint(b, len, pos, &v);
+		return varint_read(b, len, pos, &v);
 	case 1:
 		if (len - *pos < 8)
 			return -1;
 		*pos += 8;
 		return 0;
 	case 2:
-		if (varint(b, len, pos, &v) < 0 || v > len - *pos)
+		if (varint_read(b, len, pos, &v) < 0 || v > len - *pos)
 			return -1;
 		*pos += v;
 		return 0;
@@ -81,19 +66,19 @@ static void push_val(struct sample_iter *it, uint64_t v)
 static int check_label(struct sample_iter *it, const uint8_t *b, size_t len, size_t *pos)
 {
 	uint64_t n, tag, v;
-	if (varint(b, len, pos, &n) < 0 || n > len - *pos)
+	if (varint_read(b, len, pos, &n) < 0 || n > len - *pos)
 		return -1;
 	size_t end = *pos + n;
 	uint64_t nstr = it->p->pb->n_string_table;
 	while (*pos < end) {
-		if (varint(b, end, pos, &tag) < 0)
+		if (varint_read(b, end, pos, &tag) < 0)
 			return -1;
 		uint64_t field = tag >> 3;
 		int wt = (int)(tag & 7);
 		if (field == 0 || field > 0x1fffffff || (field <= 4 && wt != 0))
 			return -1;
 		if (field <= 4) {
-			if (varint(b, end, pos, &v) < 0 || (field != 3 && v >= nstr))
+			if (varint_read(b, end, pos, &v) < 0 || (field != 3 && v >= nstr))
 				return -1;
 		} else if (skip(b, end, pos, wt) < 0) {
 			return -1;
@@ -108,7 +93,7 @@ static int parse_sample(struct sample_iter *it, const uint8_t *b, size_t len)
 	uint64_t tag, v;
 	it->nloc = it->nval = 0;
 	while (pos < len) {
-		if (varint(b, len, &pos, &tag) < 0)
+		if (varint_read(b, len, &pos, &tag) < 0)
 			return -1;
 		uint64_t field = tag >> 3;
 		int wt = (int)(tag & 7);
@@ -117,16 +102,16 @@ static int parse_sample(struct sample_iter *it, const uint8_t *b, size_t len)
 		    wt != 0 && wt != 2) || (field == 3 && wt != 2))
 			return -1;
 		if ((field == 1 || field == 2) && wt == 0) {
-			if (varint(b, len, &pos, &v) < 0)
+			if (varint_read(b, len, &pos, &v) < 0)
 				return -1;
 			field == 1 ? push_loc(it, v) : push_val(it, v);
 		} else if ((field == 1 || field == 2) && wt == 2) {
 			uint64_t n;
-			if (varint(b, len, &pos, &n) < 0 || n > len - pos)
+			if (varint_read(b, len, &pos, &n) < 0 || n > len - pos)
 				return -1;
 			size_t end = pos + n;
 			while (pos < end) {
-				if (varint(b, end, &pos, &v) < 0)
+				if (varint_read(b, end, &pos, &v) < 0)
 					return -1;
 				field == 1 ? push_loc(it, v) : push_val(it, v);
 			}
@@ -157,7 +142,7 @@ int sample_iter_next(struct sample_iter *it)
 	}
 	while (it->pos < it->len) {
 		uint64_t tag, n;
-		if (varint(it->raw, it->len, &it->pos, &tag) < 0)
+		if (varint_read(it->raw, it->len, &it->pos, &tag) < 0)
 			goto bad;
 		int field = (int)(tag >> 3), wt = (int)(tag & 7);
 		if (field != 2 || wt != 2) {
@@ -165,7 +150,7 @@ int sample_iter_next(struct sample_iter *it)
 				goto bad;
 			continue;
 		}
-		if (varint(it->raw, it->len, &it->pos, &n) < 0 || n > it->len - it->pos)
+		if (varint_read(it->raw, it->len, &it->pos, &n) < 0 || n > it->len - it->pos)
 			goto bad;
 		size_t at = it->pos;
 		it->pos += n;
