@@ -14,7 +14,7 @@ curl -sf -o cpu.pprof "http://$SERVICE_ADDR/debug/pprof/profile?seconds=2" ||
 raw_sum() {
 	go tool pprof -raw "$1" 2>/dev/null |
 		awk -v i="$2" '/^Samples:/ { s = 1; getline; next } /^[A-Z]/ { s = 0 }
-			s && /:/ { sub(/:.*/, ""); split($0, v, " "); t += v[i + 1] } END { print t + 0 }'
+			s && /:/ { sub(/:.*/, ""); split($0, v, " "); t += v[i + 1] } END { printf "%.0f\n", t }'
 }
 
 # bad_everywhere FILE...: every mode fails on each FILE with exit 2, a
@@ -95,9 +95,9 @@ test_expect_success '--folded: one line per stack, values summing to the total' 
 	pprof-stat --folded cpu.pprof >folded &&
 	test -s folded && sort -c folded &&
 	test_must_fail grep -v "^[^ ;][^;]*\(;[^;]\+\)* -\?[0-9]\+$" folded &&
-	awk "{ t += \$NF } END { print t }" folded >got &&
+	awk "{ t += \$NF } END { printf \"%.0f\\n\", t }" folded >got &&
 	raw_sum cpu.pprof 1 >want && test_cmp want got &&
-	pprof-stat --folded -t samples cpu.pprof | awk "{ t += \$NF } END { print t }" >got &&
+	pprof-stat --folded -t samples cpu.pprof | awk "{ t += \$NF } END { printf \"%.0f\\n\", t }" >got &&
 	raw_sum cpu.pprof 0 >want && test_cmp want got
 '
 test_done
