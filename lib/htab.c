@@ -37,15 +37,18 @@ htab_find(const struct htab *h, uint32_t hash, htab_eq eq, const void *ctx, size
 	return HTAB_NONE;
 }
 
+/* rehash puts the entries below keep into a table of n slots */
 static void
-grow(struct htab *h)
+rehash(struct htab *h, size_t n, uint32_t keep)
 {
-	size_t n = (h->mask + 1) * 2, i, s;
+	size_t i, s;
 	struct htab_slot *slot = xcalloc(n, sizeof *slot);
 
+	h->count = 0;
 	for (i = 0; i <= h->mask; i++) {
-		if (!h->slot[i].idx)
+		if (!h->slot[i].idx || h->slot[i].idx > keep)
 			continue;
+		h->count++;
 		for (s = h->slot[i].hash & (n - 1); slot[s].idx; s = (s + 1) & (n - 1))
 			;
 		slot[s] = h->slot[i];
@@ -61,7 +64,13 @@ htab_add(struct htab *h, size_t slot, uint32_t hash, uint32_t entry)
 	h->slot[slot].idx = entry + 1;
 	h->slot[slot].hash = hash;
 	if (++h->count * 2 > h->mask + 1)
-		grow(h);
+		rehash(h, (h->mask + 1) * 2, UINT32_MAX);
+}
+
+void
+htab_truncate(struct htab *h, uint32_t n)
+{
+	rehash(h, h->mask + 1, n);
 }
 
 uint64_t

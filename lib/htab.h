@@ -30,6 +30,8 @@ void htab_free(struct htab *h);
  * *slot is where htab_add() puts a new entry of that hash. */
 uint32_t htab_find(const struct htab *h, uint32_t hash, htab_eq eq, const void *ctx, size_t *slot);
 void htab_add(struct htab *h, size_t slot, uint32_t hash, uint32_t entry);
+/* htab_truncate forgets every entry from n on (undoing additions). */
+void htab_truncate(struct htab *h, uint32_t n);
 
 /* Hashing helpers: a running 64-bit hash over integers and bytes. */
 static inline uint64_t

@@ -146,19 +146,31 @@ int lean_load(const char *path, size_t cap, struct lean_profile *lp)
 	return lean_from_raw(raw, len, lp);
 }
 
-int lean_from_raw(uint8_t *raw, size_t len, struct lean_profile *lp)
+static struct profile *view(const uint8_t *raw, size_t len, size_t *nsample)
 {
 	uint8_t *sub;
 	size_t sublen;
 
-	memset(lp, 0, sizeof(*lp));
-	if (split(raw, len, &sub, &sublen, &lp->nsample) < 0) {
-		free(raw);
-		return 0;
-	}
+	if (split(raw, len, &sub, &sublen, nsample) < 0)
+		return NULL;
 	struct profile *p = profile_decode(sub, sublen);
 	free(sub);
-	if (!p || !samples_valid(p, raw, len)) {
+	return p;
+}
+
+struct profile *lean_view(const uint8_t *raw, size_t len)
+{
+	size_t n;
+
+	return view(raw, len, &n);
+}
+
+int lean_from_raw(uint8_t *raw, size_t len, struct lean_profile *lp)
+{
+	struct profile *p;
+
+	memset(lp, 0, sizeof(*lp));
+	if (!(p = view(raw, len, &lp->nsample)) || !samples_valid(p, raw, len)) {
 		if (p)
 			profile_free(p);
 		free(raw);

@@ -25,5 +25,10 @@ int lean_load(const char *path, size_t cap, struct lean_profile *lp);
  * raw (malloc'd); 0 means: decode it the ordinary way (raw is freed). */
 int lean_from_raw(uint8_t *raw, size_t len, struct lean_profile *lp);
 void lean_free(struct lean_profile *lp);
+/* lean_view decodes and validates raw (borrowed, len bytes) but its
+ * samples, which it leaves unchecked for the one walk over them that checks
+ * as it goes (merger_add_raw). NULL when the rest is not well-formed:
+ * decode raw the ordinary way for the library's message. */
+struct profile *lean_view(const uint8_t *raw, size_t len);
 
 #endif

@@ -12,6 +12,7 @@
 #include "htab.h"
 #include "merge.h"
 #include "pbwrite.h"
+#include "sampleiter.h"
 #include "util.h"
 
 #define UNSET UINT32_MAX
@@ -627,40 +628,64 @@ struct pending {
 	size_t loc_off, lab_off, val_off;
 };
 
-static void
-merge_samples(struct merger *m, const struct profile *p, double w)
+/* merge_samples folds the input's samples in; with undo, it takes the first
+ * limit of them back out (every entry they touched exists). Raw samples are
+ * checked as they are read, as the decoder would: -1 with seterr() on a bad
+ * one, those before it merged and counted in *nread. */
+static int
+merge_samples(struct merger *m, const struct profile *p, const uint8_t *raw,
+    size_t rawlen, double w, size_t limit, int undo, size_t *nread)
 {
 	const PbProfile *pb = p->pb;
+	struct sample_iter it;
 	uint8_t *locs = NULL;
 	struct mlabel *labs = NULL;
 	int64_t *vals = xcalloc((m->ncols ? m->ncols : 1) * BATCH, sizeof *vals);
 	struct pending batch[BATCH];
-	size_t caploc = 0, caplab = 0, i, j, c, nb, nloc, nlab, b;
+	size_t caploc = 0, caplab = 0, j, c, nb, nloc, nlab, b, n = 0;
+	int more = 1, bad = 0, got;
 
-	for (i = 0; i < pb->n_sample; ) {
+	sample_iter_init(&it, p, raw, rawlen);
+	while (more) {
 		/* stage 1: build up to BATCH keys */
 		nloc = nlab = 0;
-		for (nb = 0; nb < BATCH && i < pb->n_sample; i++) {
-			const PbSample *s = pb->sample[i];
+		for (nb = 0; nb < BATCH && n < limit; n++) {
 			struct pending *q = &batch[nb];
 			int64_t *v = &vals[nb * m->ncols];
 			uint64_t hh = 4;
 			int nonzero = 0;
 
+			if ((got = sample_iter_next(&it)) != 1) {
+				bad = got < 0;
+				break;
+			}
+			if (it.nval != pb->n_sample_type) {
+				seterr("sample %zu has %zu values but the profile has %zu sample types",
+				    n + 1, it.nval, pb->n_sample_type);
+				bad = 1;
+				break;
+			}
 			for (c = 0; c < m->ncols; c++) {
-				v[c] = m->colmap[c] >= 0 ? scale(s->value[m->colmap[c]], w) : 0;
+				v[c] = m->colmap[c] >= 0 ? scale(it.val[m->colmap[c]], w) : 0;
 				nonzero |= v[c] != 0;
 			}
 			if (!nonzero)
 				continue;
-			if (nloc + s->n_location_id * 5 + 8 > caploc) {
-				caploc = (nloc + s->n_location_id * 5 + 8) * 2;
+			if (nloc + it.nloc * 5 + 8 > caploc) {
+				caploc = (nloc + it.nloc * 5 + 8) * 2;
 				locs = xreallocarray(locs, caploc, sizeof *locs);
 			}
 			q->loc_off = nloc;
-			for (j = 0; j < s->n_location_id; j++) {
-				size_t li = (size_t)idmap_get(&p->locs, s->location_id[j]);
+			for (j = 0; j < it.nloc; j++) {
+				int64_t got_li = idmap_get(&p->locs, it.loc[j]);
+				size_t li = (size_t)got_li;
 
+				if (got_li < 0) {
+					seterr("sample %zu refers to missing location %llu",
+					    n + 1, (unsigned long long)it.loc[j]);
+					bad = 1;
+					break;
+				}
 				if (!m->in_locn[li]) {
 					uint32_t id = map_location(m, li) + 1;
 					uint64_t vb = 0;
@@ -683,26 +708,28 @@ merge_samples(struct merger *m, const struct profile *p, double w)
 					locs[nloc++] = (uint8_t)(m->in_locv[li] >> (8 * c));
 #endif
 			}
+			if (bad)
+				break;
 			q->k.nloc = nloc - q->loc_off;
 			hh = hash_u64(hh, hash_bytes(locs + q->loc_off, q->k.nloc));
 			q->lab_off = nlab;
-			if (!m->o.drop_labels && s->n_label) {
-				if (nlab + s->n_label > caplab) {
-					caplab = (nlab + s->n_label) * 2;
+			if (!m->o.drop_labels && it.nlab) {
+				if (nlab + it.nlab > caplab) {
+					caplab = (nlab + it.nlab) * 2;
 					labs = xreallocarray(labs, caplab, sizeof *labs);
 				}
-				for (j = 0; j < s->n_label; j++) {
-					const PbLabel *l = s->label[j];
+				for (j = 0; j < it.nlab; j++) {
+					const struct sample_label *l = &it.lab[j];
 					struct mlabel *ml = &labs[nlab + j];
 
 					ml->zero = 0;
 					ml->key = in_string(m, l->key);
 					ml->str = in_string(m, l->str);
-					ml->unit = in_string(m, l->num_unit);
+					ml->unit = in_string(m, l->unit);
 					ml->num = ml->str ? 0 : l->num;
 				}
-				sort_labels(&labs[nlab], s->n_label);
-				for (j = 0; j < s->n_label; j++, nlab++)
+				sort_labels(&labs[nlab], it.nlab);
+				for (j = 0; j < it.nlab; j++, nlab++)
 					hh = hash_u64(hash_u64(hash_u64(hash_u64(hh, labs[nlab].key),
 					    labs[nlab].str), labs[nlab].unit), (uint64_t)labs[nlab].num);
 			}
@@ -729,45 +756,92 @@ merge_samples(struct merger *m, const struct profile *p, double w)
 			q->k.locs = locs + q->loc_off;
 			q->k.labels = labs + q->lab_off;
 			if ((e = htab_find(&m->sampletab, q->hash, sample_eq, &q->k, &slot)) == HTAB_NONE) {
+				if (undo)
+					continue;       /* cannot be: it was merged */
 				e = new_sample(m, &q->k);
 				htab_add(&m->sampletab, slot, q->hash, e);
 			}
 			sv = sample_values(sample_at(m, e));
-			for (c = 0; c < m->ncols; c++)
-				sv[c] += v[c];
+			if (undo)
+				for (c = 0; c < m->ncols; c++)
+					sv[c] -= v[c];
+			else
+				for (c = 0; c < m->ncols; c++)
+					sv[c] += v[c];
 		}
+		more = nb == BATCH && !bad;
 	}
+	sample_iter_free(&it);
 	free(vals);
 	free(locs);
 	free(labs);
+	*nread = n;
+	return bad ? -1 : 0;
 }
 
 int
 merger_add(struct merger *m, const struct profile *p, double weight)
 {
+	return merger_add_raw(m, p, NULL, 0, weight);
+}
+
+/* What merger_add_raw restores when an input turns out to be malformed
+ * halfway through its samples: the tables are cut back to these sizes. */
+struct mark {
+	size_t nstrs, nmaps, nfuncs, nlocs, nlines, storelen, nsamples, ncomments;
+	int64_t time_nanos, duration_nanos, period;
+	uint32_t doc_url;
+};
+
+static void
+rollback(struct merger *m, const struct mark *k)
+{
+	m->nstrs = k->nstrs;
+	htab_truncate(&m->strtab, (uint32_t)k->nstrs);
+	m->nmaps = k->nmaps;
+	htab_truncate(&m->maptab, (uint32_t)k->nmaps);
+	m->nfuncs = k->nfuncs;
+	htab_truncate(&m->functab, (uint32_t)k->nfuncs);
+	m->nlocs = k->nlocs;
+	m->nlines = k->nlines;
+	htab_truncate(&m->loctab, (uint32_t)k->nlocs);
+	m->nsamples = k->nsamples;
+	m->storelen = k->storelen;
+	htab_truncate(&m->sampletab, (uint32_t)(k->storelen >> 3));
+	m->ncomments = k->ncomments;
+	m->time_nanos = k->time_nanos;
+	m->duration_nanos = k->duration_nanos;
+	m->period = k->period;
+	m->doc_url = k->doc_url;
+	if (m->ninputs == 0) {
+		free(m->cols);
+		m->cols = NULL;
+		m->ncols = 0;
+	}
+}
+
+int
+merger_add_raw(struct merger *m, const struct profile *p, const uint8_t *raw,
+    size_t rawlen, double weight)
+{
 	const PbProfile *pb = p->pb;
-	size_t c, i;
-	int *colmap;
+	struct mark mk = { m->nstrs, m->nmaps, m->nfuncs, m->nlocs, m->nlines,
+	    m->storelen, m->nsamples, m->ncomments, m->time_nanos,
+	    m->duration_nanos, m->period, m->doc_url };
+	size_t c, n, undone;
+	int *colmap = NULL, r = -1;
 
 	if (!(weight >= 0) || isinf(weight)) {
 		seterr("bad weight %g", weight);
 		return -1;
 	}
 	if (m->ninputs == 0 && first_columns(m, p) < 0)
-		return -1;
+		goto out;
 	if (check_period_type(m, p) < 0)
-		return -1;
+		goto out;
 	colmap = xcalloc(m->ncols ? m->ncols : 1, sizeof *colmap);
-	if (plan_columns(m, p, colmap) < 0) {
-		free(colmap);
-		return -1;
-	}
-	for (c = 0; c < m->ncols; c++)
-		if (colmap[c] < 0 && m->cols[c].live) {
-			m->cols[c].live = 0;
-			/* samples merged so far may now be all zero */
-			m->needs_compact = m->nsamples > 0;
-		}
+	if (plan_columns(m, p, colmap) < 0)
+		goto out;
 	m->colmap = colmap;
 
 	merge_header(m, p);
@@ -787,7 +861,18 @@ merger_add(struct merger *m, const struct profile *p, double weight)
 	 * it is the main binary. */
 	if (m->nmaps == 0 && pb->n_mapping > 0)
 		map_mapping(m, 0);
-	merge_samples(m, p, weight);
+	if (merge_samples(m, p, raw, rawlen, weight, SIZE_MAX, 0, &n) < 0) {
+		/* a bad sample: take back the ones before it, then the rest */
+		merge_samples(m, p, raw, rawlen, weight, n, 1, &undone);
+	} else {
+		for (c = 0; c < m->ncols; c++)
+			if (colmap[c] < 0 && m->cols[c].live) {
+				m->cols[c].live = 0;
+				/* samples merged before may now be all zero */
+				m->needs_compact = mk.nsamples > 0;
+			}
+		r = 0;
+	}
 	free(m->in_str);
 	free(m->in_func);
 	free(m->in_loc);
@@ -795,12 +880,15 @@ merger_add(struct merger *m, const struct profile *p, double weight)
 	free(m->in_locn);
 	free(m->in_map);
 	free(m->in_map_off);
+	m->in = NULL;
+out:
+	if (r < 0)
+		rollback(m, &mk);
 	free(colmap);
 	m->colmap = NULL;
-	m->in = NULL;
-	(void)i;
-	m->ninputs++;
-	return 0;
+	if (r == 0)
+		m->ninputs++;
+	return r;
 }
 
 /* Output: protobuf written straight from the tables. Every merged entry was

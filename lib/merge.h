@@ -19,6 +19,11 @@ struct merger *merger_new(const struct merge_opts *o);
  * be freed afterwards. -1 with seterr() when p cannot be merged (e.g.
  * incompatible period type, no shared sample type); the merger is unchanged. */
 int merger_add(struct merger *m, const struct profile *p, double weight);
+/* merger_add_raw does the same for a profile decoded without its samples
+ * (lean_view), whose samples are read from raw, rawlen bytes (raw may be
+ * NULL: p's own samples). */
+int merger_add_raw(struct merger *m, const struct profile *p, const uint8_t *raw,
+    size_t rawlen, double weight);
 
 /* merger_count is the number of profiles folded in so far. */
 int merger_count(const struct merger *m);

@@ -1,6 +1,7 @@
 /* Sample walking over decoded or raw samples. The raw reader understands
  * exactly the Sample message: location_id (1) and value (2), packed or not;
- * labels (3) and unknown fields are skipped after their bounds are checked. */
+ * labels (3), their string indices checked; unknown fields are skipped
+ * after their bounds are checked. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -58,18 +59,61 @@ static void push_val(struct sample_iter *it, uint64_t v)
 		it->capval = it->capval ? it->capval * 2 : 8;
 		it->valbuf = xreallocarray(it->valbuf, it->capval, sizeof(*it->valbuf));
 	}
-	it->valbuf[it->nval++] = (int64_t)v;
+	it->valbuf[it->nval++] = v;
 }
 
-/* check_label reads a Label and checks its string indices, as the decoder
- * would (key 1, str 2, num_unit 4). */
-static int check_label(struct sample_iter *it, const uint8_t *b, size_t len, size_t *pos)
+/* read_packed appends the packed varints in b[0..n) to *buf (*nbuf used,
+ * *cap allocated): the hot loop of a profile, one location id per frame. */
+static int read_packed(uint64_t **buf, size_t *nbuf, size_t *cap, const uint8_t *b, size_t n)
+{
+	const uint8_t *end = b + n;
+	uint64_t *o;
+
+	if (*nbuf + n > *cap) {         /* n bytes hold at most n varints */
+		*cap = *nbuf + n > *cap * 2 ? *nbuf + n : *cap * 2;
+		*buf = xreallocarray(*buf, *cap, sizeof(**buf));
+	}
+	o = *buf + *nbuf;
+	while (b < end) {
+		uint64_t x = *b++;
+		if (x >= 0x80) {
+			int shift = 7;
+			uint8_t c;
+			x &= 0x7f;
+			do {
+				if (b == end || shift >= 64)
+					return -1;
+				c = *b++;
+				x |= (uint64_t)(c & 0x7f) << shift;
+				shift += 7;
+			} while (c & 0x80);
+		}
+		*o++ = x;
+	}
+	*nbuf = (size_t)(o - *buf);
+	return 0;
+}
+
+static struct sample_label *push_label(struct sample_iter *it)
+{
+	if (it->nlab == it->caplab) {
+		it->caplab = it->caplab ? it->caplab * 2 : 8;
+		it->labbuf = xreallocarray(it->labbuf, it->caplab, sizeof(*it->labbuf));
+	}
+	memset(&it->labbuf[it->nlab], 0, sizeof(*it->labbuf));
+	return &it->labbuf[it->nlab++];
+}
+
+/* read_label reads a Label, checking its string indices as the decoder
+ * would (key 1, str 2, num 3, num_unit 4). */
+static int read_label(struct sample_iter *it, const uint8_t *b, size_t len, size_t *pos)
 {
 	uint64_t n, tag, v;
 	if (varint_read(b, len, pos, &n) < 0 || n > len - *pos)
 		return -1;
 	size_t end = *pos + n;
 	uint64_t nstr = it->p->pb->n_string_table;
+	struct sample_label *l = push_label(it);
 	while (*pos < end) {
 		if (varint_read(b, end, pos, &tag) < 0)
 			return -1;
@@ -80,6 +124,14 @@ static int check_label(struct sample_iter *it, const uint8_t *b, size_t len, siz
 		if (field <= 4) {
 			if (varint_read(b, end, pos, &v) < 0 || (field != 3 && v >= nstr))
 				return -1;
+			if (field == 1)
+				l->key = (int64_t)v;
+			else if (field == 2)
+				l->str = (int64_t)v;
+			else if (field == 3)
+				l->num = (int64_t)v;
+			else
+				l->unit = (int64_t)v;
 		} else if (skip(b, end, pos, wt) < 0) {
 			return -1;
 		}
@@ -91,7 +143,7 @@ static int parse_sample(struct sample_iter *it, const uint8_t *b, size_t len)
 {
 	size_t pos = 0;
 	uint64_t tag, v;
-	it->nloc = it->nval = 0;
+	it->nloc = it->nval = it->nlab = 0;
 	while (pos < len) {
 		if (varint_read(b, len, &pos, &tag) < 0)
 			return -1;
@@ -109,21 +161,21 @@ static int parse_sample(struct sample_iter *it, const uint8_t *b, size_t len)
 			uint64_t n;
 			if (varint_read(b, len, &pos, &n) < 0 || n > len - pos)
 				return -1;
-			size_t end = pos + n;
-			while (pos < end) {
-				if (varint_read(b, end, &pos, &v) < 0)
-					return -1;
-				field == 1 ? push_loc(it, v) : push_val(it, v);
-			}
+			if (read_packed(field == 1 ? &it->locbuf : &it->valbuf,
+			    field == 1 ? &it->nloc : &it->nval,
+			    field == 1 ? &it->caploc : &it->capval, b + pos, (size_t)n) < 0)
+				return -1;
+			pos += n;
 		} else if (field == 3 && wt == 2) {
-			if (check_label(it, b, len, &pos) < 0)
+			if (read_label(it, b, len, &pos) < 0)
 				return -1;
 		} else if (skip(b, len, &pos, wt) < 0) {
 			return -1;
 		}
 	}
 	it->loc = it->locbuf;
-	it->val = it->valbuf;
+	it->val = (const int64_t *)it->valbuf;
+	it->lab = it->labbuf;
 	return 0;
 }
 
@@ -138,6 +190,15 @@ int sample_iter_next(struct sample_iter *it)
 		it->nloc = s->n_location_id;
 		it->val = s->value;
 		it->nval = s->n_value;
+		it->nlab = 0;
+		for (size_t i = 0; i < s->n_label; i++) {
+			struct sample_label *l = push_label(it);
+			l->key = s->label[i]->key;
+			l->str = s->label[i]->str;
+			l->num = s->label[i]->num;
+			l->unit = s->label[i]->num_unit;
+		}
+		it->lab = it->labbuf;
 		return 1;
 	}
 	while (it->pos < it->len) {
@@ -169,5 +230,6 @@ void sample_iter_free(struct sample_iter *it)
 {
 	free(it->locbuf);
 	free(it->valbuf);
+	free(it->labbuf);
 	memset(it, 0, sizeof(*it));
 }

@@ -8,6 +8,11 @@
 #include <stdint.h>
 #include "profile.h"
 
+/* A label as the sample holds it: string table indices and a number. */
+struct sample_label {
+	int64_t key, str, num, unit;
+};
+
 struct sample_iter {
 	const struct profile *p;
 	const uint8_t *raw;     /* NULL: walk p->pb->sample */
@@ -16,9 +21,12 @@ struct sample_iter {
 	size_t nloc;
 	const int64_t *val;
 	size_t nval;
+	const struct sample_label *lab;
+	size_t nlab;
 	uint64_t *locbuf;
-	int64_t *valbuf;
-	size_t caploc, capval;
+	uint64_t *valbuf;       /* read as val: int64_t may alias uint64_t */
+	struct sample_label *labbuf;
+	size_t caploc, capval, caplab;
 };
 
 /* raw (may be NULL) is the whole raw profile p was decoded from without its

@@ -1,9 +1,19 @@
 #!/bin/sh
-# tests/run.sh [pattern]: run the C unit tests and the shell tests, print each
+# tests/run.sh [pattern...]: run the C unit tests and the shell tests (those
+# whose names contain one of the patterns, if any are given), print each
 # failing script's output, and close with "N passed, N failed, N skipped".
 # Exits non-zero on any failure.
 cd "$(dirname "$0")" || exit 2
-pat=${1:-}
+
+# wanted NAME: is NAME selected by the patterns?
+wanted() {
+	[ $# -eq 1 ] && return 0
+	n=$1; shift
+	for p in "$@"; do
+		case $n in *"$p"*) return 0;; esac
+	done
+	return 1
+}
 pass=0 fail=0 skip=0
 logdir=${TMPDIR:-/tmp}/pgokit-logs.$$
 mkdir -p "$logdir"
@@ -48,13 +58,13 @@ run_one() {
 for u in "$PGOKIT_BUILD"/tests/unit/*; do
 	[ -x "$u" ] || continue
 	n=unit-$(basename "$u")
-	case $n in *"$pat"*) ;; *) continue;; esac
+	wanted "$n" "$@" || continue
 	run_one "$n" "$u"
 done
 for t in t[0-9]*.sh; do
 	[ -f "$t" ] || continue
 	n=${t%.sh}
-	case $n in *"$pat"*) ;; *) continue;; esac
+	wanted "$n" "$@" || continue
 	run_one "$n" bash "./$t"
 done
 rm -rf "$logdir"

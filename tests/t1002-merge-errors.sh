@@ -126,6 +126,22 @@ test_expect_success 'a bad input beside a good one: warned, skipped, merged' '
 	test -s out2.pprof
 '
 
+# Samples are merged as they are read and checked: a bad one late in an
+# input must take back everything that input merged before it (late.raw is
+# fleet-000 again, so its good samples all land on existing entries).
+test_expect_success 'a bad sample after 500 good ones: that input skipped whole' '
+	mkdir fleet && genfleet -n 3 -s 500 fleet &&
+	gzip -dc fleet/fleet-000.pprof >late.raw &&
+	printf "\x12\x0a\x08\xff\x93\xeb\xdc\x03\x10\x01\x10\x01" >>late.raw &&
+	pprof-merge -o good.pprof fleet/fleet-000.pprof fleet/fleet-002.pprof &&
+	pprof-merge -o mid.pprof fleet/fleet-000.pprof late.raw fleet/fleet-002.pprof 2>err &&
+	grep -q "late.raw: sample 501 refers to missing location 999999999" err &&
+	cmp good.pprof mid.pprof &&
+	pprof-merge -o first.pprof late.raw fleet/fleet-000.pprof fleet/fleet-002.pprof 2>err &&
+	grep -q "skipped 1 bad input" err &&
+	cmp good.pprof first.pprof
+'
+
 test_expect_success '--strict fails on the first bad input and writes nothing' '
 	test_must_fail pprof-merge --strict -o keep.pprof valid.pb html.pprof 2>err &&
 	grep -q "html.pprof" err &&

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "compress.h"
+#include "leanpf.h"
 #include "merge.h"
 #include "output.h"
 #include "pfreader.h"
@@ -133,10 +134,18 @@ main(int argc, char *argv[])
 			continue;
 		}
 		while ((got = pfreader_next(r, &buf, &len)) > 0) {
-			struct profile *p = profile_decode(buf, len);
+			/* samples merged straight from the raw bytes; on any
+			 * failure the ordinary decoder names what is wrong */
+			struct profile *p = lean_view(buf, len);
+			int ok = p && merger_add_raw(m, p, buf, len, w) == 0;
 
 			nth++;
-			if (!p || merger_add(m, p, w) < 0) {
+			if (!ok) {
+				profile_free(p);
+				p = profile_decode(buf, len);
+				ok = p && merger_add(m, p, w) == 0;
+			}
+			if (!ok) {
 				if (nth > 1)
 					warn("%s: profile %d: %s", pfreader_name(r), nth, errmsg());
 				else

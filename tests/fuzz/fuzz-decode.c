@@ -2,13 +2,16 @@
  * decoder must never crash, and wherever protobuf-c's generic unpack and our
  * specialised decoder both accept the bytes they must agree (packed again,
  * the two give the same bytes). Valid profiles are then merged and encoded,
- * and the result must decode. */
+ * and the result must decode. The lean path (lean_view, merger_add_raw:
+ * samples checked while merged) must accept exactly what the decoder
+ * accepts and merge it to the same bytes. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "arena.h"
 #include "compress.h"
+#include "leanpf.h"
 #include "merge.h"
 #include "pprof_decode.h"
 #include "profile.h"
@@ -73,6 +76,44 @@ differential(const uint8_t *buf, size_t len)
 	arena_free(b);
 }
 
+/* merge_twice merges p (or buf's samples, raw) at weights 1 and 0.5 and
+ * encodes: 0 with *out set, -1 when the merge refused it. */
+static int
+merge_twice(const struct profile *p, const uint8_t *raw, size_t len, uint8_t **out,
+    size_t *outlen)
+{
+	struct merge_opts o = { 0 };
+	struct merger *m = merger_new(&o);
+
+	if (merger_add_raw(m, p, raw, len, 1.0) == 0 &&
+	    merger_add_raw(m, p, raw, len, 0.5) == 0) {
+		if (merger_encode(m, out, outlen) < 0)
+			abort();
+		return 0;
+	}
+	if (merger_encode(m, out, outlen) == 0)
+		free(*out);
+	return -1;
+}
+
+static void
+lean_differential(const uint8_t *buf, size_t len, const struct profile *p)
+{
+	struct profile *v = lean_view(buf, len);
+	uint8_t *o1 = NULL, *o2 = NULL;
+	size_t n1 = 0, n2 = 0;
+	int r1 = v ? merge_twice(v, buf, len, &o1, &n1) : -1;
+	int r2 = p ? merge_twice(p, NULL, 0, &o2, &n2) : -1;
+
+	if (!p && r1 == 0)
+		abort();        /* lean accepted what the decoder refuses */
+	if (r1 == 0 && r2 == 0 && (n1 != n2 || memcmp(o1, o2, n1)))
+		abort();
+	free(o1);
+	free(o2);
+	profile_free(v);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -87,7 +128,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		buf = raw;
 	}
 	differential(buf, len);
-	if ((p = profile_decode(buf, len))) {
+	p = profile_decode(buf, len);
+	lean_differential(buf, len, p);
+	if (p) {
 		struct merge_opts o = { 0 };
 		struct merger *m = merger_new(&o);
 		uint8_t *out;
