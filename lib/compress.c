@@ -1,8 +1,11 @@
 /* Whole-buffer gzip with libdeflate: profiles are read and written whole, and
  * libdeflate measured about twice as fast as zlib both ways on fleet
  * profiles. Streams (pipes) go through zlib in pfreader.c instead. */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <libdeflate.h>
 
 #include "compress.h"
@@ -98,5 +101,103 @@ gz_deflate(const uint8_t *in, size_t inlen, int level,
 	}
 	*out = buf;
 	*outlen = n;
+	return 0;
+}
+
+struct members {
+	const uint8_t *in;
+	size_t inlen, chunk, nchunks;
+	int level;
+	uint8_t **bufs;
+	size_t *lens;
+	atomic_size_t next;
+	atomic_int failed;
+};
+
+static void *
+member_worker(void *arg)
+{
+	struct members *w = arg;
+	struct libdeflate_compressor *c = libdeflate_alloc_compressor(w->level);
+	size_t i;
+
+	if (!c) {
+		atomic_store(&w->failed, 1);
+		return NULL;
+	}
+	while ((i = atomic_fetch_add(&w->next, 1)) < w->nchunks) {
+		size_t off = i * w->chunk;
+		size_t n = w->inlen - off < w->chunk ? w->inlen - off : w->chunk;
+		size_t bound = libdeflate_gzip_compress_bound(c, n);
+
+		w->bufs[i] = xmalloc(bound);
+		w->lens[i] = libdeflate_gzip_compress(c, w->in + off, n, w->bufs[i], bound);
+		if (w->lens[i] == 0)
+			atomic_store(&w->failed, 1);
+	}
+	libdeflate_free_compressor(c);
+	return NULL;
+}
+
+int
+gz_deflate_members(const uint8_t *in, size_t inlen, int level, size_t chunk,
+    int nthreads, uint8_t **out, size_t *outlen)
+{
+	struct members w;
+	pthread_t th[16];
+	int nth = 0, i;
+	size_t k, total = 0;
+	uint8_t *buf;
+
+	if (level < 0 || level > 12 || chunk == 0) {
+		seterr("bad compression level %d", level);
+		return -1;
+	}
+	if (inlen <= chunk)
+		return gz_deflate(in, inlen, level, out, outlen);
+	memset(&w, 0, sizeof w);
+	w.in = in;
+	w.inlen = inlen;
+	w.chunk = chunk;
+	w.nchunks = (inlen + chunk - 1) / chunk;
+	w.level = level;
+	w.bufs = xcalloc(w.nchunks, sizeof *w.bufs);
+	w.lens = xcalloc(w.nchunks, sizeof *w.lens);
+	atomic_init(&w.next, 0);
+	atomic_init(&w.failed, 0);
+	if (nthreads <= 0) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+		nthreads = n > 0 ? (int)n : 1;
+	}
+	if ((size_t)nthreads > w.nchunks)
+		nthreads = (int)w.nchunks;
+	if (nthreads > 16)
+		nthreads = 16;
+	/* this thread is one of the workers */
+	for (i = 1; i < nthreads; i++)
+		if (pthread_create(&th[nth], NULL, member_worker, &w) == 0)
+			nth++;
+	member_worker(&w);
+	for (i = 0; i < nth; i++)
+		pthread_join(th[i], NULL);
+	for (k = 0; k < w.nchunks; k++)
+		total += w.lens[k];
+	buf = atomic_load(&w.failed) ? NULL : xmalloc(total ? total : 1);
+	for (k = 0, total = 0; k < w.nchunks; k++) {
+		if (buf) {
+			memcpy(buf + total, w.bufs[k], w.lens[k]);
+			total += w.lens[k];
+		}
+		free(w.bufs[k]);
+	}
+	free(w.bufs);
+	free(w.lens);
+	if (!buf) {
+		seterr("gzip compression failed");
+		return -1;
+	}
+	*out = buf;
+	*outlen = total;
 	return 0;
 }

@@ -24,4 +24,12 @@ int gz_inflate_member(const uint8_t *in, size_t inlen, size_t cap,
 int gz_deflate(const uint8_t *in, size_t inlen, int level,
     uint8_t **out, size_t *outlen);
 
+/* gz_deflate_members writes in as a series of gzip members of chunk input
+ * bytes each (the last one shorter), compressed on up to nthreads threads
+ * (0: one per CPU). The bytes depend on in, level and chunk only, never on
+ * the threads; gzip readers take the members as one stream. With inlen <=
+ * chunk they are gz_deflate's bytes. */
+int gz_deflate_members(const uint8_t *in, size_t inlen, int level, size_t chunk,
+    int nthreads, uint8_t **out, size_t *outlen);
+
 #endif

@@ -14,8 +14,8 @@
 
 #include <archive.h>
 #include <archive_entry.h>
-#include <libdeflate.h>
 
+#include "compress.h"
 #include "output.h"
 #include "tar.h"
 #include "util.h"
@@ -59,31 +59,27 @@ tar_clean_path(const char *path)
 	return out;
 }
 
-/* gzip compresses the whole tar in one call with libdeflate rather than
- * zlib: at the same level it is 2.4 times faster on Go binaries and a little
- * smaller, and its gzip header is fixed (mtime 0, OS 255), so the bytes
- * depend only on the input, the level and the libdeflate version. */
+/* gzip compresses the tar with libdeflate rather than zlib: at the same
+ * level it is 2.4 times faster on Go binaries and a little smaller, and its
+ * gzip header is fixed (mtime 0, OS 255). Layers are compressed as gzip
+ * members of 1 MiB of tar each, on every CPU at once (as bgzip and eStargz
+ * layers are; every gzip reader takes them as one stream): the bytes depend
+ * only on the tar, the level and the libdeflate version, and a 20 MB binary
+ * is ready in half the time on two cores. */
+#define LAYER_MEMBER (1 << 20)
+
 static int
 gzip(const char *in, size_t n, int level, struct membuf *out)
 {
-	struct libdeflate_compressor *c = libdeflate_alloc_compressor(level);
-	size_t cap, len;
+	uint8_t *z;
+	size_t len;
 
-	if (!c)
-		die("libdeflate: cannot allocate a compressor");
-	cap = libdeflate_gzip_compress_bound(c, n) + 1;
-	out->len = 0;
-	if (out->cap < cap) {
-		out->data = xrealloc(out->data, cap);
-		out->cap = cap;
-	}
-	len = libdeflate_gzip_compress(c, in, n, out->data, cap - 1);
-	libdeflate_free_compressor(c);
-	if (len == 0) {
-		seterr("libdeflate: compression failed");
+	if (gz_deflate_members((const uint8_t *)in, n, level, LAYER_MEMBER, 0, &z, &len) < 0)
 		return -1;
-	}
+	membuf_free(out);
+	out->data = xrealloc(z, len + 1);
 	out->len = len;
+	out->cap = len + 1;
 	out->data[len] = '\0';
 	return 0;
 }
@@ -108,7 +104,8 @@ cache_path(const char *dir, const char *diff_id, int level)
 	size_t n = strlen(dir) + 96;
 	char *p = xmalloc(n);
 
-	snprintf(p, n, "%s/%s-z%d.tar.gz", dir, diff_id + 7, level);
+	/* m1M: gzip members of 1 MiB (entries without it were one member) */
+	snprintf(p, n, "%s/%s-z%d-m1M.tar.gz", dir, diff_id + 7, level);
 	return p;
 }
 

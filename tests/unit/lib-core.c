@@ -103,7 +103,44 @@ main(void)
 			found += htab_find(&h, hash_fold(hash_u64(0, i)), eq_u32, key, &slot) == i;
 		}
 		ok(found == 1000 && h.count == 1000, "htab: 1000 in, 1000 found");
+		htab_truncate(&h, 400);
+		for (i = 0, found = 0; i < 1000; i++) {
+			key[1] = i;
+			found += htab_find(&h, hash_fold(hash_u64(0, i)), eq_u32, key, &slot) == i;
+		}
+		ok(found == 400 && h.count == 400, "htab_truncate: the first 400 kept");
 		htab_free(&h);
+	}
+	{
+		/* gzip members: each inflates to its chunk, whatever the threads */
+		static uint8_t in[250000];
+		uint8_t *z1, *z3, *z0, *one, *o;
+		size_t n1, n3, n0, none, olen, off = 0, total = 0, k;
+		int members = 0, same;
+
+		for (k = 0; k < sizeof in; k++)
+			in[k] = (uint8_t)(k * 2654435761u >> 13) % 17;
+		ok(gz_deflate_members(in, sizeof in, 1, 65536, 1, &z1, &n1) == 0 &&
+		    gz_deflate_members(in, sizeof in, 1, 65536, 3, &z3, &n3) == 0 &&
+		    n1 == n3 && !memcmp(z1, z3, n1), "gz_deflate_members: same bytes on 1 and 3 threads");
+		same = 1;
+		while (off < n1 && gz_inflate_member(z1 + off, n1 - off, 1 << 20, &o, &olen, &k) == 0) {
+			same &= total + olen <= sizeof in && !memcmp(in + total, o, olen) &&
+			    (olen == 65536 || total + olen == sizeof in);
+			total += olen;
+			off += k;
+			members++;
+			free(o);
+		}
+		ok(same && members == 4 && total == sizeof in && off == n1,
+		    "gz_deflate_members: 4 members of 64 KiB inflate to the input (%d)", members);
+		ok(gz_deflate_members(in, 1000, 1, 65536, 0, &z0, &n0) == 0 &&
+		    gz_deflate(in, 1000, 1, &one, &none) == 0 && n0 == none && !memcmp(z0, one, n0),
+		    "gz_deflate_members: one chunk is gz_deflate's bytes");
+		free(z0);
+		free(z1);
+		free(z3);
+		free(one);
 	}
 
 	ok(pbwire_diagnose((const uint8_t *)"\x48\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff", 11) < 0 &&
