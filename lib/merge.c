@@ -116,9 +116,11 @@ struct merger {
 	const struct profile *in;
 	uint32_t *in_str, *in_func, *in_loc, *in_map;
 	/* each input location's merged id as varint bytes (little-endian in a
-	 * uint64) and their count: a sample's key is these, concatenated */
+	 * uint64, their count in the top byte; 0 = not mapped yet), by id when
+	 * the input's ids are dense, else by index: a sample's key is these,
+	 * concatenated */
 	uint64_t *in_locv;
-	uint8_t *in_locn;
+	size_t nin_locv;
 	int64_t *in_map_off;
 	int *colmap;
 };
@@ -617,6 +619,22 @@ scale(int64_t v, double w)
 	return (int64_t)x;
 }
 
+/* loc_varint encodes a location id as its protobuf varint bytes, count in
+ * the top byte. */
+static uint64_t
+loc_varint(uint32_t id)
+{
+	uint64_t vb = 0;
+	unsigned n = 0;
+
+	while (id >= 0x80) {
+		vb |= (uint64_t)(uint8_t)(id | 0x80) << (8 * n++);
+		id >>= 7;
+	}
+	vb |= (uint64_t)id << (8 * n++);
+	return vb | (uint64_t)n << 56;
+}
+
 /* Samples go through in batches: keys and hashes first, with the hash
  * slots prefetched, then the lookups. The sample table is far larger than
  * the caches, and waiting on one miss at a time was most of the merge. */
@@ -643,7 +661,7 @@ merge_samples(struct merger *m, const struct profile *p, const uint8_t *raw,
 	int64_t *vals = xcalloc((m->ncols ? m->ncols : 1) * BATCH, sizeof *vals);
 	struct pending batch[BATCH];
 	size_t caploc = 0, caplab = 0, j, c, nb, nloc, nlab, b, n = 0;
-	int more = 1, bad = 0, got;
+	int more = 1, bad = 0, got, dense = p->locs.dense != NULL;
 
 	sample_iter_init(&it, p, raw, rawlen);
 	while (more) {
@@ -677,35 +695,32 @@ merge_samples(struct merger *m, const struct profile *p, const uint8_t *raw,
 			}
 			q->loc_off = nloc;
 			for (j = 0; j < it.nloc; j++) {
-				int64_t got_li = idmap_get(&p->locs, it.loc[j]);
-				size_t li = (size_t)got_li;
+				uint64_t key = it.loc[j], v = 0;
 
-				if (got_li < 0) {
-					seterr("sample %zu refers to missing location %llu",
-					    n + 1, (unsigned long long)it.loc[j]);
-					bad = 1;
-					break;
-				}
-				if (!m->in_locn[li]) {
-					uint32_t id = map_location(m, li) + 1;
-					uint64_t vb = 0;
-					uint8_t n = 0;
+				/* one load per frame on the usual path */
+				if (!dense || key >= m->nin_locv || !(v = m->in_locv[key])) {
+					int64_t li = idmap_get(&p->locs, it.loc[j]);
 
-					while (id >= 0x80) {
-						vb |= (uint64_t)(uint8_t)(id | 0x80) << (8 * n++);
-						id >>= 7;
+					if (li < 0) {
+						seterr("sample %zu refers to missing location %llu",
+						    n + 1, (unsigned long long)it.loc[j]);
+						bad = 1;
+						break;
 					}
-					vb |= (uint64_t)id << (8 * n++);
-					m->in_locv[li] = vb;
-					m->in_locn[li] = n;
+					if (!dense)
+						key = (uint64_t)li;
+					if (!(v = m->in_locv[key])) {
+						v = loc_varint(map_location(m, (size_t)li) + 1);
+						m->in_locv[key] = v;
+					}
 				}
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 				/* 8 bytes stored, the varint's 1-5 kept */
-				memcpy(locs + nloc, &m->in_locv[li], 8);
-				nloc += m->in_locn[li];
+				memcpy(locs + nloc, &v, 8);
+				nloc += v >> 56;
 #else
-				for (c = 0; c < m->in_locn[li]; c++)
-					locs[nloc++] = (uint8_t)(m->in_locv[li] >> (8 * c));
+				for (c = 0; c < v >> 56; c++)
+					locs[nloc++] = (uint8_t)(v >> (8 * c));
 #endif
 			}
 			if (bad)
@@ -852,8 +867,8 @@ merger_add_raw(struct merger *m, const struct profile *p, const uint8_t *raw,
 	memset(m->in_func, 0xff, pb->n_function * sizeof *m->in_func);
 	m->in_loc = xmalloc((pb->n_location ? pb->n_location : 1) * sizeof *m->in_loc);
 	memset(m->in_loc, 0xff, pb->n_location * sizeof *m->in_loc);
-	m->in_locv = xmalloc((pb->n_location ? pb->n_location : 1) * sizeof *m->in_locv);
-	m->in_locn = xcalloc(pb->n_location ? pb->n_location : 1, sizeof *m->in_locn);
+	m->nin_locv = p->locs.dense ? (size_t)p->locs.ndense : pb->n_location;
+	m->in_locv = xcalloc(m->nin_locv ? m->nin_locv : 1, sizeof *m->in_locv);
 	m->in_map = xmalloc((pb->n_mapping ? pb->n_mapping : 1) * sizeof *m->in_map);
 	memset(m->in_map, 0xff, pb->n_mapping * sizeof *m->in_map);
 	m->in_map_off = xcalloc(pb->n_mapping ? pb->n_mapping : 1, sizeof *m->in_map_off);
@@ -877,7 +892,6 @@ merger_add_raw(struct merger *m, const struct profile *p, const uint8_t *raw,
 	free(m->in_func);
 	free(m->in_loc);
 	free(m->in_locv);
-	free(m->in_locn);
 	free(m->in_map);
 	free(m->in_map_off);
 	m->in = NULL;

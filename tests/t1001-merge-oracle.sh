@@ -109,10 +109,12 @@ test_expect_success 'weights: a@2 is a merged with itself; @4 then @0.25 is a ag
 	! test_cmp orig a >/dev/null
 '
 
+# (sort.pprof may hold a main. frame of the test binary itself: compare the
+# samples whole rather than look for names.)
 test_expect_success 'a weight of 0 leaves no samples from that input' '
 	pprof-merge -o z.pprof svc1.pprof@0 sort.pprof@1 &&
-	canon z.pprof -H >a && canon sort.pprof -H -t cpu >/dev/null &&
-	! grep -q "main\." a && grep -q "sort\." a
+	canon z.pprof -H >a && canon sort.pprof -H >want &&
+	test -s want && test_cmp want a
 '
 
 test_done
