@@ -10,6 +10,7 @@
 
 #include "arena.h"
 #include "htab.h"
+#include "leanpf.h"
 #include "merge.h"
 #include "pbwrite.h"
 #include "sampleiter.h"
@@ -902,6 +903,21 @@ out:
 	m->colmap = NULL;
 	if (r == 0)
 		m->ninputs++;
+	return r;
+}
+
+int
+merger_add_bytes(struct merger *m, const uint8_t *buf, size_t len, double weight)
+{
+	struct profile *p = lean_view(buf, len);
+	int r = p ? merger_add_raw(m, p, buf, len, weight) : -1;
+
+	if (r < 0) {
+		profile_free(p);
+		p = profile_decode(buf, len);
+		r = p ? merger_add(m, p, weight) : -1;
+	}
+	profile_free(p);
 	return r;
 }
 

@@ -25,6 +25,12 @@ int merger_add(struct merger *m, const struct profile *p, double weight);
 int merger_add_raw(struct merger *m, const struct profile *p, const uint8_t *raw,
     size_t rawlen, double weight);
 
+/* merger_add_bytes folds in the raw (uncompressed) profile buf, decoded
+ * but for its samples, which are merged straight from buf as they are
+ * checked (lean_view, merger_add_raw). When that fails, buf is decoded the
+ * ordinary way, so the error is the library's own message. */
+int merger_add_bytes(struct merger *m, const uint8_t *buf, size_t len, double weight);
+
 /* merger_count is the number of profiles folded in so far. */
 int merger_count(const struct merger *m);
 

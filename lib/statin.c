@@ -25,17 +25,12 @@ struct profile *stat_input(const char *path, size_t cap, int *nprofiles, size_t 
 		return NULL;
 	snprintf(name, sizeof(name), "%s", pfreader_name(r));
 	while ((got = pfreader_next(r, &buf, &len)) > 0) {
-		struct profile *p = profile_decode(buf, len);
 		n++;
-		if (!p) {
-			if (n > 1)
-				seterr("%s: profile %d: %s", name, n, errmsg());
-			else
+		if (n == 1) {   /* kept decoded: it may be the only one */
+			if (!(first = profile_decode(buf, len))) {
 				seterr("%s: %s", name, errmsg());
-			goto fail;
-		}
-		if (n == 1) {
-			first = p;
+				goto fail;
+			}
 			*rawlen = len;
 			continue;
 		}
@@ -48,12 +43,10 @@ struct profile *stat_input(const char *path, size_t cap, int *nprofiles, size_t 
 			profile_free(first);
 			first = NULL;
 		}
-		if (merger_add(m, p, 1.0) < 0) {
+		if (merger_add_bytes(m, buf, len, 1.0) < 0) {
 			seterr("%s: profile %d: %s", name, n, errmsg());
-			profile_free(p);
 			goto fail;
 		}
-		profile_free(p);
 	}
 	if (got < 0) {
 		char e[1024];

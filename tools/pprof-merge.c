@@ -9,7 +9,6 @@
 #include <unistd.h>
 
 #include "compress.h"
-#include "leanpf.h"
 #include "merge.h"
 #include "output.h"
 #include "pfreader.h"
@@ -134,18 +133,8 @@ main(int argc, char *argv[])
 			continue;
 		}
 		while ((got = pfreader_next(r, &buf, &len)) > 0) {
-			/* samples merged straight from the raw bytes; on any
-			 * failure the ordinary decoder names what is wrong */
-			struct profile *p = lean_view(buf, len);
-			int ok = p && merger_add_raw(m, p, buf, len, w) == 0;
-
 			nth++;
-			if (!ok) {
-				profile_free(p);
-				p = profile_decode(buf, len);
-				ok = p && merger_add(m, p, w) == 0;
-			}
-			if (!ok) {
+			if (merger_add_bytes(m, buf, len, w) < 0) {
 				if (nth > 1)
 					warn("%s: profile %d: %s", pfreader_name(r), nth, errmsg());
 				else
@@ -154,7 +143,6 @@ main(int argc, char *argv[])
 				if (strict)
 					exit(1);
 			}
-			profile_free(p);
 		}
 		if (got < 0) {
 			warn("%s", errmsg());
