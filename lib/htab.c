@@ -25,18 +25,6 @@ htab_free(struct htab *h)
 	memset(h, 0, sizeof *h);
 }
 
-uint32_t
-htab_find(const struct htab *h, uint32_t hash, htab_eq eq, const void *ctx, size_t *slot)
-{
-	size_t s;
-
-	for (s = hash & h->mask; h->slot[s].idx; s = (s + 1) & h->mask)
-		if (h->slot[s].hash == hash && eq(ctx, h->slot[s].idx - 1))
-			return h->slot[s].idx - 1;
-	*slot = s;
-	return HTAB_NONE;
-}
-
 /* rehash puts the entries below keep into a table of n slots */
 static void
 rehash(struct htab *h, size_t n, uint32_t keep)

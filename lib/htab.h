@@ -27,8 +27,19 @@ void htab_init(struct htab *h, size_t hint);
 void htab_free(struct htab *h);
 
 /* htab_find returns the entry whose key eq() accepts, or HTAB_NONE; then
- * *slot is where htab_add() puts a new entry of that hash. */
-uint32_t htab_find(const struct htab *h, uint32_t hash, htab_eq eq, const void *ctx, size_t *slot);
+ * *slot is where htab_add() puts a new entry of that hash. Inline, so that
+ * each caller's eq() is inlined into its probe loop. */
+static inline uint32_t
+htab_find(const struct htab *h, uint32_t hash, htab_eq eq, const void *ctx, size_t *slot)
+{
+	size_t s;
+
+	for (s = hash & h->mask; h->slot[s].idx; s = (s + 1) & h->mask)
+		if (h->slot[s].hash == hash && eq(ctx, h->slot[s].idx - 1))
+			return h->slot[s].idx - 1;
+	*slot = s;
+	return HTAB_NONE;
+}
 void htab_add(struct htab *h, size_t slot, uint32_t hash, uint32_t entry);
 /* htab_truncate forgets every entry from n on (undoing additions). */
 void htab_truncate(struct htab *h, uint32_t n);
