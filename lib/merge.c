@@ -186,8 +186,10 @@ str_eq(const void *ctx, uint32_t e)
 	return k->m->strlens[e] == k->len && !memcmp(k->m->strs[e], k->s, k->len);
 }
 
+/* find_string returns s's interned index; with create, interning it first
+ * when it is new, else HTAB_NONE then. */
 static uint32_t
-intern(struct merger *m, const char *s)
+find_string(struct merger *m, const char *s, int create)
 {
 	struct strkey k = { m, s, strlen(s) };
 	uint32_t h, e;
@@ -196,7 +198,7 @@ intern(struct merger *m, const char *s)
 	if (k.len == 0)
 		return 0;
 	h = hash_fold(hash_bytes(s, k.len));
-	if ((e = htab_find(&m->strtab, h, str_eq, &k, &slot)) != HTAB_NONE)
+	if ((e = htab_find(&m->strtab, h, str_eq, &k, &slot)) != HTAB_NONE || !create)
 		return e;
 	if (m->nstrs >= m->capstrs) {
 		GROW(m->strs, m->nstrs, m->capstrs);
@@ -210,13 +212,30 @@ intern(struct merger *m, const char *s)
 	return e;
 }
 
-/* in_string maps an input string index to its interned index. */
+static uint32_t
+intern(struct merger *m, const char *s)
+{
+	return find_string(m, s, 1);
+}
+
+/* in_string maps an input string index to its interned index (HTAB_NONE:
+ * not interned yet, and not create). */
+static uint32_t
+find_in_string(struct merger *m, int64_t i, int create)
+{
+	uint32_t e;
+
+	if (m->in_str[i] != UNSET)
+		return m->in_str[i];
+	if ((e = find_string(m, m->in->pb->string_table[i], create)) != HTAB_NONE)
+		m->in_str[i] = e;
+	return e;
+}
+
 static uint32_t
 in_string(struct merger *m, int64_t i)
 {
-	if (m->in_str[i] == UNSET)
-		m->in_str[i] = intern(m, m->in->pb->string_table[i]);
-	return m->in_str[i];
+	return find_in_string(m, i, 1);
 }
 
 /* Mappings */
@@ -236,8 +255,10 @@ mapkey_eq(const void *ctx, uint32_t e)
 	return x->size_key == k->size && x->offset == k->offset && x->key_file == k->key_file;
 }
 
+/* find_mapping maps input mapping i to its merged index, creating that
+ * when it is new if create, else returning HTAB_NONE then. */
 static uint32_t
-map_mapping(struct merger *m, size_t i)
+find_mapping(struct merger *m, size_t i, int create)
 {
 	const PbMapping *src = m->in->pb->mapping[i];
 	struct mapkey k;
@@ -252,14 +273,18 @@ map_mapping(struct merger *m, size_t i)
 	size = src->memory_limit - src->memory_start;
 	size = size + 0xfff;
 	size -= size % 0x1000;
-	file = in_string(m, src->filename);
-	build = in_string(m, src->build_id);
+	file = find_in_string(m, src->filename, create);
+	build = find_in_string(m, src->build_id, create);
+	if (file == HTAB_NONE || build == HTAB_NONE)
+		return HTAB_NONE;
 	k.m = m;
 	k.size = size;
 	k.offset = src->file_offset;
 	k.key_file = build ? build : file;
 	h = hash_fold(hash_u64(hash_u64(hash_u64(1, size), k.offset), k.key_file));
 	if ((e = htab_find(&m->maptab, h, mapkey_eq, &k, &slot)) == HTAB_NONE) {
+		if (!create)
+			return HTAB_NONE;
 		GROW(m->maps, m->nmaps, m->capmaps);
 		e = (uint32_t)m->nmaps++;
 		x = &m->maps[e];
@@ -282,6 +307,12 @@ map_mapping(struct merger *m, size_t i)
 	return e;
 }
 
+static uint32_t
+map_mapping(struct merger *m, size_t i)
+{
+	return find_mapping(m, i, 1);
+}
+
 /* Functions */
 
 struct funckey {
@@ -299,8 +330,10 @@ func_eq(const void *ctx, uint32_t e)
 	    x->start_line == k->f.start_line;
 }
 
+/* find_function maps input function i to its merged index, like
+ * find_mapping. */
 static uint32_t
-map_function(struct merger *m, size_t i)
+find_function(struct merger *m, size_t i, int create)
 {
 	const PbFunction *src = m->in->pb->function[i];
 	struct funckey k;
@@ -310,13 +343,17 @@ map_function(struct merger *m, size_t i)
 	if (m->in_func[i] != UNSET)
 		return m->in_func[i];
 	k.m = m;
-	k.f.name = in_string(m, src->name);
-	k.f.sys = in_string(m, src->system_name);
-	k.f.file = in_string(m, src->filename);
+	k.f.name = find_in_string(m, src->name, create);
+	k.f.sys = find_in_string(m, src->system_name, create);
+	k.f.file = find_in_string(m, src->filename, create);
+	if (k.f.name == HTAB_NONE || k.f.sys == HTAB_NONE || k.f.file == HTAB_NONE)
+		return HTAB_NONE;
 	k.f.start_line = src->start_line;
 	h = hash_fold(hash_u64(hash_u64(hash_u64(hash_u64(2, k.f.name), k.f.sys),
 	    k.f.file), (uint64_t)k.f.start_line));
 	if ((e = htab_find(&m->functab, h, func_eq, &k, &slot)) == HTAB_NONE) {
+		if (!create)
+			return HTAB_NONE;
 		GROW(m->funcs, m->nfuncs, m->capfuncs);
 		e = (uint32_t)m->nfuncs++;
 		m->funcs[e] = k.f;
@@ -324,6 +361,8 @@ map_function(struct merger *m, size_t i)
 	}
 	return m->in_func[i] = e;
 }
+
+
 
 /* Locations */
 
@@ -375,50 +414,69 @@ load_locations(struct merger *m, const struct profile *p)
 	}
 }
 
-static uint32_t
-map_location(struct merger *m, size_t i)
+/* location_key builds input location i's merged key into k and lines
+ * (room for its nline) and its hash. Without create, -1 when a mapping or
+ * function it names is not merged yet: then neither is the location. */
+static int
+location_key(struct merger *m, size_t i, int create, struct lockey *k,
+    struct mline *lines, uint32_t *hash)
 {
 	const struct inloc *src = &m->in_locs[i];
 	const struct inln *ln = &m->in_lines[src->line_off];
-	struct mline stackbuf[16], *lines = stackbuf;
-	struct lockey k;
 	uint64_t hh;
-	uint32_t h, e;
-	size_t j, slot;
+	uint32_t e;
+	size_t j;
 
-	if (m->in_loc[i] != UNSET)
-		return m->in_loc[i];
-	memset(&k, 0, sizeof k);
-	k.m = m;
-	k.l.addr = src->addr;
+	memset(k, 0, sizeof *k);
+	k->m = m;
+	k->l.addr = src->addr;
 	if (src->map) {
 		size_t mi = src->map - 1;
 
-		k.l.mapping = map_mapping(m, mi) + 1;
-		k.l.addr = (uint64_t)((int64_t)src->addr + m->in_map_off[mi]);
+		if ((e = find_mapping(m, mi, create)) == HTAB_NONE)
+			return -1;
+		k->l.mapping = e + 1;
+		k->l.addr = (uint64_t)((int64_t)src->addr + m->in_map_off[mi]);
 	}
-	k.l.folded = src->folded;
-	k.l.nline = src->nline;
-	if (src->nline > 16)
-		lines = xmalloc(src->nline * sizeof *lines);
+	k->l.folded = src->folded;
+	k->l.nline = src->nline;
 	memset(lines, 0, src->nline * sizeof *lines);
-	hh = hash_u64(hash_u64(hash_u64(3, k.l.addr), k.l.mapping), k.l.folded);
+	hh = hash_u64(hash_u64(hash_u64(3, k->l.addr), k->l.mapping), k->l.folded);
 	for (j = 0; j < src->nline; j++) {
-		if (ln[j].fn)
-			lines[j].fn = map_function(m, ln[j].fn - 1) + 1;
+		if (ln[j].fn) {
+			if ((e = find_function(m, ln[j].fn - 1, create)) == HTAB_NONE)
+				return -1;
+			lines[j].fn = e + 1;
+		}
 		lines[j].line = ln[j].line;
 		lines[j].col = ln[j].col;
 		hh = hash_u64(hash_u64(hash_u64(hh, lines[j].fn), (uint64_t)ln[j].line),
 		    (uint64_t)ln[j].col);
 	}
-	k.lines = lines;
-	h = hash_fold(hh);
+	k->lines = lines;
+	*hash = hash_fold(hh);
+	return 0;
+}
+
+static uint32_t
+map_location(struct merger *m, size_t i)
+{
+	struct mline stackbuf[16], *lines = stackbuf;
+	uint32_t nline = m->in_locs[i].nline, h, e, j;
+	struct lockey k;
+	size_t slot;
+
+	if (m->in_loc[i] != UNSET)
+		return m->in_loc[i];
+	if (nline > 16)
+		lines = xmalloc(nline * sizeof *lines);
+	location_key(m, i, 1, &k, lines, &h);
 	if ((e = htab_find(&m->loctab, h, loc_eq, &k, &slot)) == HTAB_NONE) {
 		GROW(m->locs, m->nlocs, m->caplocs);
 		e = (uint32_t)m->nlocs++;
 		k.l.line_off = (uint32_t)m->nlines;
 		m->locs[e] = k.l;
-		for (j = 0; j < src->nline; j++) {
+		for (j = 0; j < nline; j++) {
 			GROW(m->lines, m->nlines, m->caplines);
 			m->lines[m->nlines++] = lines[j];
 		}
@@ -427,6 +485,61 @@ map_location(struct merger *m, size_t i)
 	if (lines != stackbuf)
 		free(lines);
 	return m->in_loc[i] = e;
+}
+
+/* prelookup_locations finds, in input order, the input locations that are
+ * merged already (most are, after the first input of a binary), with the
+ * table slots and entries prefetched PRE locations ahead, so their cache
+ * misses overlap instead of coming one at a time in sample order. It only
+ * finds: what is new is still created in first-reference order. */
+#define PRE 8
+
+struct prekey {
+	struct lockey k;
+	struct mline lines[16];
+	uint32_t hash, e;       /* e: the entry the slot named, if any */
+	int ok;
+};
+
+static void
+prelookup_locations(struct merger *m, size_t n)
+{
+	struct prekey ring[3 * PRE + 1], *q;
+	const size_t R = 3 * PRE + 1;
+	size_t i, slot;
+	uint32_t e;
+
+	for (i = 0; i < n + 3 * PRE; i++) {
+		if (i >= 3 * PRE) {             /* look up */
+			q = &ring[(i - 3 * PRE) % R];
+			if (q->ok && (e = htab_find(&m->loctab, q->hash, loc_eq, &q->k, &slot)) != HTAB_NONE)
+				m->in_loc[i - 3 * PRE] = e;
+		}
+		if (i >= 2 * PRE && i - 2 * PRE < n) {  /* fetch the entry's lines */
+			q = &ring[(i - 2 * PRE) % R];
+			if (q->ok && q->e != HTAB_NONE)
+				__builtin_prefetch(&m->lines[m->locs[q->e].line_off]);
+		}
+		if (i >= PRE && i - PRE < n) {  /* fetch the entry the slot names */
+			q = &ring[(i - PRE) % R];
+			q->e = HTAB_NONE;
+			if (q->ok) {
+				const struct htab_slot *sl = &m->loctab.slot[q->hash & m->loctab.mask];
+
+				if (sl->idx && sl->hash == q->hash) {
+					q->e = sl->idx - 1;
+					__builtin_prefetch(&m->locs[q->e]);
+				}
+			}
+		}
+		if (i < n) {                    /* key, hash, fetch the slot */
+			q = &ring[i % R];
+			q->ok = m->in_locs[i].nline <= 16 &&
+			    location_key(m, i, 0, &q->k, q->lines, &q->hash) == 0;
+			if (q->ok)
+				__builtin_prefetch(&m->loctab.slot[q->hash & m->loctab.mask]);
+		}
+	}
 }
 
 /* Samples */
@@ -920,6 +1033,7 @@ merger_add_raw(struct merger *m, const struct profile *p, const uint8_t *raw,
 	memset(m->in_map, 0xff, pb->n_mapping * sizeof *m->in_map);
 	m->in_map_off = xcalloc(pb->n_mapping ? pb->n_mapping : 1, sizeof *m->in_map_off);
 	load_locations(m, p);
+	prelookup_locations(m, pb->n_location);
 	/* The first mapping of the first input with mappings stays mapping 1:
 	 * it is the main binary. */
 	if (m->nmaps == 0 && pb->n_mapping > 0)
