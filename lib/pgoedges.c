@@ -7,6 +7,7 @@
 
 #include "arena.h"
 #include "keymap.h"
+#include "locframes.h"
 #include "pgocheck.h"
 #include "pgoedges.h"
 #include "util.h"
@@ -22,8 +23,8 @@ struct graph {
 	struct keymap *nodekeys;
 	struct node *node;
 	size_t nnode, capnode;
-	size_t *locstart;       /* per location index: first entry in locnodes */
-	size_t *locnodes;       /* node index per Line (one for a Line-less location) */
+	const struct profile *p;
+	struct locframes lf;
 	struct keymap *edgekeys;        /* (src node, dst node) */
 	int64_t *edgew;
 	size_t capedge;
@@ -54,24 +55,16 @@ static size_t graph_node(struct graph *g, const struct profile *p,
 	return i;
 }
 
+static size_t graph_frame(void *arg, const PbLocation *l, const PbLine *ln)
+{
+	struct graph *g = arg;
+	return graph_node(g, g->p, l, ln);
+}
+
 static void graph_nodes(struct graph *g, const struct profile *p)
 {
-	const PbProfile *pb = p->pb;
-	size_t total = 0;
-	for (size_t i = 0; i < pb->n_location; i++)
-		total += pb->location[i]->n_line ? pb->location[i]->n_line : 1;
-	g->locstart = xcalloc(pb->n_location + 1, sizeof(*g->locstart));
-	g->locnodes = xcalloc(total ? total : 1, sizeof(*g->locnodes));
-	size_t k = 0;
-	for (size_t i = 0; i < pb->n_location; i++) {
-		const PbLocation *l = pb->location[i];
-		g->locstart[i] = k;
-		if (l->n_line == 0)
-			g->locnodes[k++] = graph_node(g, p, l, NULL);
-		for (size_t j = 0; j < l->n_line; j++)
-			g->locnodes[k++] = graph_node(g, p, l, l->line[j]);
-	}
-	g->locstart[pb->n_location] = k;
+	g->p = p;
+	locframes_build(&g->lf, p, graph_frame, g);
 }
 
 static void graph_edge(struct graph *g, size_t src, size_t dst, int64_t w)
@@ -109,9 +102,9 @@ static void graph_samples(struct graph *g, const struct profile *p, int vi)
 			int64_t loc = idmap_get(&p->locs, s->location_id[li]);
 			if (loc < 0)
 				continue;
-			size_t a = g->locstart[loc], b = g->locstart[loc + 1];
+			size_t a = g->lf.start[loc], b = g->lf.start[loc + 1];
 			for (size_t k = b; k-- > a;) {
-				size_t n = g->locnodes[k];
+				size_t n = g->lf.node[k];
 				int saw = 0;
 				for (size_t x = 0; x < nseen; x++)
 					if (seen[x] == n)
@@ -157,8 +150,7 @@ static void graph_free(struct graph *g)
 	keymap_free(g->nodekeys);
 	keymap_free(g->edgekeys);
 	free(g->node);
-	free(g->locstart);
-	free(g->locnodes);
+	locframes_free(&g->lf);
 	free(g->edgew);
 }
 

@@ -6,8 +6,29 @@
 #include <string.h>
 
 #include "keymap.h"
+#include "locframes.h"
 #include "stacks.h"
 #include "util.h"
+
+struct frame_ctx {
+	const struct profile *p;
+	struct strmap *names;
+};
+
+/* frame_name interns a frame's function name, or its address when it has
+ * none. */
+static size_t frame_name(void *arg, const PbLocation *l, const PbLine *ln)
+{
+	struct frame_ctx *c = arg;
+	const PbFunction *f = ln ? profile_function(c->p, ln->function_id) : NULL;
+	const char *n = f ? profile_str(c->p, f->name) : "";
+	char buf[64];
+	if (!n[0]) {
+		snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)l->address);
+		n = buf;
+	}
+	return strmap_intern(c->names, n, NULL);
+}
 
 /* A stack is interned as its frame-id string in a strmap (ids written as
  * fixed 8-hex-digit words), which keeps the code small and the order of
@@ -24,33 +45,10 @@ int stacks_build(const struct profile *p, const char *spec, struct stacks *s)
 	s->unit = profile_str(p, pb->sample_type[vi]->unit);
 	s->names = strmap_new();
 
-	/* per location: frame ids, outermost first */
-	size_t *locstart = xcalloc(pb->n_location + 1, sizeof(*locstart));
-	size_t total = 0;
-	for (size_t i = 0; i < pb->n_location; i++)
-		total += pb->location[i]->n_line ? pb->location[i]->n_line : 1;
-	uint32_t *locframes = xcalloc(total ? total : 1, sizeof(*locframes));
-	size_t k = 0;
-	for (size_t i = 0; i < pb->n_location; i++) {
-		const PbLocation *l = pb->location[i];
-		locstart[i] = k;
-		if (l->n_line == 0) {
-			char buf[64];
-			snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)l->address);
-			locframes[k++] = (uint32_t)strmap_intern(s->names, buf, NULL);
-		}
-		for (size_t j = l->n_line; j-- > 0;) {
-			const PbFunction *f = profile_function(p, l->line[j]->function_id);
-			const char *n = f ? profile_str(p, f->name) : "";
-			char buf[64];
-			if (!n[0]) {
-				snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)l->address);
-				n = buf;
-			}
-			locframes[k++] = (uint32_t)strmap_intern(s->names, n, NULL);
-		}
-	}
-	locstart[pb->n_location] = k;
+	/* per location: frame name ids, leaf first */
+	struct frame_ctx c = { p, s->names };
+	struct locframes lf;
+	locframes_build(&lf, p, frame_name, &c);
 
 	struct strmap *keys = strmap_new();
 	size_t cap = 0, kcap = 0;
@@ -67,12 +65,12 @@ int stacks_build(const struct profile *p, const char *spec, struct stacks *s)
 			int64_t loc = idmap_get(&p->locs, sm->location_id[li]);
 			if (loc < 0)
 				continue;
-			for (size_t x = locstart[loc]; x < locstart[loc + 1]; x++) {
+			for (size_t x = lf.start[loc + 1]; x-- > lf.start[loc];) {
 				if (d == frcap) {
 					frcap = frcap ? frcap * 2 : 64;
 					fr = xreallocarray(fr, frcap, sizeof(*fr));
 				}
-				fr[d++] = locframes[x];
+				fr[d++] = (uint32_t)lf.node[x];
 			}
 		}
 		if (d * 8 + 1 > kcap) {
@@ -103,8 +101,7 @@ int stacks_build(const struct profile *p, const char *spec, struct stacks *s)
 	free(fr);
 	free(key);
 	strmap_free(keys);
-	free(locstart);
-	free(locframes);
+	locframes_free(&lf);
 	return 0;
 }
 

@@ -11,6 +11,7 @@
 
 #include "arena.h"
 #include "keymap.h"
+#include "locframes.h"
 #include "sampleiter.h"
 #include "top.h"
 #include "units.h"
@@ -31,7 +32,10 @@ struct graph {
 	struct keymap *keys;
 	struct tnode *node;
 	size_t nnode, capnode;
-	size_t *locstart, *locnodes;
+	struct locframes lf;
+	/* for graph_frame */
+	struct arena *arena;
+	const struct profile *p;
 };
 
 struct priv {
@@ -90,34 +94,25 @@ static size_t node_of(struct graph *g, struct arena *a, const char *fname,
 	return i;
 }
 
+static size_t graph_frame(void *arg, const PbLocation *l, const PbLine *ln)
+{
+	struct graph *g = arg;
+	const PbMapping *m = l->mapping_id ? profile_mapping(g->p, l->mapping_id) : NULL;
+	const char *obj = m ? profile_str(g->p, m->filename) : "";
+	const PbFunction *f = ln ? profile_function(g->p, ln->function_id) : NULL;
+
+	if (!f)
+		return node_of(g, g->arena, "", obj, 0);
+	return node_of(g, g->arena, profile_str(g->p, f->name), obj, f->start_line);
+}
+
 static void graph_build(struct graph *g, struct arena *a, const struct profile *p)
 {
-	const PbProfile *pb = p->pb;
-	size_t total = 0;
 	g->strs = strmap_new();
 	g->keys = keymap_new(3);
-	for (size_t i = 0; i < pb->n_location; i++)
-		total += pb->location[i]->n_line ? pb->location[i]->n_line : 1;
-	g->locstart = xcalloc(pb->n_location + 1, sizeof(*g->locstart));
-	g->locnodes = xcalloc(total ? total : 1, sizeof(*g->locnodes));
-	size_t k = 0;
-	for (size_t i = 0; i < pb->n_location; i++) {
-		const PbLocation *l = pb->location[i];
-		const PbMapping *m = l->mapping_id ? profile_mapping(p, l->mapping_id) : NULL;
-		const char *obj = m ? profile_str(p, m->filename) : "";
-		g->locstart[i] = k;
-		if (l->n_line == 0)
-			g->locnodes[k++] = node_of(g, a, "", obj, 0);
-		for (size_t j = 0; j < l->n_line; j++) {
-			const PbFunction *f = profile_function(p, l->line[j]->function_id);
-			if (!f)
-				g->locnodes[k++] = node_of(g, a, "", obj, 0);
-			else
-				g->locnodes[k++] = node_of(g, a, profile_str(p, f->name), obj,
-				    f->start_line);
-		}
-	}
-	g->locstart[pb->n_location] = k;
+	g->arena = a;
+	g->p = p;
+	locframes_build(&g->lf, p, graph_frame, g);
 }
 
 static void graph_free(struct graph *g)
@@ -125,8 +120,7 @@ static void graph_free(struct graph *g)
 	strmap_free(g->strs);
 	keymap_free(g->keys);
 	free(g->node);
-	free(g->locstart);
-	free(g->locnodes);
+	locframes_free(&g->lf);
 }
 
 /* values is graph.New's sample loop for flat and cum with every node kept. */
@@ -144,8 +138,8 @@ static void values(struct graph *g, const struct profile *p, int vi,
 			int64_t loc = idmap_get(&p->locs, it.loc[li]);
 			if (loc < 0)
 				continue;
-			for (size_t k = g->locstart[loc + 1]; k-- > g->locstart[loc];) {
-				struct tnode *n = &g->node[g->locnodes[k]];
+			for (size_t k = g->lf.start[loc + 1]; k-- > g->lf.start[loc];) {
+				struct tnode *n = &g->node[g->lf.node[k]];
 				if (n->stamp != stamp) {
 					n->stamp = stamp;
 					n->cum += w;
@@ -182,9 +176,9 @@ static void inline_labels(struct graph *g, const struct profile *p, int vi,
 			int64_t loc = idmap_get(&p->locs, it.loc[li]);
 			if (loc < 0)
 				continue;
-			size_t a = g->locstart[loc], b = g->locstart[loc + 1];
+			size_t a = g->lf.start[loc], b = g->lf.start[loc + 1];
 			for (size_t k = b; k-- > a;) {
-				size_t n = g->locnodes[k];
+				size_t n = g->lf.node[k];
 				if (!kept[n])
 					continue;
 				if (parent != SIZE_MAX && n != parent) {
