@@ -20,7 +20,7 @@ echo "  fleet: 50 profiles, $((in / 1024 / 1024)) MiB gzip"
 pprof-merge -z 0 -o merged.raw "$fleet"/*.pprof || exit 1
 echo "  merged: $(( $(wc -c <merged.raw) / 1024 / 1024 )) MiB raw"
 
-bench_run "go tool pprof -proto" sh -c "go tool pprof -proto -symbolize=none $fleet/*.pprof >pprof.out 2>/dev/null"
+bench_best "go tool pprof -proto" 2 sh -c "go tool pprof -proto -symbolize=none $fleet/*.pprof >pprof.out 2>/dev/null"
 bench_best "pprof-merge (-z 1, default)" 3 pprof-merge -o m1.pprof "$fleet"/*.pprof
 bench_best "pprof-merge -z 6" 3 pprof-merge -z 6 -o m6.pprof "$fleet"/*.pprof
 bench_best "floor -z 1" 3 pgo-floor -z 1 -r merged.raw "$fleet"/*.pprof
