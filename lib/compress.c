@@ -149,8 +149,12 @@ gz_deflate_members(const uint8_t *in, size_t inlen, int level, size_t chunk,
 	size_t k, total = 0;
 	uint8_t *buf;
 
-	if (level < 0 || level > 12 || chunk == 0) {
+	if (level < 0 || level > 12) {
 		seterr("bad compression level %d", level);
+		return -1;
+	}
+	if (chunk == 0) {
+		seterr("gzip members of 0 bytes");
 		return -1;
 	}
 	if (inlen <= chunk)

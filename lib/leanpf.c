@@ -52,33 +52,12 @@ static int split(const uint8_t *raw, size_t len, uint8_t **out, size_t *outlen, 
 	*nsample = 0;
 	while (pos < len) {
 		size_t start = pos;
-		uint64_t tag, v;
+		uint64_t tag;
 		if (varint_read(raw, len, &pos, &tag) < 0)
 			goto bad;
 		int wt = (int)(tag & 7);
-		switch (wt) {
-		case 0:
-			if (varint_read(raw, len, &pos, &v) < 0)
-				goto bad;
-			break;
-		case 1:
-			if (len - pos < 8)
-				goto bad;
-			pos += 8;
-			break;
-		case 2:
-			if (varint_read(raw, len, &pos, &v) < 0 || v > len - pos)
-				goto bad;
-			pos += v;
-			break;
-		case 5:
-			if (len - pos < 4)
-				goto bad;
-			pos += 4;
-			break;
-		default:
+		if (field_skip(raw, len, &pos, wt) < 0)
 			goto bad;
-		}
 		if ((tag >> 3) == 2 && wt == 2) {
 			(*nsample)++;
 			continue;

@@ -9,32 +9,6 @@
 #include "util.h"
 #include "varint.h"
 
-/* skip a field of wire type wt whose tag has been read */
-static int skip(const uint8_t *b, size_t len, size_t *pos, int wt)
-{
-	uint64_t v;
-	switch (wt) {
-	case 0:
-		return varint_read(b, len, pos, &v);
-	case 1:
-		if (len - *pos < 8)
-			return -1;
-		*pos += 8;
-		return 0;
-	case 2:
-		if (varint_read(b, len, pos, &v) < 0 || v > len - *pos)
-			return -1;
-		*pos += v;
-		return 0;
-	case 5:
-		if (len - *pos < 4)
-			return -1;
-		*pos += 4;
-		return 0;
-	}
-	return -1;
-}
-
 void sample_iter_init(struct sample_iter *it, const struct profile *p,
     const uint8_t *raw, size_t len)
 {
@@ -132,7 +106,7 @@ static int read_label(struct sample_iter *it, const uint8_t *b, size_t len, size
 				l->num = (int64_t)v;
 			else
 				l->unit = (int64_t)v;
-		} else if (skip(b, end, pos, wt) < 0) {
+		} else if (field_skip(b, end, pos, wt) < 0) {
 			return -1;
 		}
 	}
@@ -169,7 +143,7 @@ static int parse_sample(struct sample_iter *it, const uint8_t *b, size_t len)
 		} else if (field == 3 && wt == 2) {
 			if (read_label(it, b, len, &pos) < 0)
 				return -1;
-		} else if (skip(b, len, &pos, wt) < 0) {
+		} else if (field_skip(b, len, &pos, wt) < 0) {
 			return -1;
 		}
 	}
@@ -207,7 +181,7 @@ int sample_iter_next(struct sample_iter *it)
 			goto bad;
 		int field = (int)(tag >> 3), wt = (int)(tag & 7);
 		if (field != 2 || wt != 2) {
-			if (skip(it->raw, it->len, &it->pos, wt) < 0)
+			if (field_skip(it->raw, it->len, &it->pos, wt) < 0)
 				goto bad;
 			continue;
 		}

@@ -1,5 +1,6 @@
-/* Reading one protobuf varint from a bounded buffer, for the code that walks
- * raw profile bytes in place (leanpf.c, sampleiter.c). */
+/* Reading one protobuf varint, or skipping one field, in a bounded buffer,
+ * for the code that walks raw profile bytes in place (leanpf.c,
+ * sampleiter.c). */
 #ifndef PGOKIT_VARINT_H
 #define PGOKIT_VARINT_H
 
@@ -22,6 +23,35 @@ varint_read(const uint8_t *b, size_t len, size_t *pos, uint64_t *v)
 			*v = x;
 			return 0;
 		}
+	}
+	return -1;
+}
+
+/* field_skip moves *pos past the value of a field of wire type wt whose tag
+ * has been read; -1 when it is truncated or wt is not one pprof uses. */
+static inline int
+field_skip(const uint8_t *b, size_t len, size_t *pos, int wt)
+{
+	uint64_t v;
+
+	switch (wt) {
+	case 0:
+		return varint_read(b, len, pos, &v);
+	case 1:
+		if (len - *pos < 8)
+			return -1;
+		*pos += 8;
+		return 0;
+	case 2:
+		if (varint_read(b, len, pos, &v) < 0 || v > len - *pos)
+			return -1;
+		*pos += v;
+		return 0;
+	case 5:
+		if (len - *pos < 4)
+			return -1;
+		*pos += 4;
+		return 0;
 	}
 	return -1;
 }
