@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "arena.h"
+#include "bigmem.h"
 #include "htab.h"
 #include "leanpf.h"
 #include "merge.h"
@@ -598,9 +599,11 @@ new_sample(struct merger *m, const struct samplekey *k)
 
 	size = (size + 7) & ~(size_t)7;
 	if (m->storelen + size > m->storecap) {
+		size_t old = m->storecap;
+
 		while (m->storelen + size > m->storecap)
 			m->storecap = m->storecap ? m->storecap * 2 : 1 << 20;
-		m->store = xrealloc(m->store, m->storecap);
+		m->store = big_realloc(m->store, old, m->storecap);
 	}
 	if ((m->storelen >> 3) >= UINT32_MAX)
 		die("merge: more than 32 GiB of samples");
@@ -917,8 +920,15 @@ merge_samples(struct merger *m, const struct profile *p, const uint8_t *raw,
 		for (b = 0; b < nb; b++) {
 			const struct htab_slot *sl = &m->sampletab.slot[batch[b].hash & m->sampletab.mask];
 
-			if (sl->idx && sl->hash == batch[b].hash)
-				__builtin_prefetch(m->store + ((size_t)(sl->idx - 1) << 3));
+			if (sl->idx && sl->hash == batch[b].hash) {
+				/* the whole entry: a key of ~40 frames spans 2-3 lines */
+				uintptr_t x = (uintptr_t)(m->store + ((size_t)(sl->idx - 1) << 3));
+				uintptr_t end = x + sizeof(struct msample) + m->ncols * sizeof(int64_t) +
+				    batch[b].k.nlab * sizeof(struct mlabel) + batch[b].k.nloc;
+
+				for (x &= ~(uintptr_t)63; x < end; x += 64)
+					__builtin_prefetch((const void *)x);
+			}
 		}
 		/* stage 3: look up, add or insert */
 		for (b = 0; b < nb; b++) {
@@ -1109,7 +1119,7 @@ merger_free(struct merger *m)
 	free(m->locs);
 	free(m->lines);
 	free(m->samples);
-	free(m->store);
+	big_free(m->store, m->storecap);
 	free(m);
 }
 

@@ -1,10 +1,12 @@
 /* Unit tests for the core of lib/: sizes, gzip both ways with the bomb cap,
  * the profile stream reader on concatenated members, the hash index, the
- * wire-format diagnosis and the decoder's validation messages. */
+ * wire-format diagnosis and the decoder's validation messages; byte hashing
+ * and the huge-page allocations under the big tables. */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "bigmem.h"
 #include "compress.h"
 #include "htab.h"
 #include "merge.h"
@@ -110,6 +112,74 @@ main(void)
 		}
 		ok(found == 400 && h.count == 400, "htab_truncate: the first 400 kept");
 		htab_free(&h);
+	}
+	{
+		/* past 2 MiB of slots the table lives on big_alloc's mappings */
+		struct htab h;
+		uint32_t key[2];
+		size_t slot;
+		uint32_t i, found = 0, n = 600000;
+
+		htab_init(&h, 4);
+		for (i = 0; i < n; i++) {
+			key[1] = i;
+			if (htab_find(&h, hash_fold(hash_u64(0, i)), eq_u32, key, &slot) == HTAB_NONE)
+				htab_add(&h, slot, hash_fold(hash_u64(0, i)), i);
+		}
+		htab_truncate(&h, n / 2);
+		for (i = 0; i < n; i++) {
+			key[1] = i;
+			found += htab_find(&h, hash_fold(hash_u64(0, i)), eq_u32, key, &slot) == i;
+		}
+		ok(found == n / 2 && (h.mask + 1) * sizeof *h.slot > ((size_t)2 << 20),
+		    "htab: %u entries on a %zu-byte table, the first half kept", n, (h.mask + 1) * 8);
+		htab_free(&h);
+	}
+	{
+		/* hash_bytes: the same bytes at any address hash alike; a change
+		 * of any one byte, or of the length, changes the hash */
+		unsigned char a[160], b[168];
+		size_t len, k, bad = 0, cmp = 0;
+
+		for (k = 0; k < sizeof a; k++)
+			a[k] = (unsigned char)(k * 7 + 1);
+		for (len = 0; len <= 150; len++) {
+			uint64_t h = hash_bytes(a, len);
+
+			memcpy(b + 5, a, len);
+			bad += hash_bytes(b + 5, len) != h;
+			bad += len > 0 && hash_bytes(a, len - 1) == h;
+			for (k = 0; k < len; k++, cmp++) {
+				b[5 + k] ^= 0x10;
+				bad += hash_bytes(b + 5, len) == h;
+				b[5 + k] ^= 0x10;
+			}
+		}
+		ok(bad == 0, "hash_bytes: lengths 0-150, %zu one-byte changes, %zu faults", cmp, bad);
+	}
+	{
+		/* big_alloc/big_realloc: zeroed, contents kept across the 2 MiB
+		 * line both ways and across a remap */
+		size_t sizes[] = { 4096, (size_t)3 << 20, (size_t)9 << 20, (size_t)5 << 20, 1000 };
+		size_t old = 100, k, i, bad = 0;
+		unsigned char *p = big_alloc(old);
+
+		for (i = 0; i < old; i++)
+			bad += p[i] != 0;
+		memset(p, 0xab, old);
+		for (k = 0; k < sizeof sizes / sizeof *sizes; k++) {
+			size_t n = sizes[k], keep = old < n ? old : n;
+
+			p = big_realloc(p, old, n);
+			for (i = 0; i < keep; i++)
+				bad += p[i] != 0xab;
+			for (; i < n; i++)
+				bad += p[i] != 0;
+			memset(p, 0xab, n);
+			old = n;
+		}
+		big_free(p, old);
+		ok(bad == 0, "big_realloc: 100 B -> 4 KiB -> 3 -> 9 -> 5 MiB -> 1000 B, contents kept, tails zero");
 	}
 	{
 		/* gzip members: each inflates to its chunk, whatever the threads */

@@ -1,0 +1,16 @@
+/* Large tables on transparent huge pages. The merge's hash slots and sample
+ * store are tens of MB read at random: on 4 KiB pages nearly every probe is
+ * a TLB miss as well as a cache miss. Below 2 MiB these are calloc/free. */
+#ifndef PGOKIT_BIGMEM_H
+#define PGOKIT_BIGMEM_H
+
+#include <stddef.h>
+
+/* big_alloc returns n zeroed bytes; big_free must be given the same n. */
+void *big_alloc(size_t n);
+/* big_realloc grows or shrinks p from old to n bytes, keeping the first
+ * min(old, n); bytes past old are zero. */
+void *big_realloc(void *p, size_t old, size_t n);
+void big_free(void *p, size_t n);
+
+#endif
