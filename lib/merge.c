@@ -798,6 +798,97 @@ loc_varint(uint32_t id)
 	return vb | (uint64_t)n << 56;
 }
 
+/* frame_varint is a frame's key bytes off the usual path: the location
+ * mapped on first use (its varint kept in in_locv), or 0 when the input
+ * has no location of that id. */
+static uint64_t
+frame_varint(struct merger *m, const struct profile *p, int dense, uint64_t id)
+{
+	int64_t li = idmap_get(&p->locs, id);
+	uint64_t key = id, v;
+
+	if (li < 0)
+		return 0;
+	if (!dense)
+		key = (uint64_t)li;
+	if (!(v = m->in_locv[key])) {
+		v = loc_varint(map_location(m, (size_t)li) + 1);
+		m->in_locv[key] = v;
+	}
+	return v;
+}
+
+/* put_frame appends a frame's varint (room for 8 bytes is there). */
+static inline size_t
+put_frame(uint8_t *locs, size_t nloc, uint64_t v)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	/* 8 bytes stored, the varint's 1-5 kept */
+	memcpy(locs + nloc, &v, 8);
+	return nloc + (v >> 56);
+#else
+	size_t c;
+
+	for (c = 0; c < v >> 56; c++)
+		locs[nloc++] = (uint8_t)(v >> (8 * c));
+	return nloc;
+#endif
+}
+
+/* varint_rest finishes a varint whose first byte (>= 0x80) is in *x: the
+ * byte after it, or NULL when it runs past end or over 64 bits. */
+static inline const uint8_t *
+varint_rest(const uint8_t *b, const uint8_t *end, uint64_t *x)
+{
+	unsigned shift = 7;
+	uint8_t c;
+
+	*x &= 0x7f;
+	do {
+		if (b == end || shift >= 64)
+			return NULL;
+		c = *b++;
+		*x |= (uint64_t)(c & 0x7f) << shift;
+		shift += 7;
+	} while (c & 0x80);
+	return b;
+}
+
+static void
+missing_location(size_t n, uint64_t id)
+{
+	seterr("sample %zu refers to missing location %llu", n + 1, (unsigned long long)id);
+}
+
+/* check_frames: every location a dropped (all-zero) raw sample names must
+ * exist, as the decoder requires of every sample. */
+static int
+check_frames(struct merger *m, const struct profile *p, const struct sample_iter *it,
+    const uint8_t *run, size_t runlen, size_t n)
+{
+	const uint8_t *b = run, *end = run + runlen;
+	uint64_t id;
+	size_t j;
+
+	for (j = 0; !run && j < it->nloc; j++)
+		if (idmap_get(&p->locs, it->loc[j]) < 0) {
+			missing_location(n, it->loc[j]);
+			return -1;
+		}
+	while (run && b < end) {
+		id = *b++;
+		if (id >= 0x80 && (b = varint_rest(b, end, &id)) == NULL) {
+			seterr("malformed sample %zu: bad location id", n + 1);
+			return -1;
+		}
+		if (idmap_get(&p->locs, id) < 0) {
+			missing_location(n, id);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* Samples go through in batches: keys and hashes first, with the hash
  * slots prefetched, then the lookups. The sample table is far larger than
  * the caches, and waiting on one miss at a time was most of the merge. */
@@ -823,8 +914,9 @@ merge_samples(struct merger *m, const struct profile *p, const uint8_t *raw,
 	struct mlabel *labs = NULL;
 	int64_t *vals = xcalloc((m->ncols ? m->ncols : 1) * BATCH, sizeof *vals);
 	struct pending batch[BATCH];
-	size_t caploc = 0, caplab = 0, j, c, nb, nloc, nlab, b, n = 0;
-	int more = 1, bad = 0, got, dense = p->locs.dense != NULL;
+	size_t caploc = 0, caplab = 0, j, c, nb, nloc, nlab, b, n = 0, blen, runlen = 0, nfr;
+	int more = 1, bad = 0, got = 0, dense = p->locs.dense != NULL;
+	const uint8_t *body, *run;
 
 	sample_iter_init(&it, p, raw, rawlen);
 	while (more) {
@@ -836,7 +928,19 @@ merge_samples(struct merger *m, const struct profile *p, const uint8_t *raw,
 			uint64_t hh = 4;
 			int nonzero = 0;
 
-			if ((got = sample_iter_next(&it)) != 1) {
+			run = NULL;
+			if (raw && (got = sample_iter_next_body(&it, &body, &blen)) == 1) {
+				int r = sample_iter_parse(&it, body, blen, &run, &runlen);
+
+				if (r == 1) {   /* not one packed run: the general way */
+					run = NULL;
+					r = sample_iter_parse(&it, body, blen, NULL, NULL);
+				}
+				got = r < 0 ? -1 : 1;
+			} else if (!raw) {
+				got = sample_iter_next(&it);
+			}
+			if (got != 1) {
 				bad = got < 0;
 				break;
 			}
@@ -850,41 +954,54 @@ merge_samples(struct merger *m, const struct profile *p, const uint8_t *raw,
 				v[c] = m->colmap[c] >= 0 ? scale(it.val[m->colmap[c]], w) : 0;
 				nonzero |= v[c] != 0;
 			}
-			if (!nonzero)
+			nfr = run ? runlen : it.nloc;    /* at most, for a run */
+			if (!nonzero) {
+				/* dropped, but its locations must exist all the same */
+				if (raw && check_frames(m, p, &it, run, runlen, n) < 0) {
+					bad = 1;
+					break;
+				}
 				continue;
-			if (nloc + it.nloc * 5 + 8 > caploc) {
-				caploc = (nloc + it.nloc * 5 + 8) * 2;
+			}
+			if (nloc + nfr * 5 + 8 > caploc) {
+				caploc = (nloc + nfr * 5 + 8) * 2;
 				locs = xreallocarray(locs, caploc, sizeof *locs);
 			}
 			q->loc_off = nloc;
-			for (j = 0; j < it.nloc; j++) {
+			if (run) {
+				/* the packed ids decoded and mapped in one pass */
+				const uint8_t *b = run, *end = run + runlen;
+
+				while (b < end) {
+					uint64_t id = *b++, v;
+
+					if (id >= 0x80 && (b = varint_rest(b, end, &id)) == NULL) {
+						seterr("malformed sample %zu: bad location id", n + 1);
+						bad = 1;
+						break;
+					}
+					if (!dense || id >= m->nin_locv || !(v = m->in_locv[id])) {
+						if (!(v = frame_varint(m, p, dense, id))) {
+							missing_location(n, id);
+							bad = 1;
+							break;
+						}
+					}
+					nloc = put_frame(locs, nloc, v);
+				}
+			}
+			for (j = 0; !run && j < it.nloc; j++) {
 				uint64_t key = it.loc[j], v = 0;
 
 				/* one load per frame on the usual path */
 				if (!dense || key >= m->nin_locv || !(v = m->in_locv[key])) {
-					int64_t li = idmap_get(&p->locs, it.loc[j]);
-
-					if (li < 0) {
-						seterr("sample %zu refers to missing location %llu",
-						    n + 1, (unsigned long long)it.loc[j]);
+					if (!(v = frame_varint(m, p, dense, key))) {
+						missing_location(n, key);
 						bad = 1;
 						break;
 					}
-					if (!dense)
-						key = (uint64_t)li;
-					if (!(v = m->in_locv[key])) {
-						v = loc_varint(map_location(m, (size_t)li) + 1);
-						m->in_locv[key] = v;
-					}
 				}
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-				/* 8 bytes stored, the varint's 1-5 kept */
-				memcpy(locs + nloc, &v, 8);
-				nloc += v >> 56;
-#else
-				for (c = 0; c < v >> 56; c++)
-					locs[nloc++] = (uint8_t)(v >> (8 * c));
-#endif
+				nloc = put_frame(locs, nloc, v);
 			}
 			if (bad)
 				break;

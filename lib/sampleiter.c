@@ -113,11 +113,19 @@ static int read_label(struct sample_iter *it, const uint8_t *b, size_t len, size
 	return 0;
 }
 
-static int parse_sample(struct sample_iter *it, const uint8_t *b, size_t len)
+/* parse_sample reads one Sample message: 0, or -1 when malformed. With
+ * run non-NULL, a single packed location run is left unread and pointed
+ * to (run[0], *runlen), for the caller to decode straight into its own
+ * form; a sample of any other shape gives 1 and is to be parsed again
+ * without run. */
+static int parse_sample(struct sample_iter *it, const uint8_t *b, size_t len,
+    const uint8_t **run, size_t *runlen)
 {
 	size_t pos = 0;
 	uint64_t tag, v;
 	it->nloc = it->nval = it->nlab = 0;
+	if (run)
+		*run = NULL;
 	while (pos < len) {
 		if (varint_read(b, len, &pos, &tag) < 0)
 			return -1;
@@ -127,6 +135,8 @@ static int parse_sample(struct sample_iter *it, const uint8_t *b, size_t len)
 		if (field == 0 || field > 0x1fffffff || ((field == 1 || field == 2) &&
 		    wt != 0 && wt != 2) || (field == 3 && wt != 2))
 			return -1;
+		if (run && field == 1 && (wt != 2 || *run))
+			return 1;
 		if ((field == 1 || field == 2) && wt == 0) {
 			if (varint_read(b, len, &pos, &v) < 0)
 				return -1;
@@ -135,10 +145,14 @@ static int parse_sample(struct sample_iter *it, const uint8_t *b, size_t len)
 			uint64_t n;
 			if (varint_read(b, len, &pos, &n) < 0 || n > len - pos)
 				return -1;
-			if (read_packed(field == 1 ? &it->locbuf : &it->valbuf,
+			if (run && field == 1) {
+				*run = b + pos;
+				*runlen = (size_t)n;
+			} else if (read_packed(field == 1 ? &it->locbuf : &it->valbuf,
 			    field == 1 ? &it->nloc : &it->nval,
-			    field == 1 ? &it->caploc : &it->capval, b + pos, (size_t)n) < 0)
+			    field == 1 ? &it->caploc : &it->capval, b + pos, (size_t)n) < 0) {
 				return -1;
+			}
 			pos += n;
 		} else if (field == 3 && wt == 2) {
 			if (read_label(it, b, len, &pos) < 0)
@@ -147,10 +161,50 @@ static int parse_sample(struct sample_iter *it, const uint8_t *b, size_t len)
 			return -1;
 		}
 	}
+	if (run && !*run) {
+		*run = b;       /* no locations: an empty run */
+		*runlen = 0;
+	}
 	it->loc = it->locbuf;
 	it->val = (const int64_t *)it->valbuf;
 	it->lab = it->labbuf;
 	return 0;
+}
+
+int sample_iter_next_body(struct sample_iter *it, const uint8_t **body, size_t *blen)
+{
+	while (it->pos < it->len) {
+		uint64_t tag, n;
+		if (varint_read(it->raw, it->len, &it->pos, &tag) < 0)
+			goto bad;
+		int field = (int)(tag >> 3), wt = (int)(tag & 7);
+		if (field != 2 || wt != 2) {
+			if (field_skip(it->raw, it->len, &it->pos, wt) < 0)
+				goto bad;
+			continue;
+		}
+		if (varint_read(it->raw, it->len, &it->pos, &n) < 0 || n > it->len - it->pos)
+			goto bad;
+		*body = it->raw + it->pos;
+		*blen = (size_t)n;
+		it->pos += n;
+		it->idx++;
+		return 1;
+	}
+	return 0;
+bad:
+	seterr("malformed sample at byte %zu", it->pos);
+	return -1;
+}
+
+int sample_iter_parse(struct sample_iter *it, const uint8_t *body, size_t blen,
+    const uint8_t **run, size_t *runlen)
+{
+	int r = parse_sample(it, body, blen, run, runlen);
+
+	if (r < 0)
+		seterr("malformed sample at byte %zu", it->pos);
+	return r;
 }
 
 int sample_iter_next(struct sample_iter *it)
@@ -175,29 +229,12 @@ int sample_iter_next(struct sample_iter *it)
 		it->lab = it->labbuf;
 		return 1;
 	}
-	while (it->pos < it->len) {
-		uint64_t tag, n;
-		if (varint_read(it->raw, it->len, &it->pos, &tag) < 0)
-			goto bad;
-		int field = (int)(tag >> 3), wt = (int)(tag & 7);
-		if (field != 2 || wt != 2) {
-			if (field_skip(it->raw, it->len, &it->pos, wt) < 0)
-				goto bad;
-			continue;
-		}
-		if (varint_read(it->raw, it->len, &it->pos, &n) < 0 || n > it->len - it->pos)
-			goto bad;
-		size_t at = it->pos;
-		it->pos += n;
-		if (parse_sample(it, it->raw + at, n) < 0)
-			goto bad;
-		it->idx++;
-		return 1;
-	}
-	return 0;
-bad:
-	seterr("malformed sample at byte %zu", it->pos);
-	return -1;
+	const uint8_t *body;
+	size_t blen;
+	int r = sample_iter_next_body(it, &body, &blen);
+	if (r != 1)
+		return r;
+	return sample_iter_parse(it, body, blen, NULL, NULL) < 0 ? -1 : 1;
 }
 
 void sample_iter_free(struct sample_iter *it)

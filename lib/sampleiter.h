@@ -35,6 +35,16 @@ void sample_iter_init(struct sample_iter *it, const struct profile *p,
     const uint8_t *raw, size_t len);
 /* 1: a sample is current; 0: end; -1: malformed sample (seterr). */
 int sample_iter_next(struct sample_iter *it);
+/* The same in two steps, for a reader that decodes the location ids itself:
+ * sample_iter_next_body finds the next sample's bytes (raw walks only; as
+ * sample_iter_next returns), sample_iter_parse reads them. With run
+ * non-NULL, a sample whose locations are one packed run (as every writer
+ * of pprof makes them) is read but for that run, returned in *run and
+ * *runlen, nloc 0; any other shape returns 1 and is to be parsed again with
+ * run NULL. 0: read; -1: malformed (seterr). */
+int sample_iter_next_body(struct sample_iter *it, const uint8_t **body, size_t *blen);
+int sample_iter_parse(struct sample_iter *it, const uint8_t *body, size_t blen,
+    const uint8_t **run, size_t *runlen);
 void sample_iter_free(struct sample_iter *it);
 
 #endif

@@ -142,6 +142,16 @@ test_expect_success 'a bad sample after 500 good ones: that input skipped whole'
 	cmp good.pprof first.pprof
 '
 
+# A sample whose values are all zero is dropped, but as in the decoder its
+# locations must still exist.
+test_expect_success 'an all-zero sample naming a missing location: input skipped' '
+	gzip -dc fleet/fleet-000.pprof >zero.raw &&
+	printf "\x12\x0a\x08\xff\x93\xeb\xdc\x03\x10\x00\x10\x00" >>zero.raw &&
+	pprof-merge -o zero.pprof fleet/fleet-000.pprof zero.raw fleet/fleet-002.pprof 2>err &&
+	grep -q "zero.raw: sample 501 refers to missing location 999999999" err &&
+	cmp good.pprof zero.pprof
+'
+
 test_expect_success '--strict fails on the first bad input and writes nothing' '
 	test_must_fail pprof-merge --strict -o keep.pprof valid.pb html.pprof 2>err &&
 	grep -q "html.pprof" err &&
