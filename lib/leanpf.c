@@ -1,6 +1,6 @@
-/* Lean loading: a regular file with one profile is inflated, its top-level
- * fields other than samples are copied out and decoded by the library, and
- * the samples are checked in place (location ids, value counts, label
+/* Lean loading: a regular file with one profile is inflated, the library
+ * decodes its top-level fields other than samples, and the samples are
+ * checked in place (location ids, value counts, label
  * strings). Anything unexpected falls back to the ordinary reader, so bad
  * input still gets the library's own message. */
 #include <fcntl.h>
@@ -14,7 +14,6 @@
 #include "leanpf.h"
 #include "sampleiter.h"
 #include "util.h"
-#include "varint.h"
 
 static uint8_t *slurp(const char *path, size_t cap, size_t *len)
 {
@@ -41,40 +40,6 @@ static uint8_t *slurp(const char *path, size_t cap, size_t *len)
 	close(fd);
 	*len = n;
 	return buf;
-}
-
-/* split copies every top-level field but samples into *out; -1 on a wire
- * error (the ordinary reader will name it). */
-static int split(const uint8_t *raw, size_t len, uint8_t **out, size_t *outlen, size_t *nsample)
-{
-	uint8_t *o = xmalloc(len ? len / 8 + 64 : 64);
-	size_t cap = len ? len / 8 + 64 : 64, n = 0, pos = 0;
-	*nsample = 0;
-	while (pos < len) {
-		size_t start = pos;
-		uint64_t tag;
-		if (varint_read(raw, len, &pos, &tag) < 0)
-			goto bad;
-		int wt = (int)(tag & 7);
-		if (field_skip(raw, len, &pos, wt) < 0)
-			goto bad;
-		if ((tag >> 3) == 2 && wt == 2) {
-			(*nsample)++;
-			continue;
-		}
-		if (n + (pos - start) > cap) {
-			cap = (n + (pos - start)) * 2;
-			o = xrealloc(o, cap);
-		}
-		memcpy(o + n, raw + start, pos - start);
-		n += pos - start;
-	}
-	*out = o;
-	*outlen = n;
-	return 0;
-bad:
-	free(o);
-	return -1;
 }
 
 static int samples_valid(const struct profile *p, const uint8_t *raw, size_t len)
@@ -127,14 +92,7 @@ int lean_load(const char *path, size_t cap, struct lean_profile *lp)
 
 static struct profile *view(const uint8_t *raw, size_t len, size_t *nsample)
 {
-	uint8_t *sub;
-	size_t sublen;
-
-	if (split(raw, len, &sub, &sublen, nsample) < 0)
-		return NULL;
-	struct profile *p = profile_decode(sub, sublen);
-	free(sub);
-	return p;
+	return profile_decode_lean(raw, len, nsample);
 }
 
 struct profile *lean_view(const uint8_t *raw, size_t len)

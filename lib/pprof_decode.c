@@ -357,6 +357,12 @@ decode_function(struct rd r, PbFunction *m)
 PbProfile *
 pprof_decode(struct arena *a, const uint8_t *buf, size_t len)
 {
+	return pprof_decode_lean(a, buf, len, NULL);
+}
+
+PbProfile *
+pprof_decode_lean(struct arena *a, const uint8_t *buf, size_t len, size_t *nsample)
+{
 	static const PbProfile init = PERFTOOLS__PROFILES__PROFILE__INIT;
 	struct rd r = { buf, buf + len }, sub;
 	size_t n[16] = { 0 };
@@ -383,6 +389,10 @@ pprof_decode(struct arena *a, const uint8_t *buf, size_t len)
 	if (n[1]) {
 		m->sample_type = arena_alloc(a, n[1] * sizeof *m->sample_type);
 		vts = arena_alloc(a, n[1] * sizeof *vts);
+	}
+	if (nsample) {          /* lean: samples counted, left in buf */
+		*nsample = n[2];
+		n[2] = 0;
 	}
 	if (n[2]) {
 		m->sample = arena_alloc(a, n[2] * sizeof *m->sample);
@@ -416,6 +426,8 @@ pprof_decode(struct arena *a, const uint8_t *buf, size_t len)
 			m->n_sample_type++;
 			break;
 		case 2:
+			if (wt == 2 && nsample)
+				break;
 			if (wt != 2 || decode_sample(a, sub, &samples[m->n_sample]) < 0)
 				goto bad;
 			m->sample[m->n_sample] = &samples[m->n_sample];

@@ -13,5 +13,9 @@ struct arena;
  * unpacked repeated fields both accepted). NULL with seterr() on malformed
  * input; profile_decode then names the exact fault. */
 PbProfile *pprof_decode(struct arena *a, const uint8_t *buf, size_t len);
+/* pprof_decode_lean decodes all but the samples, which it only counts
+ * (*nsample) and checks for wire type; they stay in buf for sampleiter.h. */
+PbProfile *pprof_decode_lean(struct arena *a, const uint8_t *buf, size_t len,
+    size_t *nsample);
 
 #endif

@@ -174,8 +174,8 @@ text_prefix(const uint8_t *buf, size_t len)
 	return (int)i;
 }
 
-struct profile *
-profile_decode(const uint8_t *buf, size_t len)
+static struct profile *
+decode(const uint8_t *buf, size_t len, size_t *nsample)
 {
 	struct profile *p;
 
@@ -184,9 +184,10 @@ profile_decode(const uint8_t *buf, size_t len)
 		return NULL;
 	}
 	p = xcalloc(1, sizeof *p);
-	/* The decoded form is a few times the wire size. */
-	p->arena = arena_new(len * 3 + 4096);
-	p->pb = pprof_decode(p->arena, buf, len);
+	/* The decoded form is a few times the wire size (of what is decoded:
+	 * a lean decode leaves out the samples, most of the bytes). */
+	p->arena = arena_new((nsample ? len : len * 3) + 4096);
+	p->pb = pprof_decode_lean(p->arena, buf, len, nsample);
 	if (!p->pb) {
 		if (looks_like_text(buf, len))
 			seterr("not a profile: looks like text: \"%.*s\"", text_prefix(buf, len), buf);
@@ -201,6 +202,18 @@ fail:
 	arena_free(p->arena);
 	free(p);
 	return NULL;
+}
+
+struct profile *
+profile_decode(const uint8_t *buf, size_t len)
+{
+	return decode(buf, len, NULL);
+}
+
+struct profile *
+profile_decode_lean(const uint8_t *buf, size_t len, size_t *nsample)
+{
+	return decode(buf, len, nsample);
 }
 
 void

@@ -42,6 +42,9 @@ struct profile {
  * an id of 0 or a duplicate id, a dangling mapping/location/function
  * reference, a sample whose value count differs from the sample types. */
 struct profile *profile_decode(const uint8_t *buf, size_t len);
+/* profile_decode_lean does the same but for the samples, which it counts
+ * (*nsample) and leaves in buf, to be walked by sampleiter.h. */
+struct profile *profile_decode_lean(const uint8_t *buf, size_t len, size_t *nsample);
 void profile_free(struct profile *p);
 
 /* profile_read reads exactly one profile (gzip or raw) from path, "-" or NULL
