@@ -384,6 +384,35 @@ loc_eq(const void *ctx, uint32_t e)
 	    !memcmp(&k->m->lines[x->line_off], k->lines, x->nline * sizeof *k->lines);
 }
 
+/* warm reads the string and function tables into cache before an input's
+ * lookups: decoding the input has just evicted them, and they are small
+ * (a few hundred KiB for a fleet) but each lookup would otherwise wait on
+ * three dependent misses (slot, length, bytes). A sequential sweep costs
+ * about one of those per 2 KiB. */
+static void
+warm_range(const void *p, size_t n)
+{
+	const volatile uint8_t *b = p;
+	size_t i;
+
+	for (i = 0; i < n; i += 64)
+		(void)b[i];
+}
+
+static void
+warm(const struct merger *m)
+{
+	size_t i;
+
+	warm_range(m->strtab.slot, (m->strtab.mask + 1) * sizeof *m->strtab.slot);
+	warm_range(m->strlens, m->nstrs * sizeof *m->strlens);
+	warm_range(m->strs, m->nstrs * sizeof *m->strs);
+	for (i = 1; i < m->nstrs; i++)
+		__builtin_prefetch(m->strs[i]);
+	warm_range(m->functab.slot, (m->functab.mask + 1) * sizeof *m->functab.slot);
+	warm_range(m->funcs, m->nfuncs * sizeof *m->funcs);
+}
+
 /* load_locations fills in_locs and in_lines from the input, in order. */
 static void
 load_locations(struct merger *m, const struct profile *p)
@@ -889,16 +918,225 @@ check_frames(struct merger *m, const struct profile *p, const struct sample_iter
 	return 0;
 }
 
-/* Samples go through in batches: keys and hashes first, with the hash
- * slots prefetched, then the lookups. The sample table is far larger than
- * the caches, and waiting on one miss at a time was most of the merge. */
+/* Samples go through in batches of BATCH, two batches in flight: while one
+ * batch's keys are built (their hash slots prefetched as each is done), the
+ * batch before it, whose entries were prefetched a whole batch earlier, is
+ * looked up and updated. The sample table is far larger than the caches,
+ * and waiting on one miss at a time was most of the merge. */
 #define BATCH 16
 
 struct pending {
 	struct samplekey k;
 	uint32_t hash;
-	size_t loc_off, lab_off, val_off;
+	size_t loc_off, lab_off;
 };
+
+struct sbatch {
+	struct pending q[BATCH];
+	size_t nb;
+	int64_t *vals;          /* ncols per pending sample */
+	uint8_t *locs;          /* their keys' varint bytes */
+	size_t nloc, caploc;
+	struct mlabel *labs;
+	size_t nlab, caplab;
+};
+
+struct swalk {
+	struct merger *m;
+	const struct profile *p;
+	struct sample_iter it;
+	int raw, dense;
+	double w;
+	size_t n, limit;        /* samples read; at most limit */
+	int bad, end;
+};
+
+/* fill reads up to BATCH kept samples into bt: values, key bytes, labels,
+ * hash; the hash slot of each is prefetched. Sets wk->end at the end of
+ * the samples (or the limit), wk->bad on a malformed one (seterr). */
+static void
+fill(struct swalk *wk, struct sbatch *bt)
+{
+	struct merger *m = wk->m;
+	const PbProfile *pb = wk->p->pb;
+	struct sample_iter *it = &wk->it;
+	const uint8_t *body, *run;
+	size_t blen, runlen = 0, nfr, j, c;
+	int got = 0;
+
+	bt->nb = bt->nloc = bt->nlab = 0;
+	while (bt->nb < BATCH) {
+		struct pending *q = &bt->q[bt->nb];
+		int64_t *v = &bt->vals[bt->nb * m->ncols];
+		uint64_t hh = 4;
+		int nonzero = 0;
+
+		if (wk->n >= wk->limit) {
+			wk->end = 1;
+			return;
+		}
+		run = NULL;
+		if (wk->raw && (got = sample_iter_next_body(it, &body, &blen)) == 1) {
+			int r = sample_iter_parse(it, body, blen, &run, &runlen);
+
+			if (r == 1) {   /* not one packed run: the general way */
+				run = NULL;
+				r = sample_iter_parse(it, body, blen, NULL, NULL);
+			}
+			got = r < 0 ? -1 : 1;
+		} else if (!wk->raw) {
+			got = sample_iter_next(it);
+		}
+		if (got != 1) {
+			wk->bad = got < 0;
+			wk->end = 1;
+			return;
+		}
+		if (it->nval != pb->n_sample_type) {
+			seterr("sample %zu has %zu values but the profile has %zu sample types",
+			    wk->n + 1, it->nval, pb->n_sample_type);
+			wk->bad = wk->end = 1;
+			return;
+		}
+		for (c = 0; c < m->ncols; c++) {
+			v[c] = m->colmap[c] >= 0 ? scale(it->val[m->colmap[c]], wk->w) : 0;
+			nonzero |= v[c] != 0;
+		}
+		nfr = run ? runlen : it->nloc;    /* at most, for a run */
+		if (!nonzero) {
+			/* dropped, but its locations must exist all the same */
+			if (wk->raw && check_frames(m, wk->p, it, run, runlen, wk->n) < 0) {
+				wk->bad = wk->end = 1;
+				return;
+			}
+			wk->n++;
+			continue;
+		}
+		if (bt->nloc + nfr * 5 + 8 > bt->caploc) {
+			bt->caploc = (bt->nloc + nfr * 5 + 8) * 2;
+			bt->locs = xreallocarray(bt->locs, bt->caploc, sizeof *bt->locs);
+		}
+		q->loc_off = bt->nloc;
+		if (run) {
+			/* the packed ids decoded and mapped in one pass */
+			const uint8_t *b = run, *end = run + runlen;
+
+			while (b < end) {
+				uint64_t id = *b++, x;
+
+				if (id >= 0x80 && (b = varint_rest(b, end, &id)) == NULL) {
+					seterr("malformed sample %zu: bad location id", wk->n + 1);
+					wk->bad = wk->end = 1;
+					return;
+				}
+				/* one load per frame on the usual path */
+				if (!wk->dense || id >= m->nin_locv || !(x = m->in_locv[id])) {
+					if (!(x = frame_varint(m, wk->p, wk->dense, id))) {
+						missing_location(wk->n, id);
+						wk->bad = wk->end = 1;
+						return;
+					}
+				}
+				bt->nloc = put_frame(bt->locs, bt->nloc, x);
+			}
+		}
+		for (j = 0; !run && j < it->nloc; j++) {
+			uint64_t id = it->loc[j], x;
+
+			if (!wk->dense || id >= m->nin_locv || !(x = m->in_locv[id])) {
+				if (!(x = frame_varint(m, wk->p, wk->dense, id))) {
+					missing_location(wk->n, id);
+					wk->bad = wk->end = 1;
+					return;
+				}
+			}
+			bt->nloc = put_frame(bt->locs, bt->nloc, x);
+		}
+		q->k.nloc = bt->nloc - q->loc_off;
+		hh = hash_u64(hh, hash_bytes(bt->locs + q->loc_off, q->k.nloc));
+		q->lab_off = bt->nlab;
+		if (!m->o.drop_labels && it->nlab) {
+			if (bt->nlab + it->nlab > bt->caplab) {
+				bt->caplab = (bt->nlab + it->nlab) * 2;
+				bt->labs = xreallocarray(bt->labs, bt->caplab, sizeof *bt->labs);
+			}
+			for (j = 0; j < it->nlab; j++) {
+				const struct sample_label *l = &it->lab[j];
+				struct mlabel *ml = &bt->labs[bt->nlab + j];
+
+				ml->zero = 0;
+				ml->key = in_string(m, l->key);
+				ml->str = in_string(m, l->str);
+				ml->unit = in_string(m, l->unit);
+				ml->num = ml->str ? 0 : l->num;
+			}
+			sort_labels(&bt->labs[bt->nlab], it->nlab);
+			for (j = 0; j < it->nlab; j++, bt->nlab++)
+				hh = hash_u64(hash_u64(hash_u64(hash_u64(hh, bt->labs[bt->nlab].key),
+				    bt->labs[bt->nlab].str), bt->labs[bt->nlab].unit),
+				    (uint64_t)bt->labs[bt->nlab].num);
+		}
+		q->k.nlab = bt->nlab - q->lab_off;
+		q->hash = hash_fold(hh);
+		__builtin_prefetch(&m->sampletab.slot[q->hash & m->sampletab.mask]);
+		bt->nb++;
+		wk->n++;
+	}
+}
+
+/* fetch prefetches, where a batch's hash slot already names a likely
+ * entry, the whole of that entry (a key of ~40 frames spans 2-3 lines). */
+static void
+fetch(const struct merger *m, const struct sbatch *bt)
+{
+	size_t b;
+
+	for (b = 0; b < bt->nb; b++) {
+		const struct pending *q = &bt->q[b];
+		const struct htab_slot *sl = &m->sampletab.slot[q->hash & m->sampletab.mask];
+
+		if (sl->idx && sl->hash == q->hash) {
+			uintptr_t x = (uintptr_t)(m->store + ((size_t)(sl->idx - 1) << 3));
+			uintptr_t end = x + sizeof(struct msample) + m->ncols * sizeof(int64_t) +
+			    q->k.nlab * sizeof(struct mlabel) + q->k.nloc;
+
+			for (x &= ~(uintptr_t)63; x < end; x += 64)
+				__builtin_prefetch((const void *)x);
+		}
+	}
+}
+
+/* apply looks the batch's samples up, in order, and adds (or with undo
+ * subtracts) their values, inserting those that are new. */
+static void
+apply(struct merger *m, struct sbatch *bt, int undo)
+{
+	size_t b, c, slot;
+
+	for (b = 0; b < bt->nb; b++) {
+		struct pending *q = &bt->q[b];
+		int64_t *v = &bt->vals[b * m->ncols], *sv;
+		uint32_t e;
+
+		q->k.m = m;
+		q->k.locs = bt->locs + q->loc_off;
+		q->k.labels = bt->labs + q->lab_off;
+		if ((e = htab_find(&m->sampletab, q->hash, sample_eq, &q->k, &slot)) == HTAB_NONE) {
+			if (undo)
+				continue;       /* cannot be: it was merged */
+			e = new_sample(m, &q->k);
+			htab_add(&m->sampletab, slot, q->hash, e);
+		}
+		sv = sample_values(sample_at(m, e));
+		if (undo)
+			for (c = 0; c < m->ncols; c++)
+				sv[c] -= v[c];
+		else
+			for (c = 0; c < m->ncols; c++)
+				sv[c] += v[c];
+	}
+	bt->nb = 0;
+}
 
 /* merge_samples folds the input's samples in; with undo, it takes the first
  * limit of them back out (every entry they touched exists). Raw samples are
@@ -908,177 +1146,36 @@ static int
 merge_samples(struct merger *m, const struct profile *p, const uint8_t *raw,
     size_t rawlen, double w, size_t limit, int undo, size_t *nread)
 {
-	const PbProfile *pb = p->pb;
-	struct sample_iter it;
-	uint8_t *locs = NULL;
-	struct mlabel *labs = NULL;
-	int64_t *vals = xcalloc((m->ncols ? m->ncols : 1) * BATCH, sizeof *vals);
-	struct pending batch[BATCH];
-	size_t caploc = 0, caplab = 0, j, c, nb, nloc, nlab, b, n = 0, blen, runlen = 0, nfr;
-	int more = 1, bad = 0, got = 0, dense = p->locs.dense != NULL;
-	const uint8_t *body, *run;
+	struct swalk wk = { 0 };
+	struct sbatch bt[2];
+	int cur = 0, k;
 
-	sample_iter_init(&it, p, raw, rawlen);
-	while (more) {
-		/* stage 1: build up to BATCH keys */
-		nloc = nlab = 0;
-		for (nb = 0; nb < BATCH && n < limit; n++) {
-			struct pending *q = &batch[nb];
-			int64_t *v = &vals[nb * m->ncols];
-			uint64_t hh = 4;
-			int nonzero = 0;
-
-			run = NULL;
-			if (raw && (got = sample_iter_next_body(&it, &body, &blen)) == 1) {
-				int r = sample_iter_parse(&it, body, blen, &run, &runlen);
-
-				if (r == 1) {   /* not one packed run: the general way */
-					run = NULL;
-					r = sample_iter_parse(&it, body, blen, NULL, NULL);
-				}
-				got = r < 0 ? -1 : 1;
-			} else if (!raw) {
-				got = sample_iter_next(&it);
-			}
-			if (got != 1) {
-				bad = got < 0;
-				break;
-			}
-			if (it.nval != pb->n_sample_type) {
-				seterr("sample %zu has %zu values but the profile has %zu sample types",
-				    n + 1, it.nval, pb->n_sample_type);
-				bad = 1;
-				break;
-			}
-			for (c = 0; c < m->ncols; c++) {
-				v[c] = m->colmap[c] >= 0 ? scale(it.val[m->colmap[c]], w) : 0;
-				nonzero |= v[c] != 0;
-			}
-			nfr = run ? runlen : it.nloc;    /* at most, for a run */
-			if (!nonzero) {
-				/* dropped, but its locations must exist all the same */
-				if (raw && check_frames(m, p, &it, run, runlen, n) < 0) {
-					bad = 1;
-					break;
-				}
-				continue;
-			}
-			if (nloc + nfr * 5 + 8 > caploc) {
-				caploc = (nloc + nfr * 5 + 8) * 2;
-				locs = xreallocarray(locs, caploc, sizeof *locs);
-			}
-			q->loc_off = nloc;
-			if (run) {
-				/* the packed ids decoded and mapped in one pass */
-				const uint8_t *b = run, *end = run + runlen;
-
-				while (b < end) {
-					uint64_t id = *b++, v;
-
-					if (id >= 0x80 && (b = varint_rest(b, end, &id)) == NULL) {
-						seterr("malformed sample %zu: bad location id", n + 1);
-						bad = 1;
-						break;
-					}
-					if (!dense || id >= m->nin_locv || !(v = m->in_locv[id])) {
-						if (!(v = frame_varint(m, p, dense, id))) {
-							missing_location(n, id);
-							bad = 1;
-							break;
-						}
-					}
-					nloc = put_frame(locs, nloc, v);
-				}
-			}
-			for (j = 0; !run && j < it.nloc; j++) {
-				uint64_t key = it.loc[j], v = 0;
-
-				/* one load per frame on the usual path */
-				if (!dense || key >= m->nin_locv || !(v = m->in_locv[key])) {
-					if (!(v = frame_varint(m, p, dense, key))) {
-						missing_location(n, key);
-						bad = 1;
-						break;
-					}
-				}
-				nloc = put_frame(locs, nloc, v);
-			}
-			if (bad)
-				break;
-			q->k.nloc = nloc - q->loc_off;
-			hh = hash_u64(hh, hash_bytes(locs + q->loc_off, q->k.nloc));
-			q->lab_off = nlab;
-			if (!m->o.drop_labels && it.nlab) {
-				if (nlab + it.nlab > caplab) {
-					caplab = (nlab + it.nlab) * 2;
-					labs = xreallocarray(labs, caplab, sizeof *labs);
-				}
-				for (j = 0; j < it.nlab; j++) {
-					const struct sample_label *l = &it.lab[j];
-					struct mlabel *ml = &labs[nlab + j];
-
-					ml->zero = 0;
-					ml->key = in_string(m, l->key);
-					ml->str = in_string(m, l->str);
-					ml->unit = in_string(m, l->unit);
-					ml->num = ml->str ? 0 : l->num;
-				}
-				sort_labels(&labs[nlab], it.nlab);
-				for (j = 0; j < it.nlab; j++, nlab++)
-					hh = hash_u64(hash_u64(hash_u64(hash_u64(hh, labs[nlab].key),
-					    labs[nlab].str), labs[nlab].unit), (uint64_t)labs[nlab].num);
-			}
-			q->k.nlab = nlab - q->lab_off;
-			q->hash = hash_fold(hh);
-			__builtin_prefetch(&m->sampletab.slot[q->hash & m->sampletab.mask]);
-			nb++;
-		}
-		/* stage 2: where a slot already names a likely entry, fetch it */
-		for (b = 0; b < nb; b++) {
-			const struct htab_slot *sl = &m->sampletab.slot[batch[b].hash & m->sampletab.mask];
-
-			if (sl->idx && sl->hash == batch[b].hash) {
-				/* the whole entry: a key of ~40 frames spans 2-3 lines */
-				uintptr_t x = (uintptr_t)(m->store + ((size_t)(sl->idx - 1) << 3));
-				uintptr_t end = x + sizeof(struct msample) + m->ncols * sizeof(int64_t) +
-				    batch[b].k.nlab * sizeof(struct mlabel) + batch[b].k.nloc;
-
-				for (x &= ~(uintptr_t)63; x < end; x += 64)
-					__builtin_prefetch((const void *)x);
-			}
-		}
-		/* stage 3: look up, add or insert */
-		for (b = 0; b < nb; b++) {
-			struct pending *q = &batch[b];
-			int64_t *v = &vals[b * m->ncols], *sv;
-			uint32_t e;
-			size_t slot;
-
-			q->k.m = m;
-			q->k.locs = locs + q->loc_off;
-			q->k.labels = labs + q->lab_off;
-			if ((e = htab_find(&m->sampletab, q->hash, sample_eq, &q->k, &slot)) == HTAB_NONE) {
-				if (undo)
-					continue;       /* cannot be: it was merged */
-				e = new_sample(m, &q->k);
-				htab_add(&m->sampletab, slot, q->hash, e);
-			}
-			sv = sample_values(sample_at(m, e));
-			if (undo)
-				for (c = 0; c < m->ncols; c++)
-					sv[c] -= v[c];
-			else
-				for (c = 0; c < m->ncols; c++)
-					sv[c] += v[c];
-		}
-		more = nb == BATCH && !bad;
+	memset(bt, 0, sizeof bt);
+	for (k = 0; k < 2; k++)
+		bt[k].vals = xcalloc((m->ncols ? m->ncols : 1) * BATCH, sizeof *bt[k].vals);
+	wk.m = m;
+	wk.p = p;
+	wk.raw = raw != NULL;
+	wk.dense = p->locs.dense != NULL;
+	wk.w = w;
+	wk.limit = limit;
+	sample_iter_init(&wk.it, p, raw, rawlen);
+	/* fill(cur) overlaps the misses of fetch(prev) before apply(prev) */
+	while (!wk.end) {
+		fill(&wk, &bt[cur]);
+		apply(m, &bt[!cur], undo);
+		fetch(m, &bt[cur]);
+		cur = !cur;
 	}
-	sample_iter_free(&it);
-	free(vals);
-	free(locs);
-	free(labs);
-	*nread = n;
-	return bad ? -1 : 0;
+	apply(m, &bt[!cur], undo);
+	sample_iter_free(&wk.it);
+	for (k = 0; k < 2; k++) {
+		free(bt[k].vals);
+		free(bt[k].locs);
+		free(bt[k].labs);
+	}
+	*nread = wk.n;
+	return wk.bad ? -1 : 0;
 }
 
 int
@@ -1160,6 +1257,7 @@ merger_add_raw(struct merger *m, const struct profile *p, const uint8_t *raw,
 	memset(m->in_map, 0xff, pb->n_mapping * sizeof *m->in_map);
 	m->in_map_off = xcalloc(pb->n_mapping ? pb->n_mapping : 1, sizeof *m->in_map_off);
 	load_locations(m, p);
+	warm(m);
 	prelookup_locations(m, pb->n_location);
 	/* The first mapping of the first input with mappings stays mapping 1:
 	 * it is the main binary. */
