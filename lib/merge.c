@@ -384,35 +384,6 @@ loc_eq(const void *ctx, uint32_t e)
 	    !memcmp(&k->m->lines[x->line_off], k->lines, x->nline * sizeof *k->lines);
 }
 
-/* warm reads the string and function tables into cache before an input's
- * lookups: decoding the input has just evicted them, and they are small
- * (a few hundred KiB for a fleet) but each lookup would otherwise wait on
- * three dependent misses (slot, length, bytes). A sequential sweep costs
- * about one of those per 2 KiB. */
-static void
-warm_range(const void *p, size_t n)
-{
-	const volatile uint8_t *b = p;
-	size_t i;
-
-	for (i = 0; i < n; i += 64)
-		(void)b[i];
-}
-
-static void
-warm(const struct merger *m)
-{
-	size_t i;
-
-	warm_range(m->strtab.slot, (m->strtab.mask + 1) * sizeof *m->strtab.slot);
-	warm_range(m->strlens, m->nstrs * sizeof *m->strlens);
-	warm_range(m->strs, m->nstrs * sizeof *m->strs);
-	for (i = 1; i < m->nstrs; i++)
-		__builtin_prefetch(m->strs[i]);
-	warm_range(m->functab.slot, (m->functab.mask + 1) * sizeof *m->functab.slot);
-	warm_range(m->funcs, m->nfuncs * sizeof *m->funcs);
-}
-
 /* load_locations fills in_locs and in_lines from the input, in order. */
 static void
 load_locations(struct merger *m, const struct profile *p)
@@ -1257,7 +1228,6 @@ merger_add_raw(struct merger *m, const struct profile *p, const uint8_t *raw,
 	memset(m->in_map, 0xff, pb->n_mapping * sizeof *m->in_map);
 	m->in_map_off = xcalloc(pb->n_mapping ? pb->n_mapping : 1, sizeof *m->in_map_off);
 	load_locations(m, p);
-	warm(m);
 	prelookup_locations(m, pb->n_location);
 	/* The first mapping of the first input with mappings stays mapping 1:
 	 * it is the main binary. */
