@@ -105,3 +105,13 @@ big_free(void *p, size_t n)
 	else
 		munmap(p, round_huge(n));
 }
+
+void
+big_advise(void *p, size_t n)
+{
+	uintptr_t a = ((uintptr_t)p + HUGE - 1) & ~(uintptr_t)(HUGE - 1);
+	uintptr_t e = ((uintptr_t)p + n) & ~(uintptr_t)(HUGE - 1);
+
+	if (e > a)
+		advise((void *)a, e - a);
+}

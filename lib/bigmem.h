@@ -12,5 +12,8 @@ void *big_alloc(size_t n);
  * min(old, n); bytes past old are zero. */
 void *big_realloc(void *p, size_t old, size_t n);
 void big_free(void *p, size_t n);
+/* big_advise asks for huge pages under the 2 MiB-aligned part of any
+ * buffer (one from malloc, say), before its pages are first touched. */
+void big_advise(void *p, size_t n);
 
 #endif

@@ -1,6 +1,7 @@
 /* The growing buffer behind pbwrite.h. */
 #include <string.h>
 
+#include "bigmem.h"
 #include "pbwrite.h"
 #include "util.h"
 
@@ -12,6 +13,8 @@ pbw_reserve(struct pbw *w, size_t n)
 	while (w->cap - w->len < n)
 		w->cap = w->cap ? w->cap * 2 : 1 << 16;
 	w->buf = xrealloc(w->buf, w->cap);
+	if (w->cap >= ((size_t)8 << 20))
+		big_advise(w->buf + w->len, w->cap - w->len);
 }
 
 void
