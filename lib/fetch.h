@@ -54,7 +54,7 @@ struct fetch_opts {
 };
 
 /* fetch_defaults fills o with: 64 jobs, 3 retries, 500 ms backoff capped at
- * 30 s, 10 s connect timeout, 256 MiB max body, 1 MiB memory budget. */
+ * 30 s, 10 s connect timeout, 256 MiB max body, 256 KiB memory budget. */
 void fetch_defaults(struct fetch_opts *o);
 
 /* fetch_all runs every request to completion. -1 with seterr() only when the

@@ -346,8 +346,9 @@ plan_targets(struct run *r, int64_t now)
 	}
 	c->net.window_ms = (long)c->seconds * 1000;
 	/* Many small answers at once: libcurl's 16 KiB receive buffer per
-	 * transfer would be most of the memory of a large fleet. */
-	c->net.recv_buffer = 4096;
+	 * transfer would be most of the memory of a large fleet. 1 KiB, its
+	 * least, against 4 KiB: 0.6 MiB less at -j 200, no time lost. */
+	c->net.recv_buffer = 1024;
 }
 
 /* explain_404 turns the 404s of SelectMergeProfile into the real reason

@@ -57,7 +57,7 @@ r200j10=${BENCH_RSS["pprof-fetch -j 10, 200 endpoints"]}
 v=met; [ "$r200j10" -le "$limit" ] || v=MISSED
 printf '  => same concurrency (-j 10): 200 endpoints %d KiB vs 10 endpoints %d KiB [fleet size does not grow memory: %s]\n' \
 	"$r200j10" "$r10" "$v"
-printf '     (what -j 200 adds is libcurl state per open transfer, about 15 KiB each; answers\n'
-printf '     beyond a 1 MiB budget wait in unlinked temp files)\n'
+printf '     (what -j 200 adds is libcurl state per open transfer, about 11 KiB each (massif);\n'
+printf '     answers beyond a 256 KiB budget wait in unlinked temp files)\n'
 printf '  => profiles received: %d bytes raw on stdout for 200 endpoints (expected %d)\n' \
 	"$ok200" "$((N * rawsize))"
