@@ -922,6 +922,22 @@ struct swalk {
 	int bad, end;
 };
 
+/* map_frame gives location id's key bytes in *x: on the usual path one
+ * load. -1 (the walk ends, bad) when the input has no such location. */
+static inline int
+map_frame(struct swalk *wk, uint64_t id, uint64_t *x)
+{
+	struct merger *m = wk->m;
+
+	if (wk->dense && id < m->nin_locv && (*x = m->in_locv[id]))
+		return 0;
+	if ((*x = frame_varint(m, wk->p, wk->dense, id)))
+		return 0;
+	missing_location(wk->n, id);
+	wk->bad = wk->end = 1;
+	return -1;
+}
+
 /* fill reads up to BATCH kept samples into bt: values, key bytes, labels,
  * hash; the hash slot of each is prefetched. Sets wk->end at the end of
  * the samples (or the limit), wk->bad on a malformed one (seterr). */
@@ -1000,27 +1016,16 @@ fill(struct swalk *wk, struct sbatch *bt)
 					wk->bad = wk->end = 1;
 					return;
 				}
-				/* one load per frame on the usual path */
-				if (!wk->dense || id >= m->nin_locv || !(x = m->in_locv[id])) {
-					if (!(x = frame_varint(m, wk->p, wk->dense, id))) {
-						missing_location(wk->n, id);
-						wk->bad = wk->end = 1;
-						return;
-					}
-				}
+				if (map_frame(wk, id, &x) < 0)
+					return;
 				bt->nloc = put_frame(bt->locs, bt->nloc, x);
 			}
 		}
 		for (j = 0; !run && j < it->nloc; j++) {
 			uint64_t id = it->loc[j], x;
 
-			if (!wk->dense || id >= m->nin_locv || !(x = m->in_locv[id])) {
-				if (!(x = frame_varint(m, wk->p, wk->dense, id))) {
-					missing_location(wk->n, id);
-					wk->bad = wk->end = 1;
-					return;
-				}
-			}
+			if (map_frame(wk, id, &x) < 0)
+				return;
 			bt->nloc = put_frame(bt->locs, bt->nloc, x);
 		}
 		q->k.nloc = bt->nloc - q->loc_off;
