@@ -79,14 +79,19 @@ big_realloc(void *p, size_t old, size_t n)
 		big_free(p, old);
 		return q;
 	}
+	if (n < old) {
+		/* what is kept past n must read as zero if it grows again */
+		size_t keep = round_huge(n) < old ? round_huge(n) : old;
+
+		memset((uint8_t *)p + n, 0, keep - n);
+		if (round_huge(n) < round_huge(old))
+			munmap((uint8_t *)p + round_huge(n), round_huge(old) - round_huge(n));
+		return p;
+	}
 	old = round_huge(old);
 	n = round_huge(n);
 	if (old == n)
 		return p;
-	if (n < old) {
-		munmap((uint8_t *)p + n, old - n);
-		return p;
-	}
 	/* move the pages to a fresh aligned place: no copy, no new faults */
 	q = reserve(n);
 	if (mremap(p, old, n, MREMAP_MAYMOVE | MREMAP_FIXED, q) == MAP_FAILED)

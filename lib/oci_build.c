@@ -412,8 +412,9 @@ layer_thread(void *arg)
 	return NULL;
 }
 
-/* The layer cache is written in a thread while the layer is pushed: the
- * write (a 10 MB file for a 20 MB binary) was on the push's critical path. */
+/* The layer cache is written in a thread while the layer is pushed to a
+ * registry: the write (a 10 MB file for a 20 MB binary) was on the push's
+ * critical path. */
 struct cache_job {
 	const char *dir;
 	const struct tar_layer *layer;
@@ -572,10 +573,13 @@ oci_build_run(struct oci_build *b, char **result)
 		if (b->cache_dir && !layer.from_cache) {
 			cjob.dir = b->cache_dir;
 			cjob.layer = &layer;    /* read only, by both threads */
-			if (pthread_create(&cth, NULL, cache_thread, &cjob) == 0)
-				caching = 1;
-			else
+			/* Beside a push only: writing a layout uses the same
+			 * temp-file and umask helpers (output.c), which are not
+			 * made for two threads. */
+			if (t.layout || pthread_create(&cth, NULL, cache_thread, &cjob) != 0)
 				cache_thread(&cjob);
+			else
+				caching = 1;
 		}
 	}
 	format_time(b->epoch, created, sizeof created);

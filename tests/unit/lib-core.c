@@ -160,7 +160,8 @@ main(void)
 	{
 		/* big_alloc/big_realloc: zeroed, contents kept across the 2 MiB
 		 * line both ways and across a remap */
-		size_t sizes[] = { 4096, (size_t)3 << 20, (size_t)9 << 20, (size_t)5 << 20, 1000 };
+		size_t sizes[] = { 4096, (size_t)3 << 20, (size_t)9 << 20, (size_t)5 << 20,
+		    (size_t)6 << 20, ((size_t)6 << 20) - 100, (size_t)6 << 20, 1000 };
 		size_t old = 100, k, i, bad = 0;
 		unsigned char *p = big_alloc(old);
 
@@ -179,7 +180,7 @@ main(void)
 			old = n;
 		}
 		big_free(p, old);
-		ok(bad == 0, "big_realloc: 100 B -> 4 KiB -> 3 -> 9 -> 5 MiB -> 1000 B, contents kept, tails zero");
+		ok(bad == 0, "big_realloc: 100 B -> 4 KiB -> 3 -> 9 -> 5 -> 6 -> 6 MiB-100 -> 6 MiB -> 1000 B, contents kept, tails zero");
 	}
 	{
 		/* gzip members: each inflates to its chunk, whatever the threads */
