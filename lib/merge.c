@@ -1203,7 +1203,7 @@ merger_add_raw(struct merger *m, const struct profile *p, const uint8_t *raw,
 	struct mark mk = { m->nstrs, m->nmaps, m->nfuncs, m->nlocs, m->nlines,
 	    m->storelen, m->nsamples, m->ncomments, m->time_nanos,
 	    m->duration_nanos, m->period, m->doc_url };
-	size_t c, n, undone;
+	size_t c, n, undone, i;
 	int *colmap = NULL, r = -1;
 
 	if (!(weight >= 0) || isinf(weight)) {
@@ -1233,6 +1233,11 @@ merger_add_raw(struct merger *m, const struct profile *p, const uint8_t *raw,
 	memset(m->in_map, 0xff, pb->n_mapping * sizeof *m->in_map);
 	m->in_map_off = xcalloc(pb->n_mapping ? pb->n_mapping : 1, sizeof *m->in_map_off);
 	load_locations(m, p);
+	/* Functions first, in input order: resolved from the locations, in
+	 * their order, each first use was a chain of misses (the function,
+	 * its strings, the tables); in order, the input side is sequential. */
+	for (i = 0; i < pb->n_function; i++)
+		find_function(m, i, 0);
 	prelookup_locations(m, pb->n_location);
 	/* The first mapping of the first input with mappings stays mapping 1:
 	 * it is the main binary. */
