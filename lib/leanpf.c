@@ -1,8 +1,8 @@
 /* Lean loading: a regular file with one profile is inflated, the library
  * decodes its top-level fields other than samples, and the samples are
- * checked in place (location ids, value counts, label
- * strings). Anything unexpected falls back to the ordinary reader, so bad
- * input still gets the library's own message. */
+ * checked in place (location ids, value counts, label strings). Anything
+ * unexpected falls back to the ordinary reader, so bad input still gets the
+ * library's own message. */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,16 +90,11 @@ int lean_load(const char *path, size_t cap, struct lean_profile *lp)
 	return lean_from_raw(raw, len, lp);
 }
 
-static struct profile *view(const uint8_t *raw, size_t len, size_t *nsample)
-{
-	return profile_decode_lean(raw, len, nsample);
-}
-
 struct profile *lean_view(const uint8_t *raw, size_t len)
 {
 	size_t n;
 
-	return view(raw, len, &n);
+	return profile_decode_lean(raw, len, &n);
 }
 
 int lean_from_raw(uint8_t *raw, size_t len, struct lean_profile *lp)
@@ -107,7 +102,7 @@ int lean_from_raw(uint8_t *raw, size_t len, struct lean_profile *lp)
 	struct profile *p;
 
 	memset(lp, 0, sizeof(*lp));
-	if (!(p = view(raw, len, &lp->nsample)) || !samples_valid(p, raw, len)) {
+	if (!(p = profile_decode_lean(raw, len, &lp->nsample)) || !samples_valid(p, raw, len)) {
 		if (p)
 			profile_free(p);
 		free(raw);

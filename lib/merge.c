@@ -16,6 +16,7 @@
 #include "pbwrite.h"
 #include "sampleiter.h"
 #include "util.h"
+#include "varint.h"
 
 #define UNSET UINT32_MAX
 #define GROW(v, n, cap) do { \
@@ -362,8 +363,6 @@ find_function(struct merger *m, size_t i, int create)
 	}
 	return m->in_func[i] = e;
 }
-
-
 
 /* Locations */
 
@@ -835,25 +834,6 @@ put_frame(uint8_t *locs, size_t nloc, uint64_t v)
 #endif
 }
 
-/* varint_rest finishes a varint whose first byte (>= 0x80) is in *x: the
- * byte after it, or NULL when it runs past end or over 64 bits. */
-static inline const uint8_t *
-varint_rest(const uint8_t *b, const uint8_t *end, uint64_t *x)
-{
-	unsigned shift = 7;
-	uint8_t c;
-
-	*x &= 0x7f;
-	do {
-		if (b == end || shift >= 64)
-			return NULL;
-		c = *b++;
-		*x |= (uint64_t)(c & 0x7f) << shift;
-		shift += 7;
-	} while (c & 0x80);
-	return b;
-}
-
 static void
 missing_location(size_t n, uint64_t id)
 {
@@ -876,8 +856,7 @@ check_frames(struct merger *m, const struct profile *p, const struct sample_iter
 			return -1;
 		}
 	while (run && b < end) {
-		id = *b++;
-		if (id >= 0x80 && (b = varint_rest(b, end, &id)) == NULL) {
+		if (varint_next(&b, end, &id) < 0) {
 			seterr("malformed sample %zu: bad location id", n + 1);
 			return -1;
 		}
@@ -1009,9 +988,9 @@ fill(struct swalk *wk, struct sbatch *bt)
 			const uint8_t *b = run, *end = run + runlen;
 
 			while (b < end) {
-				uint64_t id = *b++, x;
+				uint64_t id, x;
 
-				if (id >= 0x80 && (b = varint_rest(b, end, &id)) == NULL) {
+				if (varint_next(&b, end, &id) < 0) {
 					seterr("malformed sample %zu: bad location id", wk->n + 1);
 					wk->bad = wk->end = 1;
 					return;

@@ -48,22 +48,9 @@ static int read_packed(uint64_t **buf, size_t *nbuf, size_t *cap, const uint8_t 
 		*buf = xreallocarray(*buf, *cap, sizeof(**buf));
 	}
 	o = *buf + *nbuf;
-	while (b < end) {
-		uint64_t x = *b++;
-		if (x >= 0x80) {
-			int shift = 7;
-			uint8_t c;
-			x &= 0x7f;
-			do {
-				if (b == end || shift >= 64)
-					return -1;
-				c = *b++;
-				x |= (uint64_t)(c & 0x7f) << shift;
-				shift += 7;
-			} while (c & 0x80);
-		}
-		*o++ = x;
-	}
+	while (b < end)
+		if (varint_next(&b, end, o++) < 0)
+			return -1;
 	*nbuf = (size_t)(o - *buf);
 	return 0;
 }
