@@ -39,10 +39,18 @@ test_expect_success 'the profile is prepared next to the output and summarised' 
 	test $(wc -c <svc.pgo) -lt $(wc -c <cpu.pprof)
 '
 
+# The default deny list renames runtime.gopark, which a fresh profile
+# sometimes has in a hot edge (netpollblock -> gopark): the preparation
+# itself is checked with --deny -, the default output up to that rename.
 test_expect_success 'same hot call edges as the whole profile (go tool preprofile)' '
+	fake_build --deny - -p cpu.pprof -- -o svcn . 2>err &&
+	go tool preprofile -i svcn.pgo -o prepn.pre &&
+	hot_edges prepn.pre >prepn.hot &&
+	test_cmp full.hot prepn.hot &&
 	go tool preprofile -i svc.pgo -o prep.pre &&
-	hot_edges prep.pre >prep.hot &&
-	test_cmp full.hot prep.hot
+	hot_edges prep.pre | sed "s/#pgo-denied / /g" | sort >prep.hot &&
+	sort full.hot >full.sorted &&
+	test_cmp full.sorted prep.hot
 '
 
 test_expect_success 'same inliner decisions (-d=pgodebug=1, main package)' '
