@@ -9,6 +9,7 @@
 #include <libdeflate.h>
 
 #include "compress.h"
+#include "membuf.h"
 #include "util.h"
 
 size_t
@@ -104,104 +105,186 @@ gz_deflate(const uint8_t *in, size_t inlen, int level,
 	return 0;
 }
 
-struct members {
+/* The members are compressed by background threads, each taking the next
+ * chunk; the caller takes them in order as they are done, so that it can
+ * hash or send the first while the last are still being compressed. */
+struct gz_members {
 	const uint8_t *in;
-	size_t inlen, chunk, nchunks;
-	int level;
+	size_t inlen, chunk, nchunks, taken;
+	int level, nth, live;
 	uint8_t **bufs;
 	size_t *lens;
+	unsigned char *done;
 	atomic_size_t next;
-	atomic_int failed;
+	atomic_int failed, stop;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	pthread_t th[16];
 };
 
 static void *
 member_worker(void *arg)
 {
-	struct members *w = arg;
-	struct libdeflate_compressor *c = libdeflate_alloc_compressor(w->level);
+	struct gz_members *g = arg;
+	struct libdeflate_compressor *c = libdeflate_alloc_compressor(g->level);
 	size_t i;
 
-	if (!c) {
-		atomic_store(&w->failed, 1);
-		return NULL;
-	}
-	while ((i = atomic_fetch_add(&w->next, 1)) < w->nchunks) {
-		size_t off = i * w->chunk;
-		size_t n = w->inlen - off < w->chunk ? w->inlen - off : w->chunk;
+	while (c && !atomic_load(&g->stop) &&
+	    (i = atomic_fetch_add(&g->next, 1)) < g->nchunks) {
+		size_t off = i * g->chunk;
+		size_t n = g->inlen - off < g->chunk ? g->inlen - off : g->chunk;
 		size_t bound = libdeflate_gzip_compress_bound(c, n);
+		uint8_t *buf = xmalloc(bound);
+		size_t len = libdeflate_gzip_compress(c, g->in + off, n, buf, bound);
 
-		w->bufs[i] = xmalloc(bound);
-		w->lens[i] = libdeflate_gzip_compress(c, w->in + off, n, w->bufs[i], bound);
-		if (w->lens[i] == 0)
-			atomic_store(&w->failed, 1);
+		pthread_mutex_lock(&g->mu);
+		g->bufs[i] = buf;
+		g->lens[i] = len;
+		g->done[i] = 1;
+		if (len == 0)
+			atomic_store(&g->failed, 1);
+		pthread_cond_broadcast(&g->cv);
+		pthread_mutex_unlock(&g->mu);
 	}
+	pthread_mutex_lock(&g->mu);
+	if (!c)
+		atomic_store(&g->failed, 1);
+	g->live--;
+	pthread_cond_broadcast(&g->cv);
+	pthread_mutex_unlock(&g->mu);
 	libdeflate_free_compressor(c);
 	return NULL;
+}
+
+struct gz_members *
+gz_members_start(const uint8_t *in, size_t inlen, int level, size_t chunk, int nthreads)
+{
+	struct gz_members *g;
+	int i;
+
+	if (level < 0 || level > 12) {
+		seterr("bad compression level %d", level);
+		return NULL;
+	}
+	if (chunk == 0) {
+		seterr("gzip members of 0 bytes");
+		return NULL;
+	}
+	g = xcalloc(1, sizeof *g);
+	g->in = in;
+	g->inlen = inlen;
+	g->chunk = chunk;
+	g->nchunks = inlen ? (inlen + chunk - 1) / chunk : 1;
+	g->level = level;
+	g->bufs = xcalloc(g->nchunks, sizeof *g->bufs);
+	g->lens = xcalloc(g->nchunks, sizeof *g->lens);
+	g->done = xcalloc(g->nchunks, 1);
+	atomic_init(&g->next, 0);
+	atomic_init(&g->failed, 0);
+	atomic_init(&g->stop, 0);
+	pthread_mutex_init(&g->mu, NULL);
+	pthread_cond_init(&g->cv, NULL);
+	if (nthreads <= 0) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+		nthreads = n > 0 ? (int)n : 1;
+	}
+	if ((size_t)nthreads > g->nchunks)
+		nthreads = (int)g->nchunks;
+	if (nthreads > 16)
+		nthreads = 16;
+	g->live = nthreads;
+	for (i = 0; i < nthreads; i++)
+		if (pthread_create(&g->th[g->nth], NULL, member_worker, g) == 0)
+			g->nth++;
+	if (g->nth == 0) {
+		g->live = 1;
+		member_worker(g);       /* no thread: compress them all now */
+	} else if (g->nth < nthreads) {
+		pthread_mutex_lock(&g->mu);
+		g->live -= nthreads - g->nth;
+		pthread_mutex_unlock(&g->mu);
+	}
+	return g;
+}
+
+int
+gz_members_next(struct gz_members *g, const uint8_t **p, size_t *n)
+{
+	size_t k = g->taken;
+	int rc = 1;
+
+	if (k > 0) {
+		free(g->bufs[k - 1]);
+		g->bufs[k - 1] = NULL;
+	}
+	if (k == g->nchunks)
+		return 0;
+	pthread_mutex_lock(&g->mu);
+	while (!g->done[k] && !atomic_load(&g->failed) && g->live > 0)
+		pthread_cond_wait(&g->cv, &g->mu);
+	if (!g->done[k] || g->lens[k] == 0 || atomic_load(&g->failed))
+		rc = -1;
+	pthread_mutex_unlock(&g->mu);
+	if (rc < 0) {
+		seterr("gzip compression failed");
+		return -1;
+	}
+	*p = g->bufs[k];
+	*n = g->lens[k];
+	g->taken++;
+	return 1;
+}
+
+void
+gz_members_stop(struct gz_members *g)
+{
+	atomic_store(&g->stop, 1);
+}
+
+void
+gz_members_end(struct gz_members *g)
+{
+	size_t k;
+	int i;
+
+	if (!g)
+		return;
+	atomic_store(&g->stop, 1);
+	for (i = 0; i < g->nth; i++)
+		pthread_join(g->th[i], NULL);
+	for (k = 0; k < g->nchunks; k++)
+		free(g->bufs[k]);
+	pthread_mutex_destroy(&g->mu);
+	pthread_cond_destroy(&g->cv);
+	free(g->bufs);
+	free(g->lens);
+	free(g->done);
+	free(g);
 }
 
 int
 gz_deflate_members(const uint8_t *in, size_t inlen, int level, size_t chunk,
     int nthreads, uint8_t **out, size_t *outlen)
 {
-	struct members w;
-	pthread_t th[16];
-	int nth = 0, i;
-	size_t k, total = 0;
-	uint8_t *buf;
+	struct gz_members *g;
+	struct membuf b = { 0 };
+	const uint8_t *p;
+	size_t n;
+	int r;
 
-	if (level < 0 || level > 12) {
-		seterr("bad compression level %d", level);
-		return -1;
-	}
-	if (chunk == 0) {
-		seterr("gzip members of 0 bytes");
-		return -1;
-	}
-	if (inlen <= chunk)
+	if (chunk > 0 && inlen <= chunk)
 		return gz_deflate(in, inlen, level, out, outlen);
-	memset(&w, 0, sizeof w);
-	w.in = in;
-	w.inlen = inlen;
-	w.chunk = chunk;
-	w.nchunks = (inlen + chunk - 1) / chunk;
-	w.level = level;
-	w.bufs = xcalloc(w.nchunks, sizeof *w.bufs);
-	w.lens = xcalloc(w.nchunks, sizeof *w.lens);
-	atomic_init(&w.next, 0);
-	atomic_init(&w.failed, 0);
-	if (nthreads <= 0) {
-		long n = sysconf(_SC_NPROCESSORS_ONLN);
-
-		nthreads = n > 0 ? (int)n : 1;
-	}
-	if ((size_t)nthreads > w.nchunks)
-		nthreads = (int)w.nchunks;
-	if (nthreads > 16)
-		nthreads = 16;
-	/* this thread is one of the workers */
-	for (i = 1; i < nthreads; i++)
-		if (pthread_create(&th[nth], NULL, member_worker, &w) == 0)
-			nth++;
-	member_worker(&w);
-	for (i = 0; i < nth; i++)
-		pthread_join(th[i], NULL);
-	for (k = 0; k < w.nchunks; k++)
-		total += w.lens[k];
-	buf = atomic_load(&w.failed) ? NULL : xmalloc(total ? total : 1);
-	for (k = 0, total = 0; k < w.nchunks; k++) {
-		if (buf) {
-			memcpy(buf + total, w.bufs[k], w.lens[k]);
-			total += w.lens[k];
-		}
-		free(w.bufs[k]);
-	}
-	free(w.bufs);
-	free(w.lens);
-	if (!buf) {
-		seterr("gzip compression failed");
+	if (!(g = gz_members_start(in, inlen, level, chunk, nthreads)))
+		return -1;
+	while ((r = gz_members_next(g, &p, &n)) == 1)
+		membuf_append(&b, p, n);
+	gz_members_end(g);
+	if (r < 0) {
+		membuf_free(&b);
 		return -1;
 	}
-	*out = buf;
-	*outlen = total;
+	*outlen = b.len;
+	*out = (uint8_t *)membuf_take(&b);
 	return 0;
 }

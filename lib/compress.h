@@ -32,4 +32,20 @@ int gz_deflate(const uint8_t *in, size_t inlen, int level,
 int gz_deflate_members(const uint8_t *in, size_t inlen, int level, size_t chunk,
     int nthreads, uint8_t **out, size_t *outlen);
 
+/* The same members, taken one by one while the rest are compressed:
+ * gz_members_start begins compressing in (which must stay unchanged until
+ * gz_members_end) on up to nthreads background threads and returns at once
+ * (NULL with seterr() for a bad level or chunk). gz_members_next waits for
+ * the next member in order: 1 with *p and *n (valid until the next call),
+ * 0 after the last, -1 with seterr() when compression failed.
+ * gz_members_stop tells the threads to start no further member and
+ * returns at once (gz_members_next may then fail). gz_members_end stops
+ * them likewise, waits for them and frees everything. */
+struct gz_members;
+struct gz_members *gz_members_start(const uint8_t *in, size_t inlen, int level,
+    size_t chunk, int nthreads);
+int gz_members_next(struct gz_members *g, const uint8_t **p, size_t *n);
+void gz_members_stop(struct gz_members *g);
+void gz_members_end(struct gz_members *g);
+
 #endif

@@ -21,7 +21,6 @@
 #include "util.h"
 
 struct sink {
-	struct sha256 tar_hash;
 	struct membuf tar;
 };
 
@@ -68,28 +67,11 @@ tar_clean_path(const char *path)
  * is ready in half the time on two cores. */
 #define LAYER_MEMBER (1 << 20)
 
-static int
-gzip(const char *in, size_t n, int level, struct membuf *out)
-{
-	uint8_t *z;
-	size_t len;
-
-	if (gz_deflate_members((const uint8_t *)in, n, level, LAYER_MEMBER, 0, &z, &len) < 0)
-		return -1;
-	membuf_free(out);
-	out->data = xrealloc(z, len + 1);
-	out->len = len;
-	out->cap = len + 1;
-	out->data[len] = '\0';
-	return 0;
-}
-
 static la_ssize_t
 sink_write(struct archive *a, void *arg, const void *p, size_t n)
 {
 	struct sink *s = arg;
 
-	sha256_update(&s->tar_hash, p, n);
 	membuf_append(&s->tar, p, n);
 	return (la_ssize_t)n;
 }
@@ -109,9 +91,12 @@ cache_path(const char *dir, const char *diff_id, int level)
 	return p;
 }
 
-/* A cache entry is "sha256:<hex of the blob>\n" followed by the blob. */
+/* A cache entry is "sha256:<hex of the blob>\n" followed by the blob.
+ * cache_load: 0 on a hit; -1 on a miss; -2 for an entry found damaged,
+ * after gz, the compression begun in case of a miss, was stopped. */
 static int
-cache_load(const char *dir, const char *diff_id, int level, struct tar_layer *out)
+cache_load(const char *dir, const char *diff_id, int level, struct gz_members *gz,
+    struct tar_layer *out)
 {
 	char *path = cache_path(dir, diff_id, level), got[SHA256_DIGEST_STRLEN], tmp[65536];
 	struct membuf b = { 0 };
@@ -121,6 +106,9 @@ cache_load(const char *dir, const char *diff_id, int level, struct tar_layer *ou
 	/* Read without seterr(): a miss is no error, and this may run in a
 	 * thread beside one that reports errors. */
 	free(path);
+	if (fd < 0)
+		return -1;
+	gz_members_stop(gz);    /* almost surely a hit: spare the CPUs */
 	while (fd >= 0 && (n = read(fd, tmp, sizeof tmp)) != 0) {
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -135,16 +123,18 @@ cache_load(const char *dir, const char *diff_id, int level, struct tar_layer *ou
 	if (rc == 0 && b.len > SHA256_DIGEST_STRLEN && b.data[SHA256_DIGEST_STRLEN - 1] == '\n') {
 		sha256_digest(b.data + SHA256_DIGEST_STRLEN, b.len - SHA256_DIGEST_STRLEN, got);
 		if (memcmp(got, b.data, SHA256_DIGEST_STRLEN - 1) == 0) {
+			/* the buffer becomes the blob: no second copy */
+			b.len -= SHA256_DIGEST_STRLEN;
+			memmove(b.data, b.data + SHA256_DIGEST_STRLEN, b.len);
+			b.data[b.len] = '\0';
 			membuf_free(&out->blob);
-			membuf_append(&out->blob, b.data + SHA256_DIGEST_STRLEN,
-			    b.len - SHA256_DIGEST_STRLEN);
+			out->blob = b;
 			memcpy(out->digest, got, sizeof got);
-			membuf_free(&b);
 			return 0;
 		}
 	}
 	membuf_free(&b);
-	return -1;
+	return -2;
 }
 
 /* cache_prune keeps the cache to the newest CACHE_KEEP entries. */
@@ -319,10 +309,11 @@ int
 tar_layer_build(struct tar_file *files, size_t n, long long mtime, int parents,
     int level, const char *cache_dir, struct tar_layer *out)
 {
+	struct gz_members *gz = NULL;
 	struct sink s;
 	struct archive *a;
 	size_t i;
-	int rc = -1;
+	int rc = -1, r = -1;
 
 	memset(out, 0, sizeof *out);
 	qsort(files, n, sizeof *files, cmp_dst);
@@ -347,7 +338,6 @@ tar_layer_build(struct tar_file *files, size_t n, long long mtime, int parents,
 		s.tar.cap = need;
 		s.tar.data[0] = '\0';
 	}
-	sha256_init(&s.tar_hash);
 	a = archive_write_new();
 	if (!a)
 		die("libarchive: out of memory");
@@ -368,23 +358,40 @@ tar_layer_build(struct tar_file *files, size_t n, long long mtime, int parents,
 		seterr("tar: %s", archive_error_string(a));
 		goto done;
 	}
-	sha256_final(&s.tar_hash, out->diff_id);
 	out->tar_size = (long long)s.tar.len;
-	if (cache_dir && cache_load(cache_dir, out->diff_id, level, out) == 0) {
+	/* Compression starts before the tar's digest is known, and so before
+	 * the cache is asked: on a hit the members are cancelled. The digest
+	 * of the blob is taken member by member as they come. */
+	if (!(gz = gz_members_start((const uint8_t *)s.tar.data, s.tar.len, level,
+	    LAYER_MEMBER, 0)))
+		goto done;
+	sha256_digest(s.tar.data, s.tar.len, out->diff_id);
+	if (cache_dir && (r = cache_load(cache_dir, out->diff_id, level, gz, out)) == 0) {
 		out->from_cache = 1;
 	} else {
-		if (gzip(s.tar.data, s.tar.len, level, &out->blob) < 0)
+		if (cache_dir && r == -2) {
+			gz_members_end(gz);
+			if (!(gz = gz_members_start((const uint8_t *)s.tar.data, s.tar.len,
+			    level, LAYER_MEMBER, 0)))
+				goto done;
+		}
+		struct sha256 h;
+		const uint8_t *p;
+		size_t len;
+
+		sha256_init(&h);
+		while ((r = gz_members_next(gz, &p, &len)) == 1) {
+			membuf_append(&out->blob, p, len);
+			sha256_update(&h, p, len);
+		}
+		sha256_final(&h, out->digest);
+		if (r < 0)
 			goto done;
-		sha256_digest(out->blob.data, out->blob.len, out->digest);
 	}
 	rc = 0;
 done:
+	gz_members_end(gz);
 	archive_write_free(a);
-	if (s.tar_hash.ctx) {
-		char tmp[SHA256_DIGEST_STRLEN];
-
-		sha256_final(&s.tar_hash, tmp);
-	}
 	membuf_free(&s.tar);
 	if (rc < 0)
 		tar_layer_free(out);

@@ -208,6 +208,31 @@ main(void)
 		ok(gz_deflate_members(in, 1000, 1, 65536, 0, &z0, &n0) == 0 &&
 		    gz_deflate(in, 1000, 1, &one, &none) == 0 && n0 == none && !memcmp(z0, one, n0),
 		    "gz_deflate_members: one chunk is gz_deflate's bytes");
+		{
+			/* taken one by one: the same members, in order; a
+			 * compressor ended early cancels the rest */
+			struct gz_members *g = gz_members_start(in, sizeof in, 1, 65536, 2);
+			const uint8_t *p;
+			size_t n, at = 0;
+			int r = -1, got = 0;
+
+			same = g != NULL;
+			while (g && (r = gz_members_next(g, &p, &n)) == 1) {
+				same &= at + n <= n1 && !memcmp(z1 + at, p, n);
+				at += n;
+				got++;
+			}
+			gz_members_end(g);
+			ok(same && r == 0 && got == 4 && at == n1,
+			    "gz_members_next: the members of gz_deflate_members, in order (%d)", got);
+			g = gz_members_start(in, sizeof in, 1, 65536, 2);
+			ok(g && gz_members_next(g, &p, &n) == 1 && n > 0 && !memcmp(z1, p, n),
+			    "gz_members_next: the first member, before the others are taken");
+			gz_members_end(g);
+			ok(gz_members_start(in, sizeof in, 13, 65536, 2) == NULL &&
+			    gz_members_start(in, sizeof in, 1, 0, 2) == NULL,
+			    "gz_members_start: a bad level or chunk is refused");
+		}
 		free(z0);
 		free(z1);
 		free(z3);
