@@ -240,6 +240,73 @@ in_string(struct merger *m, int64_t i)
 	return find_in_string(m, i, 1);
 }
 
+/* prelookup_strings finds the input's strings that are interned already,
+ * in input order, PRE strings ahead: the slot, then the entry's pointer and
+ * length, then its bytes are prefetched, so that the misses of one string
+ * overlap those of the next ones. Like prelookup_locations (below), it only
+ * finds: new strings are still interned in first-reference order. */
+#define PRE 8
+
+struct prestr {
+	const char *s;
+	size_t len;
+	uint32_t hash, e;
+};
+
+static void
+prelookup_strings(struct merger *m, size_t n)
+{
+	char **tab = m->in->pb->string_table;
+	struct prestr ring[3 * PRE + 1], *q;
+	const size_t R = 3 * PRE + 1;
+	size_t i, slot;
+	uint32_t e;
+
+	for (i = 0; i < n + 3 * PRE; i++) {
+		if (i >= 3 * PRE) {             /* look up */
+			struct strkey k;
+
+			q = &ring[(i - 3 * PRE) % R];
+			k.m = m;
+			k.s = q->s;
+			k.len = q->len;
+			if (q->e != HTAB_NONE &&
+			    (e = htab_find(&m->strtab, q->hash, str_eq, &k, &slot)) != HTAB_NONE)
+				m->in_str[i - 3 * PRE] = e;
+		}
+		if (i >= 2 * PRE && i - 2 * PRE < n) {  /* fetch the entry's bytes */
+			q = &ring[(i - 2 * PRE) % R];
+			if (q->e != HTAB_NONE)
+				__builtin_prefetch(m->strs[q->e]);
+		}
+		if (i >= PRE && i - PRE < n) {  /* fetch the entry the slot names */
+			q = &ring[(i - PRE) % R];
+			if (q->e != HTAB_NONE) {
+				const struct htab_slot *sl = &m->strtab.slot[q->hash & m->strtab.mask];
+
+				q->e = HTAB_NONE;
+				if (sl->idx && sl->hash == q->hash) {
+					q->e = sl->idx - 1;
+					__builtin_prefetch(&m->strs[q->e]);
+					__builtin_prefetch(&m->strlens[q->e]);
+				}
+			}
+		}
+		if (i < n) {                    /* hash, fetch the slot */
+			q = &ring[i % R];
+			q->s = tab[i];
+			q->len = strlen(q->s);
+			q->e = q->len ? 0 : HTAB_NONE;  /* "" is 0 without lookup */
+			if (q->len) {
+				q->hash = hash_fold(hash_bytes(q->s, q->len));
+				__builtin_prefetch(&m->strtab.slot[q->hash & m->strtab.mask]);
+			} else {
+				m->in_str[i] = 0;
+			}
+		}
+	}
+}
+
 /* Mappings */
 
 struct mapkey {
@@ -378,9 +445,20 @@ loc_eq(const void *ctx, uint32_t e)
 	const struct lockey *k = ctx;
 	const struct mloc *x = &k->m->locs[e];
 
-	return x->addr == k->l.addr && x->mapping == k->l.mapping &&
-	    x->folded == k->l.folded && x->nline == k->l.nline &&
-	    !memcmp(&k->m->lines[x->line_off], k->lines, x->nline * sizeof *k->lines);
+	const struct mline *a, *b;
+	uint32_t j;
+
+	if (x->addr != k->l.addr || x->mapping != k->l.mapping ||
+	    x->folded != k->l.folded || x->nline != k->l.nline)
+		return 0;
+	/* field by field: a memcmp call cost more than the one or two
+	 * lines a location has */
+	a = &k->m->lines[x->line_off];
+	b = k->lines;
+	for (j = 0; j < x->nline; j++)
+		if (a[j].line != b[j].line || a[j].col != b[j].col || a[j].fn != b[j].fn)
+			return 0;
+	return 1;
 }
 
 /* load_locations fills in_locs and in_lines from the input, in order. */
@@ -492,7 +570,6 @@ map_location(struct merger *m, size_t i)
  * table slots and entries prefetched PRE locations ahead, so their cache
  * misses overlap instead of coming one at a time in sample order. It only
  * finds: what is new is still created in first-reference order. */
-#define PRE 8
 
 struct prekey {
 	struct lockey k;
@@ -576,6 +653,31 @@ sample_locs(const struct merger *m, struct msample *x)
 	return (uint8_t *)(sample_labels(m, x) + x->nlab);
 }
 
+/* same_key compares two keys of n bytes a word at a time (the last word
+ * overlapping): inline, it beats a call of memcmp on keys of ~100 bytes. */
+static inline int
+same_key(const uint8_t *a, const uint8_t *b, size_t n)
+{
+	uint64_t x, y;
+	size_t i;
+
+	if (n < 8) {
+		for (i = 0; i < n; i++)
+			if (a[i] != b[i])
+				return 0;
+		return 1;
+	}
+	for (i = 0; i + 8 < n; i += 8) {
+		memcpy(&x, a + i, 8);
+		memcpy(&y, b + i, 8);
+		if (x != y)
+			return 0;
+	}
+	memcpy(&x, a + n - 8, 8);
+	memcpy(&y, b + n - 8, 8);
+	return x == y;
+}
+
 static int
 sample_eq(const void *ctx, uint32_t e)
 {
@@ -583,7 +685,7 @@ sample_eq(const void *ctx, uint32_t e)
 	struct msample *x = sample_at(k->m, e);
 
 	return x->nloc == k->nloc && x->nlab == k->nlab &&
-	    !memcmp(sample_locs(k->m, x), k->locs, k->nloc) &&
+	    same_key(sample_locs(k->m, x), k->locs, k->nloc) &&
 	    (k->nlab == 0 || !memcmp(sample_labels(k->m, x), k->labels,
 	    k->nlab * sizeof *k->labels));
 }
@@ -984,8 +1086,13 @@ fill(struct swalk *wk, struct sbatch *bt)
 		}
 		q->loc_off = bt->nloc;
 		if (run) {
-			/* the packed ids decoded and mapped in one pass */
+			/* the packed ids decoded and mapped in one pass; the key
+			 * and the map in locals: stores through the uint8_t key
+			 * would otherwise reload them on every frame */
 			const uint8_t *b = run, *end = run + runlen;
+			const uint64_t *locv = wk->dense ? m->in_locv : NULL;
+			size_t nlocv = wk->dense ? m->nin_locv : 0, nl = bt->nloc;
+			uint8_t *keyb = bt->locs;
 
 			while (b < end) {
 				uint64_t id, x;
@@ -995,10 +1102,13 @@ fill(struct swalk *wk, struct sbatch *bt)
 					wk->bad = wk->end = 1;
 					return;
 				}
-				if (map_frame(wk, id, &x) < 0)
+				if (id < nlocv && (x = locv[id]) != 0)
+					;
+				else if (map_frame(wk, id, &x) < 0)
 					return;
-				bt->nloc = put_frame(bt->locs, bt->nloc, x);
+				nl = put_frame(keyb, nl, x);
 			}
+			bt->nloc = nl;
 		}
 		for (j = 0; !run && j < it->nloc; j++) {
 			uint64_t id = it->loc[j], x;
@@ -1212,6 +1322,7 @@ merger_add_raw(struct merger *m, const struct profile *p, const uint8_t *raw,
 	memset(m->in_map, 0xff, pb->n_mapping * sizeof *m->in_map);
 	m->in_map_off = xcalloc(pb->n_mapping ? pb->n_mapping : 1, sizeof *m->in_map_off);
 	load_locations(m, p);
+	prelookup_strings(m, pb->n_string_table);
 	/* Functions first, in input order: resolved from the locations, in
 	 * their order, each first use was a chain of misses (the function,
 	 * its strings, the tables); in order, the input side is sequential. */
