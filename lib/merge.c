@@ -399,6 +399,13 @@ func_eq(const void *ctx, uint32_t e)
 	    x->start_line == k->f.start_line;
 }
 
+static inline uint32_t
+func_hash(const struct mfunc *f)
+{
+	return hash_fold(hash_u64(hash_u64(hash_u64(hash_u64(2, f->name), f->sys),
+	    f->file), (uint64_t)f->start_line));
+}
+
 /* find_function maps input function i to its merged index, like
  * find_mapping. */
 static uint32_t
@@ -418,8 +425,7 @@ find_function(struct merger *m, size_t i, int create)
 	if (k.f.name == HTAB_NONE || k.f.sys == HTAB_NONE || k.f.file == HTAB_NONE)
 		return HTAB_NONE;
 	k.f.start_line = src->start_line;
-	h = hash_fold(hash_u64(hash_u64(hash_u64(hash_u64(2, k.f.name), k.f.sys),
-	    k.f.file), (uint64_t)k.f.start_line));
+	h = func_hash(&k.f);
 	if ((e = htab_find(&m->functab, h, func_eq, &k, &slot)) == HTAB_NONE) {
 		if (!create)
 			return HTAB_NONE;
@@ -429,6 +435,53 @@ find_function(struct merger *m, size_t i, int create)
 		htab_add(&m->functab, slot, h, e);
 	}
 	return m->in_func[i] = e;
+}
+
+/* prefind_functions finds the input's functions that are merged already,
+ * in input order, like prelookup_strings: the slot and then the entry of
+ * each are prefetched PRE functions ahead. Only finds. */
+struct prefunc {
+	struct funckey k;
+	uint32_t hash;
+	int ok;
+};
+
+static void
+prefind_functions(struct merger *m, size_t n)
+{
+	PbFunction **fn = m->in->pb->function;
+	struct prefunc ring[2 * PRE + 1], *q;
+	const size_t R = 2 * PRE + 1;
+	size_t i, slot;
+	uint32_t e;
+
+	for (i = 0; i < n + 2 * PRE; i++) {
+		if (i >= 2 * PRE) {             /* look up */
+			q = &ring[(i - 2 * PRE) % R];
+			if (q->ok && (e = htab_find(&m->functab, q->hash, func_eq, &q->k, &slot)) != HTAB_NONE)
+				m->in_func[i - 2 * PRE] = e;
+		}
+		if (i >= PRE && i - PRE < n) {  /* fetch the entry the slot names */
+			const struct htab_slot *sl;
+
+			q = &ring[(i - PRE) % R];
+			sl = &m->functab.slot[q->hash & m->functab.mask];
+			if (q->ok && sl->idx && sl->hash == q->hash)
+				__builtin_prefetch(&m->funcs[sl->idx - 1]);
+		}
+		if (i < n) {                    /* key, hash, fetch the slot */
+			q = &ring[i % R];
+			q->k.m = m;
+			q->k.f.name = find_in_string(m, fn[i]->name, 0);
+			q->k.f.sys = find_in_string(m, fn[i]->system_name, 0);
+			q->k.f.file = find_in_string(m, fn[i]->filename, 0);
+			q->k.f.start_line = fn[i]->start_line;
+			q->ok = q->k.f.name != HTAB_NONE && q->k.f.sys != HTAB_NONE &&
+			    q->k.f.file != HTAB_NONE;
+			q->hash = func_hash(&q->k.f);
+			__builtin_prefetch(&m->functab.slot[q->hash & m->functab.mask]);
+		}
+	}
 }
 
 /* Locations */
@@ -1292,7 +1345,7 @@ merger_add_raw(struct merger *m, const struct profile *p, const uint8_t *raw,
 	struct mark mk = { m->nstrs, m->nmaps, m->nfuncs, m->nlocs, m->nlines,
 	    m->storelen, m->nsamples, m->ncomments, m->time_nanos,
 	    m->duration_nanos, m->period, m->doc_url };
-	size_t c, n, undone, i;
+	size_t c, n, undone;
 	int *colmap = NULL, r = -1;
 
 	if (!(weight >= 0) || isinf(weight)) {
@@ -1326,8 +1379,7 @@ merger_add_raw(struct merger *m, const struct profile *p, const uint8_t *raw,
 	/* Functions first, in input order: resolved from the locations, in
 	 * their order, each first use was a chain of misses (the function,
 	 * its strings, the tables); in order, the input side is sequential. */
-	for (i = 0; i < pb->n_function; i++)
-		find_function(m, i, 0);
+	prefind_functions(m, pb->n_function);
 	prelookup_locations(m, pb->n_location);
 	/* The first mapping of the first input with mappings stays mapping 1:
 	 * it is the main binary. */
