@@ -753,11 +753,12 @@ new_sample(struct merger *m, const struct samplekey *k)
 
 	size = (size + 7) & ~(size_t)7;
 	if (m->storelen + size > m->storecap) {
-		size_t old = m->storecap;
-
 		while (m->storelen + size > m->storecap)
 			m->storecap = m->storecap ? m->storecap * 2 : 1 << 20;
-		m->store = big_realloc(m->store, old, m->storecap);
+		/* malloc'd, so that the output encoded into it is freed
+		 * like any buffer; realloc moves its pages (mremap) */
+		m->store = xrealloc(m->store, m->storecap);
+		big_advise(m->store, m->storecap);
 	}
 	if ((m->storelen >> 3) >= UINT32_MAX)
 		die("merge: more than 32 GiB of samples");
@@ -1456,7 +1457,7 @@ merger_free(struct merger *m)
 	free(m->locs);
 	free(m->lines);
 	free(m->samples);
-	big_free(m->store, m->storecap);
+	free(m->store);
 	free(m);
 }
 
@@ -1468,26 +1469,39 @@ write_valuetype(struct pbw *w, unsigned field, uint64_t type, uint64_t unit)
 	pbw_uint(w, 2, unit);
 }
 
+/* sample_size: the bytes of sample x's message (*size) and of its packed
+ * values (*vsize), as write_sample writes them. */
 static void
-write_sample(struct pbw *w, const struct merger *m, struct msample *x,
-    const size_t *live, size_t nlive)
+sample_size(const struct merger *m, struct msample *x, const size_t *live,
+    size_t nlive, size_t *size, size_t *vsize)
 {
 	const int64_t *v = sample_values(x);
 	const struct mlabel *labels = sample_labels(m, x);
-	size_t size = 0, vsize = 0, c, j;
+	size_t c, j;
 
+	*size = *vsize = 0;
 	if (x->nloc)
-		size += pb_len_field_size(1, x->nloc);
+		*size += pb_len_field_size(1, x->nloc);
 	for (c = 0; c < nlive; c++)
-		vsize += pb_varint_size((uint64_t)v[live[c]]);
+		*vsize += pb_varint_size((uint64_t)v[live[c]]);
 	if (nlive)
-		size += pb_len_field_size(2, vsize);
+		*size += pb_len_field_size(2, *vsize);
 	for (j = 0; j < x->nlab; j++) {
 		const struct mlabel *l = &labels[j];
 
-		size += pb_len_field_size(3, pb_field_size(1, l->key) + pb_field_size(2, l->str) +
+		*size += pb_len_field_size(3, pb_field_size(1, l->key) + pb_field_size(2, l->str) +
 		    pb_field_size(3, (uint64_t)l->num) + pb_field_size(4, l->unit));
 	}
+}
+
+static void
+write_sample(struct pbw *w, const struct merger *m, struct msample *x,
+    const size_t *live, size_t nlive, size_t size, size_t vsize)
+{
+	const int64_t *v = sample_values(x);
+	const struct mlabel *labels = sample_labels(m, x);
+	size_t c, j;
+
 	pbw_len(w, 2, size);
 	if (x->nloc)
 		pbw_bytes(w, 1, sample_locs(m, x), x->nloc);
@@ -1506,6 +1520,67 @@ write_sample(struct pbw *w, const struct merger *m, struct msample *x,
 		pbw_uint(w, 3, (uint64_t)l->num);
 		pbw_uint(w, 4, l->unit);
 	}
+}
+
+/* write_samples encodes the kept samples, in insertion order, over the
+ * sample store itself: an encoded sample is smaller than its entry (no
+ * header, values as varints, labels of a few bytes), so the output stays
+ * behind the entries still to read, and the store becomes the output
+ * buffer rather than a second buffer of its size (a fifth of a merge's
+ * memory, all of it fresh pages). An entry the output would reach is
+ * copied aside first; an output that would pass the end of its entry (a
+ * sample of huge values and few frames) moves to a buffer of its own. */
+static void
+write_samples(struct pbw *w, struct merger *m, const size_t *live, size_t nlive)
+{
+	uint8_t *tmp = NULL;
+	size_t tmpcap = 0, i, c;
+	int inplace = 1;
+
+	/* room for a varint past the last entry: the store never moves here */
+	if (m->storecap - m->storelen < 64) {
+		m->storecap = m->storelen + 64;
+		m->store = xrealloc(m->store, m->storecap);
+	}
+	w->buf = m->store;
+	w->cap = m->storecap;
+	w->len = 0;
+	for (i = 0; i < m->nsamples; i++) {
+		size_t at = (size_t)m->samples[i] << 3, esize, size, vsize, total;
+		struct msample *x = sample_at(m, m->samples[i]);
+		const int64_t *v = sample_values(x);
+		int nonzero = 0;
+
+		for (c = 0; c < nlive; c++)
+			nonzero |= v[live[c]] != 0;
+		if (!nonzero)
+			continue;
+		sample_size(m, x, live, nlive, &size, &vsize);
+		total = pb_len_field_size(2, size);
+		esize = sizeof *x + m->ncols * sizeof(int64_t) +
+		    x->nlab * sizeof(struct mlabel) + x->nloc;
+		if (inplace && w->len + total > ((at + esize + 7) & ~(size_t)7)) {
+			/* past this entry: the rest goes to a buffer of its own */
+			struct pbw nw = { 0 };
+
+			pbw_reserve(&nw, m->storelen + (1 << 16));
+			memcpy(nw.buf, w->buf, w->len);
+			nw.len = w->len;
+			*w = nw;
+			inplace = 0;
+		} else if (inplace && w->len + total > at) {
+			if (esize > tmpcap) {
+				tmpcap = esize * 2;
+				tmp = xrealloc(tmp, tmpcap);
+			}
+			memcpy(tmp, x, esize);
+			x = (struct msample *)tmp;
+		}
+		write_sample(w, m, x, live, nlive, size, vsize);
+	}
+	free(tmp);
+	if (inplace)
+		m->store = NULL;        /* it is w's now */
 }
 
 static void
@@ -1608,19 +1683,10 @@ encode(struct merger *m, uint8_t **out, size_t *outlen)
 	for (c = 0; c < m->ncols; c++)
 		if (m->cols[c].live)
 			live[nlive++] = c;
-	pbw_reserve(&w, m->storelen + (1 << 16));
+	/* Samples first, over the store; field order is free in protobuf */
+	write_samples(&w, m, live, nlive);
 	for (c = 0; c < nlive; c++)
 		write_valuetype(&w, 1, m->cols[live[c]].type, m->cols[live[c]].unit);
-	for (i = 0; i < m->nsamples; i++) {
-		struct msample *x = sample_at(m, m->samples[i]);
-		const int64_t *v = sample_values(x);
-		int nonzero = 0;
-
-		for (c = 0; c < nlive; c++)
-			nonzero |= v[live[c]] != 0;
-		if (nonzero)
-			write_sample(&w, m, x, live, nlive);
-	}
 	for (i = 0; i < m->nmaps; i++)
 		write_mapping(&w, &m->maps[i], i + 1);
 	for (i = 0; i < m->nlocs; i++)

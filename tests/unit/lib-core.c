@@ -11,6 +11,7 @@
 #include "htab.h"
 #include "merge.h"
 #include "pbwire.h"
+#include "pbwrite.h"
 #include "pfreader.h"
 #include "profile.h"
 #include "tap.h"
@@ -27,6 +28,47 @@ static const uint8_t valid[] = {
 	0x32, 0x05, 'c', 'o', 'u', 'n', 't', 0x32, 0x06, 'm', 'a', 'i', 'n', '.', 'f',
 	0x32, 0x04, 'f', '.', 'g', 'o',
 };
+
+/* wide_profile: six sample types and two samples of one frame, the first
+ * with all six values -1 (ten-byte varints): encoded, it is longer than
+ * its merge entry, which the in-place encoding must notice. */
+static void
+wide_profile(struct pbw *w)
+{
+	static const char *strs[] = { "", "t0", "t1", "t2", "t3", "t4", "t5",
+	    "count", "main.f", "f.go" };
+	size_t i, k;
+
+	memset(w, 0, sizeof *w);
+	for (i = 1; i <= 6; i++) {
+		pbw_len(w, 1, 4);
+		pbw_uint(w, 1, i);
+		pbw_uint(w, 2, 7);
+	}
+	for (k = 1; k <= 2; k++) {
+		size_t vals = k == 1 ? 60 : 6;
+
+		pbw_len(w, 2, 3 + 2 + vals);
+		pbw_len(w, 1, 1);
+		pbw_varint(w, k);
+		pbw_len(w, 2, vals);
+		for (i = 0; i < 6; i++)
+			pbw_varint(w, k == 1 ? (uint64_t)-1 : 1);
+	}
+	for (k = 1; k <= 2; k++) {
+		pbw_len(w, 4, 8);
+		pbw_uint(w, 1, k);
+		pbw_len(w, 4, 4);
+		pbw_uint(w, 1, 1);
+		pbw_uint(w, 2, 2 + k);
+	}
+	pbw_len(w, 5, 6);
+	pbw_uint(w, 1, 1);
+	pbw_uint(w, 2, 8);
+	pbw_uint(w, 4, 9);
+	for (i = 0; i < sizeof strs / sizeof *strs; i++)
+		pbw_bytes(w, 6, strs[i], strlen(strs[i]));
+}
 
 static int
 eq_u32(const void *ctx, uint32_t e)
@@ -264,7 +306,27 @@ main(void)
 		    "merge with weight 2.5: 3 + round(7.5) = %lld",
 		    q ? (long long)q->pb->sample[0]->value[0] : -1LL);
 		profile_free(q);
+	}	{
+		/* in-place encoding: a sample longer than its entry moves the
+		 * output to a buffer of its own, and nothing is lost */
+		struct merger *m = merger_new(NULL);
+		struct profile *w1, *q;
+		struct pbw w;
+		int good;
+
+		wide_profile(&w);
+		w1 = profile_decode(w.buf, w.len);
+		good = w1 && merger_add(m, w1, 1.0) == 0 && merger_add(m, w1, 1.0) == 0;
+		q = merger_finish(m);
+		good = good && q && q->pb->n_sample == 2 && q->pb->n_sample_type == 6;
+		for (size_t i = 0; good && i < 6; i++)
+			good = q->pb->sample[0]->value[i] == -2 && q->pb->sample[1]->value[i] == 2;
+		ok(good, "merge: a sample encoded longer than its entry (six values of -1) survives");
+		profile_free(q);
+		profile_free(w1);
+		free(w.buf);
 	}
+
 	profile_free(p);
 	return tap_done();
 }
