@@ -1,6 +1,5 @@
 /* Huge-page-backed allocations: 2 MiB-aligned anonymous mappings with
- * MADV_HUGEPAGE (the kernel's default is often "madvise"), grown by
- * moving their pages with mremap rather than copying them. */
+ * MADV_HUGEPAGE (the kernel's default is often "madvise"). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,46 +57,6 @@ big_alloc(size_t n)
 	p = reserve(n);
 	advise(p, n);
 	return p;
-}
-
-void *
-big_realloc(void *p, size_t old, size_t n)
-{
-	void *q;
-
-	if (!p)
-		return big_alloc(n);
-	if (old < HUGE && n < HUGE) {
-		q = xrealloc(p, n);
-		if (n > old)
-			memset((uint8_t *)q + old, 0, n - old);
-		return q;
-	}
-	if (old < HUGE || n < HUGE) {
-		q = big_alloc(n);
-		memcpy(q, p, old < n ? old : n);
-		big_free(p, old);
-		return q;
-	}
-	if (n < old) {
-		/* what is kept past n must read as zero if it grows again */
-		size_t keep = round_huge(n) < old ? round_huge(n) : old;
-
-		memset((uint8_t *)p + n, 0, keep - n);
-		if (round_huge(n) < round_huge(old))
-			munmap((uint8_t *)p + round_huge(n), round_huge(old) - round_huge(n));
-		return p;
-	}
-	old = round_huge(old);
-	n = round_huge(n);
-	if (old == n)
-		return p;
-	/* move the pages to a fresh aligned place: no copy, no new faults */
-	q = reserve(n);
-	if (mremap(p, old, n, MREMAP_MAYMOVE | MREMAP_FIXED, q) == MAP_FAILED)
-		die("out of memory remapping %zu bytes", n);
-	advise(q, n);
-	return q;
 }
 
 void

@@ -1,6 +1,7 @@
-/* Large tables on transparent huge pages. The merge's hash slots and sample
- * store are tens of MB read at random: on 4 KiB pages nearly every probe is
- * a TLB miss as well as a cache miss. Below 2 MiB these are calloc/free. */
+/* Large tables on transparent huge pages. The merge's hash slots and its
+ * sample store (a malloc'd buffer given big_advise) are tens of MB read at
+ * random: on 4 KiB pages nearly every probe is a TLB miss as well as a
+ * cache miss. Below 2 MiB these are calloc/free. */
 #ifndef PGOKIT_BIGMEM_H
 #define PGOKIT_BIGMEM_H
 
@@ -8,9 +9,6 @@
 
 /* big_alloc returns n zeroed bytes; big_free must be given the same n. */
 void *big_alloc(size_t n);
-/* big_realloc grows or shrinks p from old to n bytes, keeping the first
- * min(old, n); bytes past old are zero. */
-void *big_realloc(void *p, size_t old, size_t n);
 void big_free(void *p, size_t n);
 /* big_advise asks for huge pages under the 2 MiB-aligned part of any
  * buffer (one from malloc, say), before its pages are first touched. */
