@@ -198,8 +198,10 @@ gz_members_start(const uint8_t *in, size_t inlen, int level, size_t chunk, int n
 		if (pthread_create(&g->th[g->nth], NULL, member_worker, g) == 0)
 			g->nth++;
 	if (g->nth == 0) {
+		/* no thread: compress them all now (a stop then comes too
+		 * late to spare anything, but the members are right) */
 		g->live = 1;
-		member_worker(g);       /* no thread: compress them all now */
+		member_worker(g);
 	} else if (g->nth < nthreads) {
 		pthread_mutex_lock(&g->mu);
 		g->live -= nthreads - g->nth;

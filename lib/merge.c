@@ -250,7 +250,7 @@ in_string(struct merger *m, int64_t i)
 struct prestr {
 	const char *s;
 	size_t len;
-	uint32_t hash, e;
+	uint32_t hash, e;       /* e: the entry the first slot named, if any */
 };
 
 static void
@@ -270,7 +270,7 @@ prelookup_strings(struct merger *m, size_t n)
 			k.m = m;
 			k.s = q->s;
 			k.len = q->len;
-			if (q->e != HTAB_NONE &&
+			if (q->len &&
 			    (e = htab_find(&m->strtab, q->hash, str_eq, &k, &slot)) != HTAB_NONE)
 				m->in_str[i - 3 * PRE] = e;
 		}
@@ -281,10 +281,10 @@ prelookup_strings(struct merger *m, size_t n)
 		}
 		if (i >= PRE && i - PRE < n) {  /* fetch the entry the slot names */
 			q = &ring[(i - PRE) % R];
-			if (q->e != HTAB_NONE) {
+			q->e = HTAB_NONE;
+			if (q->len) {
 				const struct htab_slot *sl = &m->strtab.slot[q->hash & m->strtab.mask];
 
-				q->e = HTAB_NONE;
 				if (sl->idx && sl->hash == q->hash) {
 					q->e = sl->idx - 1;
 					__builtin_prefetch(&m->strs[q->e]);
@@ -295,8 +295,7 @@ prelookup_strings(struct merger *m, size_t n)
 		if (i < n) {                    /* hash, fetch the slot */
 			q = &ring[i % R];
 			q->s = tab[i];
-			q->len = strlen(q->s);
-			q->e = q->len ? 0 : HTAB_NONE;  /* "" is 0 without lookup */
+			q->len = strlen(q->s);  /* "" is 0 without lookup */
 			if (q->len) {
 				q->hash = hash_fold(hash_bytes(q->s, q->len));
 				__builtin_prefetch(&m->strtab.slot[q->hash & m->strtab.mask]);
@@ -1739,9 +1738,11 @@ merger_encode(struct merger *m, uint8_t **out, size_t *outlen)
 		return 0;
 	/* As pprof does when a merge leaves zero samples: merge the result
 	 * alone, which drops them and everything only they referenced. */
-	if (!(p = profile_decode(*out, *outlen)))
-		return -1;
+	p = profile_decode(*out, *outlen);
 	free(*out);
+	*out = NULL;
+	if (!p)
+		return -1;
 	o.sample_type = NULL;
 	again = merger_new(&o);
 	r = merger_add(again, p, 1.0);

@@ -126,6 +126,8 @@ cache_load(const char *dir, const char *diff_id, int level, struct gz_members *g
 			/* the buffer becomes the blob: no second copy */
 			b.len -= SHA256_DIGEST_STRLEN;
 			memmove(b.data, b.data + SHA256_DIGEST_STRLEN, b.len);
+			b.data = xrealloc(b.data, b.len + 1);  /* no read slack kept */
+			b.cap = b.len + 1;
 			b.data[b.len] = '\0';
 			membuf_free(&out->blob);
 			out->blob = b;
@@ -379,6 +381,10 @@ tar_layer_build(struct tar_file *files, size_t n, long long mtime, int parents,
 		const uint8_t *p;
 		size_t len;
 
+		/* a binary compresses to about half: one allocation, usually */
+		out->blob.cap = s.tar.len / 2 + 65536;
+		out->blob.data = xmalloc(out->blob.cap);
+		out->blob.len = 0;
 		sha256_init(&h);
 		while ((r = gz_members_next(gz, &p, &len)) == 1) {
 			membuf_append(&out->blob, p, len);

@@ -179,13 +179,30 @@ go_build_cached() {
 
 # start_service [ARGS...]: start the example Go service (examples/service)
 # on a free loopback port with its own load generator; sets SERVICE_PID and
-# SERVICE_ADDR, and stops it at exit.
+# SERVICE_ADDR, and stops it at exit. The port was free when chosen, but an
+# outgoing connection may take it before the service binds it: a service
+# that exits is started again on another port (three tries); each failed
+# try's log goes to stderr.
 start_service() {
 	svc=$(go_build_cached service "$PGOKIT_SRC/examples/service") || return 1
-	port=$(free_port)
-	"$svc" -addr "127.0.0.1:$port" -load 2 "$@" >service-$port.log 2>&1 &
-	SERVICE_PID=$!
-	SERVICE_ADDR=127.0.0.1:$port
-	test_atexit "kill $SERVICE_PID"
-	wait_http "http://$SERVICE_ADDR/healthz"
+	for attempt in 1 2 3; do
+		port=$(free_port)
+		"$svc" -addr "127.0.0.1:$port" -load 2 "$@" >service-$port.log 2>&1 &
+		SERVICE_PID=$!
+		SERVICE_ADDR=127.0.0.1:$port
+		n=0
+		while [ $n -lt 300 ] && kill -0 $SERVICE_PID 2>/dev/null; do
+			if curl -s -o /dev/null "http://$SERVICE_ADDR/healthz"; then
+				test_atexit "kill $SERVICE_PID"
+				return 0
+			fi
+			sleep 0.1
+			n=$((n + 1))
+		done
+		kill $SERVICE_PID 2>/dev/null
+		wait $SERVICE_PID 2>/dev/null
+		echo "start_service: try $attempt on port $port failed:" >&2
+		sed 's/^/  /' service-$port.log >&2
+	done
+	return 1
 }
