@@ -37,11 +37,15 @@ test_expect_success 'pgodebug shows the hot call sites the profile made' '
 	cat out err | grep -E "^hot-node enabled increased budget=2000 for func=main\."
 '
 
-test_expect_success 'the summary: digest, sizes, hot edges, full coverage' '
+# Coverage is near, not always at, 100%: a closure the profile saw (say
+# net/http.send.func1, from the load generator) may be inlined away by the
+# PGO build itself, leaving no function of that name in the binary.
+test_expect_success 'the summary: digest, sizes, hot edges, coverage' '
 	grep "profile cpu.pprof: sha256:$(sha256sum <cpu.pprof | cut -d" " -f1)" err &&
 	grep "prepared $PWD/svc.pgo: $(wc -c <cpu.pprof) -> $(wc -c <svc.pgo) bytes" err &&
 	grep "hot edges: $(hot_edges full.pre | wc -l) of [0-9]*.*the same after preparation" err &&
-	grep "coverage: 100.0% of the hot edge weight is in $PWD/svc" err &&
+	sed -n "s|.*coverage: \([0-9.]*\)% of the hot edge weight is in $PWD/svc (.*|\1|p" err >cov &&
+	test "$(cut -d. -f1 <cov)" -ge 95 &&
 	test_must_fail grep -i stale err
 '
 
@@ -58,7 +62,7 @@ test_expect_success 'the service still works when built with PGO' '
 test_expect_success 'coverage reads Go names without a symbol table (-ldflags=-s)' '
 	pgo-build -v -p cpu.pprof -- -C "$SERVICE_SRC" -ldflags=-s -o "$PWD/svc-s" . 2>err-s &&
 	test_must_fail go tool nm svc-s &&
-	grep "coverage: 100.0% of the hot edge weight is in $PWD/svc-s" err-s
+	grep "coverage: $(cat cov)% of the hot edge weight is in $PWD/svc-s" err-s
 '
 
 # -trimpath (the binary then records only the profile's base name, which
