@@ -742,11 +742,18 @@ sample_eq(const void *ctx, uint32_t e)
 	    k->nlab * sizeof *k->labels));
 }
 
+/* entry_size: the bytes of a store entry (before its rounding to 8) */
+static inline size_t
+entry_size(const struct merger *m, size_t nlab, size_t nloc)
+{
+	return sizeof(struct msample) + m->ncols * sizeof(int64_t) +
+	    nlab * sizeof(struct mlabel) + nloc;
+}
+
 static uint32_t
 new_sample(struct merger *m, const struct samplekey *k)
 {
-	size_t size = sizeof(struct msample) + m->ncols * sizeof(int64_t) +
-	    k->nlab * sizeof(struct mlabel) + k->nloc;
+	size_t size = entry_size(m, k->nlab, k->nloc);
 	struct msample *x;
 	uint32_t e;
 
@@ -1057,15 +1064,16 @@ struct swalk {
 };
 
 /* map_frame gives location id's key bytes in *x: on the usual path one
- * load. -1 (the walk ends, bad) when the input has no such location. */
+ * load from locv (the merger's in_locv when the input's ids are dense,
+ * else NULL with nlocv 0), which the caller keeps in a local: stores
+ * through the uint8_t key would otherwise reload it on every frame. -1
+ * (the walk ends, bad) when the input has no such location. */
 static inline int
-map_frame(struct swalk *wk, uint64_t id, uint64_t *x)
+map_frame(struct swalk *wk, const uint64_t *locv, size_t nlocv, uint64_t id, uint64_t *x)
 {
-	struct merger *m = wk->m;
-
-	if (wk->dense && id < m->nin_locv && (*x = m->in_locv[id]))
+	if (id < nlocv && (*x = locv[id]))
 		return 0;
-	if ((*x = frame_varint(m, wk->p, wk->dense, id)))
+	if ((*x = frame_varint(wk->m, wk->p, wk->dense, id)))
 		return 0;
 	missing_location(wk->n, id);
 	wk->bad = wk->end = 1;
@@ -1082,7 +1090,8 @@ fill(struct swalk *wk, struct sbatch *bt)
 	const PbProfile *pb = wk->p->pb;
 	struct sample_iter *it = &wk->it;
 	const uint8_t *body, *run;
-	size_t blen, runlen = 0, nfr, j, c;
+	const uint64_t *locv = wk->dense ? m->in_locv : NULL;
+	size_t blen, runlen = 0, nfr, j, c, nlocv = wk->dense ? m->nin_locv : 0;
 	int got = 0;
 
 	bt->nb = bt->nloc = bt->nlab = 0;
@@ -1139,12 +1148,10 @@ fill(struct swalk *wk, struct sbatch *bt)
 		}
 		q->loc_off = bt->nloc;
 		if (run) {
-			/* the packed ids decoded and mapped in one pass; the key
-			 * and the map in locals: stores through the uint8_t key
-			 * would otherwise reload them on every frame */
+			/* the packed ids decoded and mapped in one pass, the
+			 * key in locals like the map */
 			const uint8_t *b = run, *end = run + runlen;
-			const uint64_t *locv = wk->dense ? m->in_locv : NULL;
-			size_t nlocv = wk->dense ? m->nin_locv : 0, nl = bt->nloc;
+			size_t nl = bt->nloc;
 			uint8_t *keyb = bt->locs;
 
 			while (b < end) {
@@ -1155,9 +1162,7 @@ fill(struct swalk *wk, struct sbatch *bt)
 					wk->bad = wk->end = 1;
 					return;
 				}
-				if (id < nlocv && (x = locv[id]) != 0)
-					;
-				else if (map_frame(wk, id, &x) < 0)
+				if (map_frame(wk, locv, nlocv, id, &x) < 0)
 					return;
 				nl = put_frame(keyb, nl, x);
 			}
@@ -1166,7 +1171,7 @@ fill(struct swalk *wk, struct sbatch *bt)
 		for (j = 0; !run && j < it->nloc; j++) {
 			uint64_t id = it->loc[j], x;
 
-			if (map_frame(wk, id, &x) < 0)
+			if (map_frame(wk, locv, nlocv, id, &x) < 0)
 				return;
 			bt->nloc = put_frame(bt->locs, bt->nloc, x);
 		}
@@ -1215,8 +1220,7 @@ fetch(const struct merger *m, const struct sbatch *bt)
 
 		if (sl->idx && sl->hash == q->hash) {
 			uintptr_t x = (uintptr_t)(m->store + ((size_t)(sl->idx - 1) << 3));
-			uintptr_t end = x + sizeof(struct msample) + m->ncols * sizeof(int64_t) +
-			    q->k.nlab * sizeof(struct mlabel) + q->k.nloc;
+			uintptr_t end = x + entry_size(m, q->k.nlab, q->k.nloc);
 
 			for (x &= ~(uintptr_t)63; x < end; x += 64)
 				__builtin_prefetch((const void *)x);
@@ -1468,6 +1472,14 @@ write_valuetype(struct pbw *w, unsigned field, uint64_t type, uint64_t unit)
 	pbw_uint(w, 2, unit);
 }
 
+/* label_size: the bytes of label l's message */
+static inline size_t
+label_size(const struct mlabel *l)
+{
+	return pb_field_size(1, l->key) + pb_field_size(2, l->str) +
+	    pb_field_size(3, (uint64_t)l->num) + pb_field_size(4, l->unit);
+}
+
 /* sample_size: the bytes of sample x's message (*size) and of its packed
  * values (*vsize), as write_sample writes them. */
 static void
@@ -1485,12 +1497,8 @@ sample_size(const struct merger *m, struct msample *x, const size_t *live,
 		*vsize += pb_varint_size((uint64_t)v[live[c]]);
 	if (nlive)
 		*size += pb_len_field_size(2, *vsize);
-	for (j = 0; j < x->nlab; j++) {
-		const struct mlabel *l = &labels[j];
-
-		*size += pb_len_field_size(3, pb_field_size(1, l->key) + pb_field_size(2, l->str) +
-		    pb_field_size(3, (uint64_t)l->num) + pb_field_size(4, l->unit));
-	}
+	for (j = 0; j < x->nlab; j++)
+		*size += pb_len_field_size(3, label_size(&labels[j]));
 }
 
 static void
@@ -1512,8 +1520,7 @@ write_sample(struct pbw *w, const struct merger *m, struct msample *x,
 	for (j = 0; j < x->nlab; j++) {
 		const struct mlabel *l = &labels[j];
 
-		pbw_len(w, 3, pb_field_size(1, l->key) + pb_field_size(2, l->str) +
-		    pb_field_size(3, (uint64_t)l->num) + pb_field_size(4, l->unit));
+		pbw_len(w, 3, label_size(l));
 		pbw_uint(w, 1, l->key);
 		pbw_uint(w, 2, l->str);
 		pbw_uint(w, 3, (uint64_t)l->num);
@@ -1556,8 +1563,7 @@ write_samples(struct pbw *w, struct merger *m, const size_t *live, size_t nlive)
 			continue;
 		sample_size(m, x, live, nlive, &size, &vsize);
 		total = pb_len_field_size(2, size);
-		esize = sizeof *x + m->ncols * sizeof(int64_t) +
-		    x->nlab * sizeof(struct mlabel) + x->nloc;
+		esize = entry_size(m, x->nlab, x->nloc);
 		if (inplace && w->len + total > ((at + esize + 7) & ~(size_t)7)) {
 			/* past this entry: the rest goes to a buffer of its own */
 			struct pbw nw = { 0 };
