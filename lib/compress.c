@@ -9,7 +9,6 @@
 #include <libdeflate.h>
 
 #include "compress.h"
-#include "membuf.h"
 #include "util.h"
 
 size_t
@@ -77,6 +76,16 @@ gz_inflate_member(const uint8_t *in, size_t inlen, size_t cap,
 	return 0;
 }
 
+/* level_ok: libdeflate's levels are 0 (stored) to 12; else seterr(). */
+static int
+level_ok(int level)
+{
+	if (level >= 0 && level <= 12)
+		return 1;
+	seterr("bad compression level %d", level);
+	return 0;
+}
+
 int
 gz_deflate(const uint8_t *in, size_t inlen, int level,
     uint8_t **out, size_t *outlen)
@@ -85,10 +94,8 @@ gz_deflate(const uint8_t *in, size_t inlen, int level,
 	size_t bound, n;
 	uint8_t *buf;
 
-	if (level < 0 || level > 12) {
-		seterr("bad compression level %d", level);
+	if (!level_ok(level))
 		return -1;
-	}
 	if (!(c = libdeflate_alloc_compressor(level)))
 		die("out of memory");
 	bound = libdeflate_gzip_compress_bound(c, inlen);
@@ -162,10 +169,8 @@ gz_members_start(const uint8_t *in, size_t inlen, int level, size_t chunk, int n
 	struct gz_members *g;
 	int i;
 
-	if (level < 0 || level > 12) {
-		seterr("bad compression level %d", level);
+	if (!level_ok(level))
 		return NULL;
-	}
 	if (chunk == 0) {
 		seterr("gzip members of 0 bytes");
 		return NULL;
@@ -263,30 +268,4 @@ gz_members_end(struct gz_members *g)
 	free(g->lens);
 	free(g->done);
 	free(g);
-}
-
-int
-gz_deflate_members(const uint8_t *in, size_t inlen, int level, size_t chunk,
-    int nthreads, uint8_t **out, size_t *outlen)
-{
-	struct gz_members *g;
-	struct membuf b = { 0 };
-	const uint8_t *p;
-	size_t n;
-	int r;
-
-	if (chunk > 0 && inlen <= chunk)
-		return gz_deflate(in, inlen, level, out, outlen);
-	if (!(g = gz_members_start(in, inlen, level, chunk, nthreads)))
-		return -1;
-	while ((r = gz_members_next(g, &p, &n)) == 1)
-		membuf_append(&b, p, n);
-	gz_members_end(g);
-	if (r < 0) {
-		membuf_free(&b);
-		return -1;
-	}
-	*outlen = b.len;
-	*out = (uint8_t *)membuf_take(&b);
-	return 0;
 }

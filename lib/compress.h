@@ -24,15 +24,10 @@ int gz_inflate_member(const uint8_t *in, size_t inlen, size_t cap,
 int gz_deflate(const uint8_t *in, size_t inlen, int level,
     uint8_t **out, size_t *outlen);
 
-/* gz_deflate_members writes in as a series of gzip members of chunk input
- * bytes each (the last one shorter), compressed on up to nthreads threads
- * (0: one per CPU). The bytes depend on in, level and chunk only, never on
- * the threads; gzip readers take the members as one stream. With inlen <=
- * chunk they are gz_deflate's bytes. */
-int gz_deflate_members(const uint8_t *in, size_t inlen, int level, size_t chunk,
-    int nthreads, uint8_t **out, size_t *outlen);
-
-/* The same members, taken one by one while the rest are compressed:
+/* Gzip members of chunk input bytes each (the last one shorter), taken one
+ * by one while the rest are compressed. The bytes depend on in, level and
+ * chunk only, never on the threads; gzip readers take the members as one
+ * stream, and a single member is gz_deflate's bytes.
  * gz_members_start begins compressing in (which must stay unchanged until
  * gz_members_end) on up to nthreads background threads and returns at once
  * (NULL with seterr() for a bad level or chunk). gz_members_next waits for
