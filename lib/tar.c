@@ -20,10 +20,6 @@
 #include "tar.h"
 #include "util.h"
 
-struct sink {
-	struct membuf tar;
-};
-
 char *
 tar_clean_path(const char *path)
 {
@@ -70,10 +66,36 @@ tar_clean_path(const char *path)
 static la_ssize_t
 sink_write(struct archive *a, void *arg, const void *p, size_t n)
 {
-	struct sink *s = arg;
-
-	membuf_append(&s->tar, p, n);
+	membuf_append(arg, p, n);
 	return (la_ssize_t)n;
+}
+
+static struct gz_members *
+compress_tar(const struct membuf *tar, int level)
+{
+	return gz_members_start((const uint8_t *)tar->data, tar->len, level, LAYER_MEMBER, 0);
+}
+
+/* gather takes the members in order into l's blob and its digest. */
+static int
+gather(struct gz_members *gz, size_t tarlen, struct tar_layer *l)
+{
+	struct sha256 h;
+	const uint8_t *p;
+	size_t len;
+	int r;
+
+	/* a binary compresses to about half: one allocation, usually */
+	l->blob.cap = tarlen / 2 + 65536;
+	l->blob.data = xmalloc(l->blob.cap);
+	l->blob.len = 0;
+	sha256_init(&h);
+	while ((r = gz_members_next(gz, &p, &len)) == 1) {
+		membuf_append(&l->blob, p, len);
+		sha256_update(&h, p, len);
+	}
+	sha256_final(&h, l->digest);
+	return r;
 }
 
 /* The layer cache maps a tar's digest (and the compression level) to its
@@ -312,7 +334,7 @@ tar_layer_build(struct tar_file *files, size_t n, long long mtime, int parents,
     int level, const char *cache_dir, struct tar_layer *out)
 {
 	struct gz_members *gz = NULL;
-	struct sink s;
+	struct membuf tar = { 0 };
 	struct archive *a;
 	size_t i;
 	int rc = -1, r = -1;
@@ -325,7 +347,6 @@ tar_layer_build(struct tar_file *files, size_t n, long long mtime, int parents,
 			return -1;
 		}
 	}
-	memset(&s, 0, sizeof s);
 	/* Reserve the whole tar at once: headers, data padded to 512-byte
 	 * blocks, and the two zero blocks at the end. */
 	{
@@ -336,16 +357,16 @@ tar_layer_build(struct tar_file *files, size_t n, long long mtime, int parents,
 			if (stat(files[i].src, &st) == 0 && st.st_size > 0)
 				need += ((size_t)st.st_size + 511) / 512 * 512 + 2048 +
 				    strlen(files[i].dst) * 2;
-		s.tar.data = xmalloc(need);
-		s.tar.cap = need;
-		s.tar.data[0] = '\0';
+		tar.data = xmalloc(need);
+		tar.cap = need;
+		tar.data[0] = '\0';
 	}
 	a = archive_write_new();
 	if (!a)
 		die("libarchive: out of memory");
 	archive_write_set_format_pax_restricted(a);
 	archive_write_set_bytes_per_block(a, 0);	/* no padding to 10 KiB blocks */
-	if (archive_write_open2(a, &s, NULL, sink_write, NULL, NULL) != ARCHIVE_OK) {
+	if (archive_write_open2(a, &tar, NULL, sink_write, NULL, NULL) != ARCHIVE_OK) {
 		seterr("tar: %s", archive_error_string(a));
 		goto done;
 	}
@@ -360,45 +381,29 @@ tar_layer_build(struct tar_file *files, size_t n, long long mtime, int parents,
 		seterr("tar: %s", archive_error_string(a));
 		goto done;
 	}
-	out->tar_size = (long long)s.tar.len;
+	out->tar_size = (long long)tar.len;
 	/* Compression starts before the tar's digest is known, and so before
 	 * the cache is asked: on a hit the members are cancelled. The digest
 	 * of the blob is taken member by member as they come. */
-	if (!(gz = gz_members_start((const uint8_t *)s.tar.data, s.tar.len, level,
-	    LAYER_MEMBER, 0)))
+	if (!(gz = compress_tar(&tar, level)))
 		goto done;
-	sha256_digest(s.tar.data, s.tar.len, out->diff_id);
+	sha256_digest(tar.data, tar.len, out->diff_id);
 	if (cache_dir && (r = cache_load(cache_dir, out->diff_id, level, gz, out)) == 0) {
 		out->from_cache = 1;
 	} else {
-		if (cache_dir && r == -2) {
+		if (r == -2) {          /* a damaged entry stopped the members */
 			gz_members_end(gz);
-			if (!(gz = gz_members_start((const uint8_t *)s.tar.data, s.tar.len,
-			    level, LAYER_MEMBER, 0)))
+			if (!(gz = compress_tar(&tar, level)))
 				goto done;
 		}
-		struct sha256 h;
-		const uint8_t *p;
-		size_t len;
-
-		/* a binary compresses to about half: one allocation, usually */
-		out->blob.cap = s.tar.len / 2 + 65536;
-		out->blob.data = xmalloc(out->blob.cap);
-		out->blob.len = 0;
-		sha256_init(&h);
-		while ((r = gz_members_next(gz, &p, &len)) == 1) {
-			membuf_append(&out->blob, p, len);
-			sha256_update(&h, p, len);
-		}
-		sha256_final(&h, out->digest);
-		if (r < 0)
+		if (gather(gz, tar.len, out) < 0)
 			goto done;
 	}
 	rc = 0;
 done:
 	gz_members_end(gz);
 	archive_write_free(a);
-	membuf_free(&s.tar);
+	membuf_free(&tar);
 	if (rc < 0)
 		tar_layer_free(out);
 	return rc;
