@@ -750,6 +750,14 @@ entry_size(const struct merger *m, size_t nlab, size_t nloc)
 	    nlab * sizeof(struct mlabel) + nloc;
 }
 
+/* The store starts at 1 MiB; past that it jumps to 64 MiB, above glibc's
+ * largest mmap threshold (32 MiB), so that realloc maps it on its own and
+ * from then on grows it by moving its pages (mremap). From the heap, each
+ * doubling copied the whole store into fresh pages: a tenth of a fleet
+ * merge. Untouched, the room costs address space only. */
+#define STORE0 ((size_t)1 << 20)
+#define STORE_MAPPED ((size_t)64 << 20)
+
 static uint32_t
 new_sample(struct merger *m, const struct samplekey *k)
 {
@@ -760,7 +768,8 @@ new_sample(struct merger *m, const struct samplekey *k)
 	size = (size + 7) & ~(size_t)7;
 	if (m->storelen + size > m->storecap) {
 		while (m->storelen + size > m->storecap)
-			m->storecap = m->storecap ? m->storecap * 2 : 1 << 20;
+			m->storecap = !m->storecap ? STORE0 :
+			    m->storecap < STORE_MAPPED ? STORE_MAPPED : m->storecap * 2;
 		/* malloc'd, so that the output encoded into it is freed
 		 * like any buffer; realloc moves its pages (mremap) */
 		m->store = xrealloc(m->store, m->storecap);

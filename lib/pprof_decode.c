@@ -42,8 +42,9 @@ get_varint(struct rd *r, uint64_t *v)
 
 /* next_field reads a key; for length-delimited fields *sub is the payload
  * (and the reader moves past it), for varints *v the value. 1: a field;
- * 0: end; -1: malformed. */
-static inline int
+ * 0: end; -1: malformed. Inlined into every loop over fields: as a call
+ * (gcc -O2 declines to inline it) it cost a merge 4% of its CPU time. */
+static inline __attribute__((always_inline)) int
 next_field(struct rd *r, uint32_t *field, int *wt, uint64_t *v, struct rd *sub)
 {
 	uint64_t key, len;
@@ -151,7 +152,7 @@ static int
 decode_valuetype(struct rd r, PbValueType *m)
 {
 	static const PbValueType init = PERFTOOLS__PROFILES__VALUE_TYPE__INIT;
-	struct rd sub;
+	struct rd sub = { NULL, NULL };
 	uint64_t v = 0;
 	uint32_t f;
 	int wt, k;
@@ -172,7 +173,7 @@ static int
 decode_label(struct rd r, PbLabel *m)
 {
 	static const PbLabel init = PERFTOOLS__PROFILES__LABEL__INIT;
-	struct rd sub;
+	struct rd sub = { NULL, NULL };
 	uint64_t v = 0;
 	uint32_t f;
 	int wt, k;
@@ -195,7 +196,7 @@ static int
 decode_sample(struct arena *a, struct rd r, PbSample *m)
 {
 	static const PbSample init = PERFTOOLS__PROFILES__SAMPLE__INIT;
-	struct rd sub, scan = r;
+	struct rd sub = { NULL, NULL }, scan = r;
 	uint64_t v = 0;
 	uint32_t f;
 	size_t nloc = 0, nval = 0, nlab = 0;
@@ -246,7 +247,7 @@ static int
 decode_mapping(struct rd r, PbMapping *m)
 {
 	static const PbMapping init = PERFTOOLS__PROFILES__MAPPING__INIT;
-	struct rd sub;
+	struct rd sub = { NULL, NULL };
 	uint64_t v = 0;
 	uint32_t f;
 	int wt, k;
@@ -275,7 +276,7 @@ static int
 decode_line(struct rd r, PbLine *m)
 {
 	static const PbLine init = PERFTOOLS__PROFILES__LINE__INIT;
-	struct rd sub;
+	struct rd sub = { NULL, NULL };
 	uint64_t v = 0;
 	uint32_t f;
 	int wt, k;
@@ -297,7 +298,7 @@ static int
 decode_location(struct arena *a, struct rd r, PbLocation *m)
 {
 	static const PbLocation init = PERFTOOLS__PROFILES__LOCATION__INIT;
-	struct rd sub, scan = r;
+	struct rd sub = { NULL, NULL }, scan = r;
 	uint64_t v = 0;
 	uint32_t f;
 	size_t nline = 0;
@@ -334,7 +335,7 @@ static int
 decode_function(struct rd r, PbFunction *m)
 {
 	static const PbFunction init = PERFTOOLS__PROFILES__FUNCTION__INIT;
-	struct rd sub;
+	struct rd sub = { NULL, NULL };
 	uint64_t v = 0;
 	uint32_t f;
 	int wt, k;
