@@ -30,14 +30,17 @@ varint_read(const uint8_t *b, size_t len, size_t *pos, uint64_t *v)
 /* varint_next reads the varint at *b (there is one byte at least: *b <
  * end) into *v and moves *b past it; -1 when it is truncated or longer than
  * 64 bits. The pointer form, for the hot loops over packed location ids:
- * a one-byte varint costs one compare. */
+ * a one-byte varint costs one compare, a two-byte one no loop. */
 static inline int
 varint_next(const uint8_t **b, const uint8_t *end, uint64_t *v)
 {
 	const uint8_t *p = *b;
 	uint64_t x = *p++;
 
-	if (x >= 0x80) {
+	if (x >= 0x80 && p < end && *p < 0x80) {
+		/* two bytes: the ids of a profile of 128 to 16383 locations */
+		x = (x & 0x7f) | (uint64_t)*p++ << 7;
+	} else if (x >= 0x80) {
 		unsigned shift = 7;
 		uint8_t c;
 
