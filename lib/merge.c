@@ -623,6 +623,32 @@ map_location(struct merger *m, size_t i)
  * misses overlap instead of coming one at a time in sample order. It only
  * finds: what is new is still created in first-reference order. */
 
+/* loc_varint encodes a location id as its protobuf varint bytes, count in
+ * the top byte. */
+static uint64_t
+loc_varint(uint32_t id)
+{
+	uint64_t vb = 0;
+	unsigned n = 0;
+
+	while (id >= 0x80) {
+		vb |= (uint64_t)(uint8_t)(id | 0x80) << (8 * n++);
+		id >>= 7;
+	}
+	vb |= (uint64_t)id << (8 * n++);
+	return vb | (uint64_t)n << 56;
+}
+
+/* found_location records that input location i is merged entry e: in
+ * in_loc, and as the key bytes its frames take (in_locv), so that the
+ * sample walk need not map it on first use. */
+static void
+found_location(struct merger *m, size_t i, uint32_t e)
+{
+	m->in_loc[i] = e;
+	m->in_locv[m->in->locs.dense ? m->in->pb->location[i]->id : i] = loc_varint(e + 1);
+}
+
 struct prekey {
 	struct lockey k;
 	struct mline lines[16];
@@ -642,7 +668,7 @@ prelookup_locations(struct merger *m, size_t n)
 		if (i >= 3 * PRE) {             /* look up */
 			q = &ring[(i - 3 * PRE) % R];
 			if (q->ok && (e = htab_find(&m->loctab, q->hash, loc_eq, &q->k, &slot)) != HTAB_NONE)
-				m->in_loc[i - 3 * PRE] = e;
+				found_location(m, i - 3 * PRE, e);
 		}
 		if (i >= 2 * PRE && i - 2 * PRE < n) {  /* fetch the entry's lines */
 			q = &ring[(i - 2 * PRE) % R];
@@ -950,22 +976,6 @@ scale(int64_t v, double w)
 	if (x < -9.2e18)
 		return INT64_MIN;
 	return (int64_t)x;
-}
-
-/* loc_varint encodes a location id as its protobuf varint bytes, count in
- * the top byte. */
-static uint64_t
-loc_varint(uint32_t id)
-{
-	uint64_t vb = 0;
-	unsigned n = 0;
-
-	while (id >= 0x80) {
-		vb |= (uint64_t)(uint8_t)(id | 0x80) << (8 * n++);
-		id >>= 7;
-	}
-	vb |= (uint64_t)id << (8 * n++);
-	return vb | (uint64_t)n << 56;
 }
 
 /* frame_varint is a frame's key bytes off the usual path: the location
