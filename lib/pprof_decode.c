@@ -362,7 +362,7 @@ pprof_decode(struct arena *a, const uint8_t *buf, size_t len)
 }
 
 PbProfile *
-pprof_decode_lean(struct arena *a, const uint8_t *buf, size_t len, size_t *nsample)
+pprof_decode_lean(struct arena *a, const uint8_t *buf, size_t len, struct lean_samples *ls)
 {
 	static const PbProfile init = PERFTOOLS__PROFILES__PROFILE__INIT;
 	struct rd r = { buf, buf + len }, sub;
@@ -376,14 +376,27 @@ pprof_decode_lean(struct arena *a, const uint8_t *buf, size_t len, size_t *nsamp
 	PbMapping *mappings = NULL;
 	PbLocation *locations = NULL;
 	PbFunction *functions = NULL;
+	const uint8_t *at = buf, *lo = buf + len, *hi = buf + len;
+	int runs = 0;            /* runs of consecutive samples */
 
 	*m = init;
-	/* pass 1: count the repeated fields */
+	/* pass 1: count the repeated fields, find the samples */
 	while ((k = next_field(&r, &f, &wt, &v, &sub)) > 0) {
+		if (f == 2) {
+			if (wt != 2)
+				goto bad;
+			if (!n[2] || at != hi) {
+				runs++;
+				if (!n[2])
+					lo = at;
+			}
+			hi = r.p;
+		}
 		if (f == 13 && wt == 2)
 			n[13] += count_varints(&sub);
 		else if (f < 16)
 			n[f]++;
+		at = r.p;
 	}
 	if (k < 0)
 		goto bad;
@@ -391,8 +404,10 @@ pprof_decode_lean(struct arena *a, const uint8_t *buf, size_t len, size_t *nsamp
 		m->sample_type = arena_alloc(a, n[1] * sizeof *m->sample_type);
 		vts = arena_alloc(a, n[1] * sizeof *vts);
 	}
-	if (nsample) {          /* lean: samples counted, left in buf */
-		*nsample = n[2];
+	if (ls) {               /* lean: samples counted, left in buf */
+		ls->n = n[2];
+		ls->lo = (size_t)(lo - buf);
+		ls->hi = (size_t)(hi - buf);
 		n[2] = 0;
 	}
 	if (n[2]) {
@@ -416,9 +431,14 @@ pprof_decode_lean(struct arena *a, const uint8_t *buf, size_t len, size_t *nsamp
 	if (n[13])
 		m->comment = arena_alloc(a, n[13] * sizeof *m->comment);
 
-	/* pass 2: fill */
+	/* pass 2: fill; a lean decode steps over the samples when they are
+	 * all in one run (as every writer of pprof puts them) */
 	r.p = buf;
-	while ((k = next_field(&r, &f, &wt, &v, &sub)) > 0) {
+	for (;;) {
+		if (ls && runs == 1 && r.p == lo)
+			r.p = hi;
+		if ((k = next_field(&r, &f, &wt, &v, &sub)) <= 0)
+			break;
 		switch (f) {
 		case 1:
 			if (wt != 2 || decode_valuetype(sub, &vts[m->n_sample_type]) < 0)
@@ -427,9 +447,9 @@ pprof_decode_lean(struct arena *a, const uint8_t *buf, size_t len, size_t *nsamp
 			m->n_sample_type++;
 			break;
 		case 2:
-			if (wt == 2 && nsample)
+			if (ls)
 				break;
-			if (wt != 2 || decode_sample(a, sub, &samples[m->n_sample]) < 0)
+			if (decode_sample(a, sub, &samples[m->n_sample]) < 0)
 				goto bad;
 			m->sample[m->n_sample] = &samples[m->n_sample];
 			m->n_sample++;

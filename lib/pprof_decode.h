@@ -13,9 +13,16 @@ struct arena;
  * unpacked repeated fields both accepted). NULL with seterr() on malformed
  * input; profile_decode then names the exact fault. */
 PbProfile *pprof_decode(struct arena *a, const uint8_t *buf, size_t len);
-/* pprof_decode_lean decodes all but the samples, which it only counts
- * (*nsample) and checks for wire type; they stay in buf for sampleiter.h. */
+/* Where a lean decode left the samples in buf: n of them, every one within
+ * buf[lo, hi) (other fields may lie between them). */
+struct lean_samples {
+	size_t n, lo, hi;
+};
+
+/* pprof_decode_lean decodes all but the samples, which it only counts and
+ * locates (*ls) and checks for wire type; they stay in buf for
+ * sampleiter.h. */
 PbProfile *pprof_decode_lean(struct arena *a, const uint8_t *buf, size_t len,
-    size_t *nsample);
+    struct lean_samples *ls);
 
 #endif

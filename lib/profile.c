@@ -177,6 +177,7 @@ text_prefix(const uint8_t *buf, size_t len)
 static struct profile *
 decode(const uint8_t *buf, size_t len, size_t *nsample)
 {
+	struct lean_samples ls;
 	struct profile *p;
 
 	if (len == 0) {
@@ -187,7 +188,12 @@ decode(const uint8_t *buf, size_t len, size_t *nsample)
 	/* The decoded form is a few times the wire size (of what is decoded:
 	 * a lean decode leaves out the samples, most of the bytes). */
 	p->arena = arena_new((nsample ? len : len * 3) + 4096);
-	p->pb = pprof_decode_lean(p->arena, buf, len, nsample);
+	p->pb = pprof_decode_lean(p->arena, buf, len, nsample ? &ls : NULL);
+	if (p->pb && nsample) {
+		*nsample = ls.n;
+		p->sample_lo = ls.lo;
+		p->sample_hi = ls.hi;
+	}
 	if (!p->pb) {
 		if (looks_like_text(buf, len))
 			seterr("not a profile: looks like text: \"%.*s\"", text_prefix(buf, len), buf);

@@ -34,6 +34,9 @@ struct profile {
 	struct arena *arena;
 	struct arena *extra;    /* more memory the profile owns, or NULL */
 	struct idmap locs, funcs, maps;
+	/* after a lean decode: the samples, left in the raw bytes, all lie
+	 * in raw[sample_lo, sample_hi); else both 0 */
+	size_t sample_lo, sample_hi;
 };
 
 /* profile_decode parses raw (uncompressed) protobuf bytes and validates them.

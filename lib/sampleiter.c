@@ -16,6 +16,11 @@ void sample_iter_init(struct sample_iter *it, const struct profile *p,
 	it->p = p;
 	it->raw = raw;
 	it->len = len;
+	if (raw && p->sample_hi && p->sample_hi <= len) {
+		/* a lean decode found them: the fields after are not walked */
+		it->pos = p->sample_lo;
+		it->len = p->sample_hi;
+	}
 }
 
 static void push_loc(struct sample_iter *it, uint64_t v)

@@ -96,6 +96,66 @@ wide_profile(struct pbw *w)
 		pbw_bytes(w, 6, strs[i], strlen(strs[i]));
 }
 
+/* split_profile: samples/count, two locations of one function, and three
+ * samples (values 1, 2, 4 on stacks [1], [2], [1 2]) placed by layout: 0
+ * samples first, 1 samples last, 2 samples split by a location, 3 a
+ * sample after the string table. A lean decode steps over one run of
+ * samples; every layout must merge the same. */
+static void
+split_profile(struct pbw *w, int layout)
+{
+	static const char *strs[] = { "", "samples", "count", "main.f", "f.go" };
+	static const uint8_t stacks[3][3] = { { 1, 1 }, { 1, 2 }, { 2, 1, 2 } };
+	size_t i, k;
+
+	memset(w, 0, sizeof *w);
+	pbw_len(w, 1, 4);
+	pbw_uint(w, 1, 1);
+	pbw_uint(w, 2, 2);
+	for (k = 0; k < 3; k++) {
+		if ((layout == 1 && k == 0) || (layout == 3 && k == 2))
+			break;
+		if (layout == 2 && k == 1) {
+			pbw_len(w, 4, 8);
+			pbw_uint(w, 1, 1);
+			pbw_len(w, 4, 4);
+			pbw_uint(w, 1, 1);
+			pbw_uint(w, 2, 10);
+		}
+		pbw_len(w, 2, 2 + stacks[k][0] + 3);
+		pbw_len(w, 1, stacks[k][0]);
+		for (i = 1; i <= stacks[k][0]; i++)
+			pbw_varint(w, stacks[k][i]);
+		pbw_len(w, 2, 1);
+		pbw_varint(w, 1u << k);
+	}
+	for (i = 1; i <= 2; i++) {
+		if (layout == 2 && i == 1)
+			continue;
+		pbw_len(w, 4, 8);
+		pbw_uint(w, 1, i);
+		pbw_len(w, 4, 4);
+		pbw_uint(w, 1, 1);
+		pbw_uint(w, 2, 9 + i);
+	}
+	pbw_len(w, 5, 6);
+	pbw_uint(w, 1, 1);
+	pbw_uint(w, 2, 3);
+	pbw_uint(w, 4, 4);
+	for (i = 0; i < sizeof strs / sizeof *strs; i++)
+		pbw_bytes(w, 6, strs[i], strlen(strs[i]));
+	for (k = layout == 1 ? 0 : 2; layout == 1 || layout == 3; k++) {
+		pbw_len(w, 2, 2 + stacks[k][0] + 3);
+		pbw_len(w, 1, stacks[k][0]);
+		for (i = 1; i <= stacks[k][0]; i++)
+			pbw_varint(w, stacks[k][i]);
+		pbw_len(w, 2, 1);
+		pbw_varint(w, 1u << k);
+		if (k == 2)
+			break;
+	}
+}
+
 static int
 eq_u32(const void *ctx, uint32_t e)
 {
@@ -357,6 +417,55 @@ main(void)
 		profile_free(q);
 		profile_free(w1);
 		free(w.buf);
+	}
+
+	{
+		/* each layout merged lean (from the raw bytes) and from the
+		 * full decode: the same output, all three samples in it, the
+		 * same as the first layout's */
+		uint8_t *ref = NULL;
+		size_t reflen = 0;
+		int layout;
+
+		for (layout = 0; layout < 4; layout++) {
+			struct pbw w;
+			struct merger *lm = merger_new(NULL), *fm = merger_new(NULL);
+			struct profile *full, *lean, *q;
+			uint8_t *lo = NULL, *fo = NULL;
+			size_t lolen = 0, folen = 0, ns = 0;
+			int good;
+
+			split_profile(&w, layout);
+			full = profile_decode(w.buf, w.len);
+			/* merger_add_raw itself: merger_add_bytes would fall
+			 * back to the full decode on a fault of the lean one */
+			lean = profile_decode_lean(w.buf, w.len, &ns);
+			good = full && lean && ns == 3 && lean->pb->n_location == 2 &&
+			    merger_add_raw(lm, lean, w.buf, w.len, 1.0) == 0 &&
+			    merger_add(fm, full, 1.0) == 0 &&
+			    merger_encode(lm, &lo, &lolen) == 0 &&
+			    merger_encode(fm, &fo, &folen) == 0 &&
+			    lolen == folen && !memcmp(lo, fo, lolen);
+			q = good ? profile_decode(lo, lolen) : NULL;
+			good = q && q->pb->n_sample == 3 && q->pb->sample[0]->value[0] +
+			    q->pb->sample[1]->value[0] + q->pb->sample[2]->value[0] == 7 &&
+			    (layout == 0 || (lolen == reflen && !memcmp(lo, ref, lolen)));
+			if (good && layout == 0) {
+				ref = lo;
+				reflen = lolen;
+				lo = NULL;
+			}
+			ok(good, "merge: samples laid out %s merge the same, lean or decoded",
+			    (const char *[]){ "first", "last", "split by a location",
+			    "around the strings" }[layout]);
+			profile_free(q);
+			profile_free(full);
+			profile_free(lean);
+			free(lo);
+			free(fo);
+			free(w.buf);
+		}
+		free(ref);
 	}
 
 	profile_free(p);
