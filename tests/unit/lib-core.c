@@ -55,6 +55,32 @@ gather_members(const uint8_t *in, size_t inlen, int level, size_t chunk, int nth
 	return 0;
 }
 
+/* put_location writes location id with one line: function 1, line. */
+static void
+put_location(struct pbw *w, uint64_t id, uint64_t line)
+{
+	pbw_len(w, 4, 8);
+	pbw_uint(w, 1, id);
+	pbw_len(w, 4, 4);
+	pbw_uint(w, 1, 1);
+	pbw_uint(w, 2, line);
+}
+
+/* put_function writes function 1 (name and file as string indices), then
+ * the string table. */
+static void
+put_function(struct pbw *w, uint64_t name, uint64_t file, const char **strs, size_t n)
+{
+	size_t i;
+
+	pbw_len(w, 5, 6);
+	pbw_uint(w, 1, 1);
+	pbw_uint(w, 2, name);
+	pbw_uint(w, 4, file);
+	for (i = 0; i < n; i++)
+		pbw_bytes(w, 6, strs[i], strlen(strs[i]));
+}
+
 /* wide_profile: six sample types and two samples of one frame, the first
  * with all six values -1 (ten-byte varints): encoded, it is longer than
  * its merge entry, which the in-place encoding must notice. */
@@ -81,19 +107,9 @@ wide_profile(struct pbw *w)
 		for (i = 0; i < 6; i++)
 			pbw_varint(w, k == 1 ? (uint64_t)-1 : 1);
 	}
-	for (k = 1; k <= 2; k++) {
-		pbw_len(w, 4, 8);
-		pbw_uint(w, 1, k);
-		pbw_len(w, 4, 4);
-		pbw_uint(w, 1, 1);
-		pbw_uint(w, 2, 2 + k);
-	}
-	pbw_len(w, 5, 6);
-	pbw_uint(w, 1, 1);
-	pbw_uint(w, 2, 8);
-	pbw_uint(w, 4, 9);
-	for (i = 0; i < sizeof strs / sizeof *strs; i++)
-		pbw_bytes(w, 6, strs[i], strlen(strs[i]));
+	for (k = 1; k <= 2; k++)
+		put_location(w, k, 2 + k);
+	put_function(w, 8, 9, strs, sizeof strs / sizeof *strs);
 }
 
 /* split_profile: samples/count, two locations of one function, and three
@@ -102,58 +118,40 @@ wide_profile(struct pbw *w)
  * sample after the string table. A lean decode steps over one run of
  * samples; every layout must merge the same. */
 static void
+put_split_sample(struct pbw *w, size_t k)
+{
+	static const uint8_t stacks[3][3] = { { 1, 1 }, { 1, 2 }, { 2, 1, 2 } };
+	size_t i;
+
+	pbw_len(w, 2, 2 + stacks[k][0] + 3);
+	pbw_len(w, 1, stacks[k][0]);
+	for (i = 1; i <= stacks[k][0]; i++)
+		pbw_varint(w, stacks[k][i]);
+	pbw_len(w, 2, 1);
+	pbw_varint(w, 1u << k);
+}
+
+static void
 split_profile(struct pbw *w, int layout)
 {
 	static const char *strs[] = { "", "samples", "count", "main.f", "f.go" };
-	static const uint8_t stacks[3][3] = { { 1, 1 }, { 1, 2 }, { 2, 1, 2 } };
-	size_t i, k;
+	size_t k, first = layout == 1 ? 0 : layout == 3 ? 2 : 3;
 
 	memset(w, 0, sizeof *w);
 	pbw_len(w, 1, 4);
 	pbw_uint(w, 1, 1);
 	pbw_uint(w, 2, 2);
-	for (k = 0; k < 3; k++) {
-		if ((layout == 1 && k == 0) || (layout == 3 && k == 2))
-			break;
-		if (layout == 2 && k == 1) {
-			pbw_len(w, 4, 8);
-			pbw_uint(w, 1, 1);
-			pbw_len(w, 4, 4);
-			pbw_uint(w, 1, 1);
-			pbw_uint(w, 2, 10);
-		}
-		pbw_len(w, 2, 2 + stacks[k][0] + 3);
-		pbw_len(w, 1, stacks[k][0]);
-		for (i = 1; i <= stacks[k][0]; i++)
-			pbw_varint(w, stacks[k][i]);
-		pbw_len(w, 2, 1);
-		pbw_varint(w, 1u << k);
+	for (k = 0; k < first; k++) {
+		if (layout == 2 && k == 1)
+			put_location(w, 1, 10);
+		put_split_sample(w, k);
 	}
-	for (i = 1; i <= 2; i++) {
-		if (layout == 2 && i == 1)
-			continue;
-		pbw_len(w, 4, 8);
-		pbw_uint(w, 1, i);
-		pbw_len(w, 4, 4);
-		pbw_uint(w, 1, 1);
-		pbw_uint(w, 2, 9 + i);
-	}
-	pbw_len(w, 5, 6);
-	pbw_uint(w, 1, 1);
-	pbw_uint(w, 2, 3);
-	pbw_uint(w, 4, 4);
-	for (i = 0; i < sizeof strs / sizeof *strs; i++)
-		pbw_bytes(w, 6, strs[i], strlen(strs[i]));
-	for (k = layout == 1 ? 0 : 2; layout == 1 || layout == 3; k++) {
-		pbw_len(w, 2, 2 + stacks[k][0] + 3);
-		pbw_len(w, 1, stacks[k][0]);
-		for (i = 1; i <= stacks[k][0]; i++)
-			pbw_varint(w, stacks[k][i]);
-		pbw_len(w, 2, 1);
-		pbw_varint(w, 1u << k);
-		if (k == 2)
-			break;
-	}
+	if (layout != 2)
+		put_location(w, 1, 10);
+	put_location(w, 2, 11);
+	put_function(w, 3, 4, strs, sizeof strs / sizeof *strs);
+	for (k = first; k < 3; k++)
+		put_split_sample(w, k);
 }
 
 static int
