@@ -107,6 +107,8 @@ lean_differential(const uint8_t *buf, size_t len, const struct profile *p)
 
 	if (!p && r1 == 0)
 		abort();        /* lean accepted what the decoder refuses */
+	if (r2 == 0 && r1 != 0)
+		abort();        /* lean refused what the decoder merges */
 	if (r1 == 0 && r2 == 0 && (n1 != n2 || memcmp(o1, o2, n1)))
 		abort();
 	free(o1);
