@@ -41,6 +41,24 @@ htab_find(const struct htab *h, uint32_t hash, htab_eq eq, const void *ctx, size
 	return HTAB_NONE;
 }
 void htab_add(struct htab *h, size_t slot, uint32_t hash, uint32_t entry);
+
+/* For lookups pipelined over many keys: htab_prefetch fetches the slot a
+ * hash's probe starts at; htab_likely then names the entry that slot holds
+ * when its hash matches (htab_find's likely answer, whose entry is worth
+ * fetching in turn), else HTAB_NONE. */
+static inline void
+htab_prefetch(const struct htab *h, uint32_t hash)
+{
+	__builtin_prefetch(&h->slot[hash & h->mask]);
+}
+
+static inline uint32_t
+htab_likely(const struct htab *h, uint32_t hash)
+{
+	const struct htab_slot *sl = &h->slot[hash & h->mask];
+
+	return sl->idx && sl->hash == hash ? sl->idx - 1 : HTAB_NONE;
+}
 /* htab_truncate forgets every entry from n on (undoing additions). */
 void htab_truncate(struct htab *h, uint32_t n);
 

@@ -281,15 +281,10 @@ prelookup_strings(struct merger *m, size_t n)
 		}
 		if (i >= PRE && i - PRE < n) {  /* fetch the entry the slot names */
 			q = &ring[(i - PRE) % R];
-			q->e = HTAB_NONE;
-			if (q->len) {
-				const struct htab_slot *sl = &m->strtab.slot[q->hash & m->strtab.mask];
-
-				if (sl->idx && sl->hash == q->hash) {
-					q->e = sl->idx - 1;
-					__builtin_prefetch(&m->strs[q->e]);
-					__builtin_prefetch(&m->strlens[q->e]);
-				}
+			q->e = q->len ? htab_likely(&m->strtab, q->hash) : HTAB_NONE;
+			if (q->e != HTAB_NONE) {
+				__builtin_prefetch(&m->strs[q->e]);
+				__builtin_prefetch(&m->strlens[q->e]);
 			}
 		}
 		if (i < n) {                    /* hash, fetch the slot */
@@ -298,7 +293,7 @@ prelookup_strings(struct merger *m, size_t n)
 			q->len = strlen(q->s);  /* "" is 0 without lookup */
 			if (q->len) {
 				q->hash = hash_fold(hash_bytes(q->s, q->len));
-				__builtin_prefetch(&m->strtab.slot[q->hash & m->strtab.mask]);
+				htab_prefetch(&m->strtab, q->hash);
 			} else {
 				m->in_str[i] = 0;
 			}
@@ -461,12 +456,9 @@ prefind_functions(struct merger *m, size_t n)
 				m->in_func[i - 2 * PRE] = e;
 		}
 		if (i >= PRE && i - PRE < n) {  /* fetch the entry the slot names */
-			const struct htab_slot *sl;
-
 			q = &ring[(i - PRE) % R];
-			sl = &m->functab.slot[q->hash & m->functab.mask];
-			if (q->ok && sl->idx && sl->hash == q->hash)
-				__builtin_prefetch(&m->funcs[sl->idx - 1]);
+			if (q->ok && (e = htab_likely(&m->functab, q->hash)) != HTAB_NONE)
+				__builtin_prefetch(&m->funcs[e]);
 		}
 		if (i < n) {                    /* key, hash, fetch the slot */
 			q = &ring[i % R];
@@ -478,7 +470,7 @@ prefind_functions(struct merger *m, size_t n)
 			q->ok = q->k.f.name != HTAB_NONE && q->k.f.sys != HTAB_NONE &&
 			    q->k.f.file != HTAB_NONE;
 			q->hash = func_hash(&q->k.f);
-			__builtin_prefetch(&m->functab.slot[q->hash & m->functab.mask]);
+			htab_prefetch(&m->functab, q->hash);
 		}
 	}
 }
@@ -677,22 +669,16 @@ prelookup_locations(struct merger *m, size_t n)
 		}
 		if (i >= PRE && i - PRE < n) {  /* fetch the entry the slot names */
 			q = &ring[(i - PRE) % R];
-			q->e = HTAB_NONE;
-			if (q->ok) {
-				const struct htab_slot *sl = &m->loctab.slot[q->hash & m->loctab.mask];
-
-				if (sl->idx && sl->hash == q->hash) {
-					q->e = sl->idx - 1;
-					__builtin_prefetch(&m->locs[q->e]);
-				}
-			}
+			q->e = q->ok ? htab_likely(&m->loctab, q->hash) : HTAB_NONE;
+			if (q->e != HTAB_NONE)
+				__builtin_prefetch(&m->locs[q->e]);
 		}
 		if (i < n) {                    /* key, hash, fetch the slot */
 			q = &ring[i % R];
 			q->ok = m->in_locs[i].nline <= 16 &&
 			    location_key(m, i, 0, &q->k, q->lines, &q->hash) == 0;
 			if (q->ok)
-				__builtin_prefetch(&m->loctab.slot[q->hash & m->loctab.mask]);
+				htab_prefetch(&m->loctab, q->hash);
 		}
 	}
 }
@@ -1220,7 +1206,7 @@ fill(struct swalk *wk, struct sbatch *bt)
 		}
 		q->k.nlab = bt->nlab - q->lab_off;
 		q->hash = hash_fold(hh);
-		__builtin_prefetch(&m->sampletab.slot[q->hash & m->sampletab.mask]);
+		htab_prefetch(&m->sampletab, q->hash);
 		bt->nb++;
 		wk->n++;
 	}
@@ -1232,13 +1218,13 @@ static void
 fetch(const struct merger *m, const struct sbatch *bt)
 {
 	size_t b;
+	uint32_t e;
 
 	for (b = 0; b < bt->nb; b++) {
 		const struct pending *q = &bt->q[b];
-		const struct htab_slot *sl = &m->sampletab.slot[q->hash & m->sampletab.mask];
 
-		if (sl->idx && sl->hash == q->hash) {
-			uintptr_t x = (uintptr_t)(m->store + ((size_t)(sl->idx - 1) << 3));
+		if ((e = htab_likely(&m->sampletab, q->hash)) != HTAB_NONE) {
+			uintptr_t x = (uintptr_t)(m->store + ((size_t)e << 3));
 			uintptr_t end = x + entry_size(m, q->k.nlab, q->k.nloc);
 
 			for (x &= ~(uintptr_t)63; x < end; x += 64)
