@@ -8,14 +8,17 @@ else
 BIN = bin
 endif
 
-LIB_SRC = $(sort $(wildcard lib/*.c) lib/profile.pb-c.c)
+# lib/<concern>/*.c is archived into one static library; tools/<name>/*.c
+# (the tool's main and its own driver) link against it.
+PB = lib/pprof/profile.pb-c
+LIB_SRC = $(sort $(wildcard lib/*/*.c) $(PB).c)
 LIB_OBJ = $(patsubst lib/%.c,$(OUT)/lib/%.o,$(LIB_SRC))
-LIB_HDR = $(wildcard lib/*.h) lib/profile.pb-c.h
+LIB_HDR = $(wildcard lib/*/*.h) $(PB).h
 LIBA = $(OUT)/libpgo.a
 
-TOOLS = $(patsubst tools/%.c,%,$(sort $(wildcard tools/*.c)))
+TOOLS = $(notdir $(patsubst %/,%,$(sort $(dir $(wildcard tools/*/*.c)))))
 TOOL_BINS = $(addprefix $(BIN)/,$(TOOLS))
-MANS = $(wildcard tools/*.1)
+MANS = $(wildcard tools/*/*.1)
 
 UNIT_SRC = $(sort $(wildcard tests/unit/*.c))
 UNIT_BINS = $(patsubst tests/unit/%.c,$(OUT)/tests/unit/%,$(UNIT_SRC))
@@ -26,10 +29,10 @@ ALL_CFLAGS = $(PGO_CFLAGS) $(CPPFLAGS) $(CFLAGS)
 
 all: $(TOOL_BINS)
 
-lib/profile.pb-c.c lib/profile.pb-c.h &: lib/profile.proto
-	cd lib && protoc-c --c_out=. profile.proto
+$(PB).c $(PB).h &: lib/pprof/profile.proto
+	cd lib/pprof && protoc-c --c_out=. profile.proto
 
-$(OUT)/lib/profile.pb-c.o: lib/profile.pb-c.c lib/profile.pb-c.h
+$(OUT)/lib/pprof/profile.pb-c.o: $(PB).c $(PB).h
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Wno-error -c -o $@ $<
 
@@ -41,9 +44,10 @@ $(LIBA): $(LIB_OBJ)
 	@rm -f $@.tmp
 	$(AR) rcs $@.tmp $(LIB_OBJ) && mv -f $@.tmp $@
 
-$(BIN)/%: tools/%.c $(LIBA) $(LIB_HDR)
+.SECONDEXPANSION:
+$(BIN)/%: $$(wildcard tools/%/*.c) $$(wildcard tools/%/*.h) $(LIBA) $(LIB_HDR)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIBA) $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(filter %.c,$^) $(LIBA) $(LDLIBS)
 
 $(OUT)/tests/unit/%: tests/unit/%.c tests/unit/tap.h $(LIBA) $(LIB_HDR)
 	@mkdir -p $(@D)
@@ -99,11 +103,11 @@ install: all
 
 uninstall:
 	for t in $(TOOLS); do rm -f $(DESTDIR)$(BINDIR)/$$t; done
-	for m in $(MANS); do rm -f $(DESTDIR)$(MANDIR)/$${m#tools/}; done
+	for m in $(MANS); do rm -f $(DESTDIR)$(MANDIR)/$${m##*/}; done
 	rm -f $(DESTDIR)$(SHAREDIR)/pgo.mk
 
 clean:
-	rm -rf bin build build-san build-fuzz lib/profile.pb-c.c lib/profile.pb-c.h
+	rm -rf bin build build-san build-fuzz $(PB).c $(PB).h
 
 .PHONY: all check bench fuzz fuzz-build deps demo install uninstall clean
 .SECONDARY:

@@ -53,7 +53,7 @@ test_expect_success 'usage errors exit 2; --help prints the SYNOPSIS to stdout' 
 	test_expect_code 2 pprof-stat -n x cpu.pprof 2>/dev/null &&
 	test_expect_code 2 pprof-stat cpu.pprof cpu.pprof 2>/dev/null &&
 	pprof-stat --help >help && test "$(wc -l <help)" = 1 &&
-	MANWIDTH=200 mandoc -T ascii "$PGOKIT_SRC/tools/pprof-stat.1" | col -bx |
+	MANWIDTH=200 mandoc -T ascii "$PGOKIT_SRC/tools/pprof-stat/pprof-stat.1" | col -bx |
 		sed -n "/^SYNOPSIS/,/^DESCRIPTION/p" | sed "1d;\$d" | tr -s " \n" "  " | sed "s/^ //; s/ $//" >syn &&
 	sed "s/^usage: //" help | tr -s " " >use && echo >>syn &&
 	test_cmp syn use

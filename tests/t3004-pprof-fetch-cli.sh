@@ -9,13 +9,13 @@ test_expect_success '--help prints the synopsis on stdout, exit 0' '
 	grep -q -- "--pyroscope url --query selector" out
 '
 test_expect_success 'the man page synopsis is the usage' '
-	mandoc -T utf8 "$PGOKIT_SRC/tools/pprof-fetch.1" | col -b |
+	mandoc -T utf8 "$PGOKIT_SRC/tools/pprof-fetch/pprof-fetch.1" | col -b |
 		sed -n "/^SYNOPSIS/,/^DESCRIPTION/p" | sed "1d;\$d" | tr -s " \t\n" "   " |
 		sed "s/^ *//; s/ *$//" >man &&
 	pprof-fetch --help | sed "s/usage: //; s/^ *pprof-fetch/pprof-fetch/" | tr -s " \t\n" "   " |
 		sed "s/^ *//; s/ *$//" >use &&
 	test_cmp man use &&
-	mandoc -T lint -W warning "$PGOKIT_SRC/tools/pprof-fetch.1"
+	mandoc -T lint -W warning "$PGOKIT_SRC/tools/pprof-fetch/pprof-fetch.1"
 '
 test_expect_success '--version prints one line' '
 	pprof-fetch --version >out && test $(wc -l <out) = 1 && grep -q "^pprof-fetch pgokit " out

@@ -147,7 +147,7 @@ test_expect_success 'usage: --help, --version, bad options, -pgo among go flags'
 '
 
 test_expect_success 'the man page synopsis is the usage' '
-	mandoc -T utf8 "$PGOKIT_SRC/tools/pgo-build.1" | col -b |
+	mandoc -T utf8 "$PGOKIT_SRC/tools/pgo-build/pgo-build.1" | col -b |
 		sed -n "/^SYNOPSIS/,/^DESCRIPTION/p" | sed "1d;\$d" | tr -s " \t\n" "   " |
 		sed "s/^ *//; s/ *$//" >man &&
 	pgo-build --help | sed "s/^usage: //" | tr -s " \t\n" "   " | sed "s/^ *//; s/ *$//" >use &&

@@ -9,12 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "arena.h"
-#include "compress.h"
-#include "leanpf.h"
-#include "merge.h"
-#include "pprof_decode.h"
-#include "profile.h"
+#include "util/arena.h"
+#include "codec/gzip.h"
+#include "pprof/lean.h"
+#include "pprof/merge.h"
+#include "pprof/decode.h"
+#include "pprof/profile.h"
 
 /* protobuf-c keeps unknown fields and packs them again; pprof has no use
  * for them and our decoder skips them, so the comparison forgets them. */

@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "oci.h"
-#include "registry.h"
-#include "util.h"
+#include "oci/image.h"
+#include "oci/registry.h"
+#include "util/err.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

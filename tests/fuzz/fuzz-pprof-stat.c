@@ -6,12 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "leanpf.h"
-#include "pgocheck.h"
-#include "pgoedges.h"
-#include "profile.h"
-#include "stacks.h"
-#include "top.h"
+#include "pprof/lean.h"
+#include "pgo/check.h"
+#include "pgo/edges.h"
+#include "pprof/profile.h"
+#include "report/stacks.h"
+#include "report/top.h"
 
 static char *top_text(const struct profile *p, const uint8_t *raw, size_t len)
 {

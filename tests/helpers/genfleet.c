@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "arena.h"
-#include "profile.h"
-#include "util.h"
+#include "util/arena.h"
+#include "pprof/profile.h"
+#include "util/err.h"
 
 static uint64_t rng = 0x9e3779b97f4a7c15ULL;
 

@@ -5,9 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "compress.h"
-#include "profile.h"
-#include "util.h"
+#include "codec/gzip.h"
+#include "pprof/profile.h"
+#include "util/err.h"
 
 int main(int argc, char *argv[])
 {

@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "compress.h"
-#include "pfreader.h"
-#include "util.h"
+#include "codec/gzip.h"
+#include "pprof/stream.h"
+#include "util/err.h"
 
 int
 main(int argc, char *argv[])

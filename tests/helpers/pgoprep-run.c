@@ -8,10 +8,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "compress.h"
-#include "pgoprep.h"
-#include "profile.h"
-#include "util.h"
+#include "codec/gzip.h"
+#include "pgo/prepare.h"
+#include "pprof/profile.h"
+#include "util/err.h"
 
 int
 main(int argc, char *argv[])

@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "compress.h"
-#include "profile.h"
-#include "util.h"
+#include "codec/gzip.h"
+#include "pprof/profile.h"
+#include "util/err.h"
 
 int
 main(int argc, char *argv[])

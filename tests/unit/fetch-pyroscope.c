@@ -3,10 +3,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pyroscope.h"
+#include "net/pyroscope.h"
 #include "tap.h"
-#include "targets.h"
-#include "util.h"
+#include "net/targets.h"
+#include "util/err.h"
 
 static int64_t
 t(const char *s, int64_t now)

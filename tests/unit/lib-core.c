@@ -6,17 +6,17 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bigmem.h"
-#include "compress.h"
-#include "htab.h"
-#include "membuf.h"
-#include "merge.h"
-#include "pbwire.h"
-#include "pbwrite.h"
-#include "pfreader.h"
-#include "profile.h"
+#include "util/bigmem.h"
+#include "codec/gzip.h"
+#include "util/htab.h"
+#include "util/membuf.h"
+#include "pprof/merge.h"
+#include "codec/pbread.h"
+#include "codec/pbwrite.h"
+#include "pprof/stream.h"
+#include "pprof/profile.h"
 #include "tap.h"
-#include "util.h"
+#include "util/err.h"
 
 /* A valid profile: sample_type samples/count, one function, one location,
  * one sample with value 3. */

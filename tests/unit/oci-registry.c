@@ -9,13 +9,13 @@
 #include <archive.h>
 #include <archive_entry.h>
 
-#include "http.h"
-#include "oci.h"
-#include "registry.h"
-#include "sha256.h"
+#include "net/http.h"
+#include "oci/image.h"
+#include "oci/registry.h"
+#include "util/sha256.h"
 #include "tap.h"
-#include "tar.h"
-#include "util.h"
+#include "oci/tar.h"
+#include "util/err.h"
 
 static int
 ref_is(const char *s, const char *registry, const char *host, const char *repo,

@@ -7,11 +7,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "child.h"
-#include "elfsyms.h"
-#include "gotool.h"
+#include "util/child.h"
+#include "pgo/elfsyms.h"
+#include "pgo/gotool.h"
 #include "tap.h"
-#include "util.h"
+#include "util/err.h"
 
 static int
 streq(const char *a, const char *b)

@@ -4,9 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "keymap.h"
+#include "util/keymap.h"
 #include "tap.h"
-#include "units.h"
+#include "report/units.h"
 
 static int label_is(int64_t v, const char *from, const char *to, const char *want)
 {

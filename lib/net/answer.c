@@ -1,0 +1,267 @@
+/* Validation of fetched answers for pprof-fetch: an answer is kept only if
+ * it is a complete, decodable profile with samples; everything else gets a
+ * short, specific reason (HTML page, truncated gzip, server message...). */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "codec/gzip.h"
+#include "net/answer.h"
+#include "pprof/profile.h"
+#include "net/targets.h"
+#include "util/err.h"
+
+const char legacy_pyroscope_reason[] =
+    "no sample type name, no line numbers, no start_line: unusable for PGO";
+
+static int
+looks_html(const uint8_t *p, size_t n, const char *ctype)
+{
+	size_t i = 0;
+
+	if (ctype && strstr(ctype, "html"))
+		return 1;
+	while (i < n && isspace(p[i]))
+		i++;
+	return i < n && p[i] == '<';
+}
+
+static int
+is_text(const char *ctype)
+{
+	return ctype && (!strncmp(ctype, "text/", 5) || strstr(ctype, "json"));
+}
+
+/* snippet copies the start of a text body as one printable line. */
+static void
+snippet(char *out, size_t outsz, const uint8_t *p, size_t n)
+{
+	size_t o = 0, i = 0;
+
+	while (i < n && isspace(p[i]))
+		i++;
+	for (; i < n && o + 4 < outsz && o < 160; i++) {
+		unsigned char c = p[i];
+
+		if (c == '\n' || c == '\r')
+			break;
+		out[o++] = isprint(c) ? (char)c : '?';
+	}
+	if (i < n && p[i] != '\n' && p[i] != '\r' && o + 4 < outsz) {
+		memcpy(out + o, "...", 3);
+		o += 3;
+	}
+	out[o] = '\0';
+}
+
+/* html_title extracts <title>...</title> if there is one. */
+static int
+html_title(char *out, size_t outsz, const uint8_t *p, size_t n)
+{
+	const char *s = memmem(p, n, "<title>", 7), *e;
+
+	if (!s)
+		return 0;
+	s += 7;
+	e = memmem(s, n - (size_t)((const uint8_t *)s - p), "</title>", 8);
+	if (!e)
+		return 0;
+	snippet(out, outsz, (const uint8_t *)s, (size_t)(e - s));
+	return out[0] != '\0';
+}
+
+static void
+status_reason(const struct fetch_res *rs, struct checked *c)
+{
+	char detail[256] = "";
+	size_t off;
+
+	off = (size_t)snprintf(c->why, sizeof c->why, "HTTP %ld", rs->status);
+	if (rs->status >= 300 && rs->status < 400 && rs->redirect) {
+		/* Redirects are not followed: a profile endpoint that redirects is
+		 * usually a login page in the way, and credentials must not travel. */
+		char *to = url_redact(rs->redirect);
+
+		snprintf(c->why + off, sizeof c->why - off, ": redirect to %s (not followed)", to);
+		free(to);
+	} else if (rs->len > 0 && looks_html(rs->body, rs->len, rs->ctype)) {
+		if (html_title(detail, sizeof detail, rs->body, rs->len))
+			snprintf(c->why + off, sizeof c->why - off, ": an HTML page (%s)", detail);
+		else
+			snprintf(c->why + off, sizeof c->why - off, ": an HTML page");
+	} else if (rs->len > 0 && rs->ctype && strstr(rs->ctype, "json")) {
+		/* Connect and Pyroscope errors: {"code": ..., "message": ...}. */
+		json_t *j = json_loadb((const char *)rs->body, rs->len, 0, NULL);
+		const char *code = NULL, *msg = NULL;
+
+		if (j) {
+			code = json_string_value(json_object_get(j, "code"));
+			msg = json_string_value(json_object_get(j, "message"));
+		}
+		if (msg)
+			snprintf(c->why + off, sizeof c->why - off, ": %s%s%s",
+			    code ? code : "", code ? ": " : "", msg);
+		else {
+			snippet(detail, sizeof detail, rs->body, rs->len);
+			snprintf(c->why + off, sizeof c->why - off, ": %s", detail);
+		}
+		json_decref(j);
+	} else if (rs->len > 0 && (is_text(rs->ctype) || !rs->ctype)) {
+		snippet(detail, sizeof detail, rs->body, rs->len);
+		if (detail[0])
+			snprintf(c->why + off, sizeof c->why - off, ": %s", detail);
+	}
+	if (rs->attempts > 1) {
+		off = strlen(c->why);
+		snprintf(c->why + off, sizeof c->why - off, " (after %d attempts)", rs->attempts);
+	}
+}
+
+/* is_legacy_export: Pyroscope 0.x /render?format=pprof profiles have a
+ * sample type without a name and no line numbers anywhere. */
+static int
+is_legacy_export(const struct profile *p)
+{
+	const PbProfile *pb = p->pb;
+
+	for (size_t i = 0; i < pb->n_sample_type; i++)
+		if (profile_str(p, pb->sample_type[i]->type)[0])
+			return 0;
+	for (size_t i = 0; i < pb->n_location; i++)
+		for (size_t j = 0; j < pb->location[i]->n_line; j++)
+			if (pb->location[i]->line[j]->line != 0)
+				return 0;
+	for (size_t i = 0; i < pb->n_function; i++)
+		if (pb->function[i]->start_line != 0)
+			return 0;
+	return 1;
+}
+
+static void
+bad(struct checked *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+bad(struct checked *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(c->why, sizeof c->why, fmt, ap);
+	va_end(ap);
+	c->kind = ANSWER_BAD;
+}
+
+void
+fetch_check(const struct fetch_res *rs, int empty_ok, size_t cap, struct checked *c)
+{
+	uint8_t *raw = NULL;
+	const uint8_t *pb;
+	size_t rawlen = 0, pblen, used = 0;
+	int gz;
+	struct profile *p;
+
+	memset(c, 0, sizeof *c);
+	c->kind = ANSWER_BAD;
+	if (rs->error) {
+		if (rs->attempts > 1)
+			bad(c, "%s (after %d attempts)", rs->error, rs->attempts);
+		else
+			bad(c, "%s", rs->error);
+		return;
+	}
+	if (rs->status != 200) {
+		status_reason(rs, c);
+		return;
+	}
+	if (rs->len == 0) {
+		if (empty_ok) {
+			c->kind = ANSWER_EMPTY;
+			snprintf(c->why, sizeof c->why, "no data (empty profile)");
+		} else {
+			bad(c, "empty body");
+		}
+		return;
+	}
+	gz = is_gzip(rs->body, rs->len);
+	if (gz) {
+		if (gz_inflate_member(rs->body, rs->len, cap, &raw, &rawlen, &used) < 0) {
+			bad(c, "bad gzip (truncated or corrupt): %s", errmsg());
+			return;
+		}
+		if (used != rs->len) {
+			free(raw);
+			bad(c, "%zu bytes of trailing data after the gzip member", rs->len - used);
+			return;
+		}
+		pb = raw;
+		pblen = rawlen;
+	} else if (looks_html(rs->body, rs->len, rs->ctype)) {
+		char t[256];
+
+		if (html_title(t, sizeof t, rs->body, rs->len))
+			bad(c, "an HTML page, not a profile (%s)", t);
+		else
+			bad(c, "an HTML page, not a profile");
+		return;
+	} else {
+		pb = rs->body;
+		pblen = rs->len;
+	}
+	if (!(p = profile_decode(pb, pblen))) {
+		if (is_text(rs->ctype)) {
+			char t[200];
+
+			snippet(t, sizeof t, rs->body, rs->len);
+			bad(c, "not a profile (%s: %s)", rs->ctype, t);
+		} else {
+			bad(c, "not a profile: %s", errmsg());
+		}
+		free(raw);
+		return;
+	}
+	if (p->pb->n_sample_type == 0 || p->pb->n_sample == 0) {
+		const char *what = p->pb->n_sample_type == 0 ? "no sample types" : "no samples";
+
+		profile_free(p);
+		free(raw);
+		if (empty_ok) {
+			c->kind = ANSWER_EMPTY;
+			snprintf(c->why, sizeof c->why, "no data (profile with %s)", what);
+		} else {
+			bad(c, "profile has %s", what);
+		}
+		return;
+	}
+	if (is_legacy_export(p)) {
+		profile_free(p);
+		free(raw);
+		bad(c, "a pyroscope 0.x /render export: %s", legacy_pyroscope_reason);
+		return;
+	}
+	if (gz) {
+		c->gz = rs->body;
+		c->gzlen = rs->len;
+	} else if (gz_deflate(pb, pblen, 6, &c->gz_owned, &c->gzlen) < 0) {
+		profile_free(p);
+		bad(c, "cannot compress: %s", errmsg());
+		return;
+	} else {
+		c->gz = c->gz_owned;
+	}
+	free(raw);
+	c->prof = p;
+	c->kind = ANSWER_PROFILE;
+}
+
+void
+checked_free(struct checked *c)
+{
+	if (c->prof)
+		profile_free(c->prof);
+	free(c->gz_owned);
+	memset(c, 0, sizeof *c);
+}

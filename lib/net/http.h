@@ -1,0 +1,80 @@
+/* One HTTP request at a time over libcurl's easy interface: a method, headers
+ * and a body from memory, the response body and headers into buffers;
+ * redirects that never carry credentials to another host; retries with
+ * exponential backoff and jitter on 408/429/5xx and dropped connections,
+ * honouring Retry-After. Reusable by any tool that talks HTTP. */
+#ifndef PGOKIT_HTTP_H
+#define PGOKIT_HTTP_H
+
+#include <stddef.h>
+
+#include "util/membuf.h"
+
+struct http_client {
+	void *curl;		/* CURL easy handle, kept for connection reuse */
+	int retries;		/* extra attempts after the first (default 4) */
+	long backoff_ms;	/* first retry delay (default 250 ms) */
+	long backoff_max_ms;	/* cap of one delay and of Retry-After (default 30 s) */
+	long connect_timeout;	/* seconds (default 10) */
+	long low_speed_time;	/* abort after this many seconds below 1 byte/s (default 60) */
+	int insecure_tls;	/* do not verify TLS certificates */
+	const char *user_agent;
+	/* progress(arg, sent, total_to_send, received, total_to_receive) while a
+	 * transfer runs; NULL for none. */
+	void (*progress)(void *arg, long long ul, long long ultotal,
+	    long long dl, long long dltotal);
+	void *progress_arg;
+};
+
+struct http_request {
+	const char *method;	/* "GET" when NULL; "HEAD" reads no body */
+	const char *url;
+	/* Value of the Authorization header ("Bearer x", "Basic y"): sent to
+	 * url's scheme, host and port only, never after a redirect elsewhere. */
+	const char *auth;
+	const char *const *headers;	/* NULL-terminated "Name: value" lines */
+	const void *body;	/* request body, body_len bytes (may be NULL/0) */
+	size_t body_len;
+	int no_retry;		/* a single attempt: the caller retries itself */
+	int max_redirects;	/* default 10; -1 means do not follow */
+	size_t max_body;	/* refuse longer responses (0: 1 GiB) */
+};
+
+struct http_response {
+	long status;
+	struct membuf body;
+	struct membuf headers;	/* header block of the last response */
+	char *url;		/* final URL after redirects */
+};
+
+/* http_init sets the defaults above; http_cleanup closes the connections. */
+void http_init(struct http_client *c);
+void http_cleanup(struct http_client *c);
+
+/* http_do performs rq and fills rs (which it resets first). Returns 0 when a
+ * response arrived, whatever its status, -1 with seterr() when none did (after
+ * the retries). The caller frees rs with http_response_free. */
+int http_do(struct http_client *c, const struct http_request *rq,
+    struct http_response *rs);
+void http_response_free(struct http_response *rs);
+
+/* http_header returns the value of the last header called name (case
+ * insensitive) of rs as a new string, or NULL. */
+char *http_header(const struct http_response *rs, const char *name);
+
+/* http_resolve resolves ref (absolute, or relative like a Location header)
+ * against base; a new string, or NULL with seterr(). */
+char *http_resolve(const char *base, const char *ref);
+
+/* http_same_origin: do a and b have the same scheme, host and port. */
+int http_same_origin(const char *a, const char *b);
+
+/* http_is_loopback: is the host of hostport ("h", "h:p", "[::1]:p")
+ * localhost, 127.0.0.0/8 or ::1. */
+int http_is_loopback(const char *hostport);
+
+/* http_retry_after parses a Retry-After value (seconds or an HTTP date)
+ * into milliseconds from now; -1 if absent or invalid. */
+long http_retry_after(const char *value);
+
+#endif

@@ -1,0 +1,660 @@
+/* The concurrent HTTP engine behind pprof-fetch: libcurl's multi interface
+ * driven from one thread, a per-request state machine (waiting, active,
+ * backing off, done), answers streamed into bounded buffers. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "net/multi.h"
+#include "util/err.h"
+
+enum state { WAITING, ACTIVE, BACKOFF, DONE };
+
+/* An answer being received: in memory until the shared budget is used up,
+ * then in an unlinked temp file. */
+struct answer {
+	uint8_t *mem;
+	size_t len, cap;
+	int fd;
+	int overflow;		/* larger than max_body: transfer aborted */
+	long long expect;	/* Content-Length, -1 unknown */
+};
+
+struct xfer {
+	enum state state;
+	CURL *h;
+	struct curl_slist *hdrs;
+	struct answer a;
+	char *errbuf;		/* CURL_ERROR_SIZE, while a transfer is active */
+	int attempts;
+	long long t_first;	/* ms, monotonic */
+	long long due;		/* BACKOFF: when to try again */
+	char *last_error;	/* the previous attempt's failure, for retries */
+	long last_status;
+};
+
+struct engine {
+	const struct fetch_opts *o;
+	struct fetch_req *rq;
+	struct xfer *x;
+	size_t n, next, ndone, nactive, nbackoff;
+	CURLM *m;
+	size_t mem_used;
+	long long bytes;	/* received, all transfers */
+	long long t0;
+	long long last_progress;
+	int progress_shown;
+};
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void
+fetch_defaults(struct fetch_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->jobs = 64;
+	o->retries = 3;
+	o->backoff_ms = 500;
+	o->backoff_max_ms = 30000;
+	o->connect_timeout_ms = 10000;
+	o->max_body = (size_t)256 << 20;
+	/* at -j 200, 1 MiB held 0.5 MiB more at the peak than 256 KiB, and
+	 * 256 KiB no more than 0 (every answer to a temp file) */
+	o->mem_budget = (size_t)256 << 10;
+}
+
+static int
+spill_open(void)
+{
+	const char *dir = getenv("TMPDIR");
+	char path[4096];
+	int fd;
+
+	if (!dir || !*dir)
+		dir = "/tmp";
+#ifdef O_TMPFILE
+	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		return fd;
+#endif
+	snprintf(path, sizeof path, "%s/pgokit-fetch.XXXXXX", dir);
+	fd = mkstemp(path);
+	if (fd >= 0)
+		unlink(path);
+	return fd;
+}
+
+static int
+write_all(int fd, const void *p, size_t n)
+{
+	const char *c = p;
+
+	while (n > 0) {
+		ssize_t w = write(fd, c, n);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		c += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static void
+answer_reset(struct engine *e, struct answer *a)
+{
+	e->mem_used -= a->cap;
+	free(a->mem);
+	if (a->fd >= 0)
+		close(a->fd);
+	memset(a, 0, sizeof *a);
+	a->fd = -1;
+	a->expect = -1;
+}
+
+/* answer_append keeps data in memory while the engine's budget allows, and
+ * moves the answer to a temp file when it does not. */
+static int
+answer_append(struct engine *e, struct answer *a, const void *p, size_t n)
+{
+	if (a->len + n > e->o->max_body) {
+		a->overflow = 1;
+		return -1;
+	}
+	if (a->fd < 0 && a->len + n > a->cap) {
+		size_t ncap = a->cap ? 2 * a->cap : 4096;
+
+		/* The announced length, when there is one, is the right size. */
+		if (a->cap == 0 && a->expect > 0 && (size_t)a->expect >= a->len + n &&
+		    (size_t)a->expect <= e->o->max_body)
+			ncap = (size_t)a->expect;
+
+		while (ncap < a->len + n)
+			ncap *= 2;
+		if (ncap > e->o->max_body)
+			ncap = e->o->max_body;
+		if (e->mem_used - a->cap + ncap <= e->o->mem_budget) {
+			a->mem = xrealloc(a->mem, ncap);
+			e->mem_used += ncap - a->cap;
+			a->cap = ncap;
+		} else {
+			int fd = spill_open();
+
+			if (fd < 0 || write_all(fd, a->mem, a->len) < 0) {
+				if (fd >= 0)
+					close(fd);
+				return -1;
+			}
+			e->mem_used -= a->cap;
+			free(a->mem);
+			a->mem = NULL;
+			a->cap = 0;
+			a->fd = fd;
+		}
+	}
+	if (a->fd >= 0) {
+		if (write_all(a->fd, p, n) < 0)
+			return -1;
+	} else {
+		memcpy(a->mem + a->len, p, n);
+	}
+	a->len += n;
+	e->bytes += (long long)n;
+	return 0;
+}
+
+/* answer_load brings a spilled answer back into memory for the callback. */
+static int
+answer_load(struct engine *e, struct answer *a)
+{
+	uint8_t *buf;
+	size_t off = 0;
+
+	if (a->fd < 0)
+		return 0;
+	buf = xmalloc(a->len ? a->len : 1);
+	while (off < a->len) {
+		ssize_t r = pread(a->fd, buf + off, a->len - off, (off_t)off);
+
+		if (r <= 0) {
+			if (r < 0 && errno == EINTR)
+				continue;
+			free(buf);
+			return -1;
+		}
+		off += (size_t)r;
+	}
+	close(a->fd);
+	a->fd = -1;
+	a->mem = buf;
+	a->cap = a->len;
+	e->mem_used += a->cap;
+	return 0;
+}
+
+struct wctx {
+	struct engine *e;
+	struct xfer *x;
+};
+
+static struct wctx *wctx;	/* one per request, indexed like e->x */
+
+static size_t
+on_data(char *p, size_t size, size_t nmemb, void *arg)
+{
+	struct wctx *w = arg;
+
+	if (w->x->a.cap == 0 && w->x->a.fd < 0) {
+		curl_off_t cl = -1;
+
+		curl_easy_getinfo(w->x->h, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
+		w->x->a.expect = cl;
+	}
+
+	if (answer_append(w->e, &w->x->a, p, size * nmemb) < 0)
+		return 0;	/* libcurl aborts the transfer: CURLE_WRITE_ERROR */
+	return size * nmemb;
+}
+
+static int
+start(struct engine *e, size_t i)
+{
+	const struct fetch_opts *o = e->o;
+	struct fetch_req *rq = &e->rq[i];
+	struct xfer *x = &e->x[i];
+	CURL *h;
+
+	if (!(h = curl_easy_init())) {
+		seterr("libcurl: cannot create a handle");
+		return -1;
+	}
+	x->h = h;
+	x->attempts++;
+	if (x->attempts == 1)
+		x->t_first = now_ms();
+	if (!x->errbuf)
+		x->errbuf = xmalloc(CURL_ERROR_SIZE);
+	x->errbuf[0] = '\0';
+	answer_reset(e, &x->a);
+	wctx[i] = (struct wctx){ e, x };
+	curl_easy_setopt(h, CURLOPT_URL, rq->url);
+	curl_easy_setopt(h, CURLOPT_PRIVATE, (void *)&wctx[i]);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, (void *)&wctx[i]);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, x->errbuf);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	/* Each target is resolved once; a cache entry per host would only
+	 * grow with the fleet. */
+	curl_easy_setopt(h, CURLOPT_DNS_CACHE_TIMEOUT, 0L);
+	/* Close each connection when its transfer ends: targets are distinct
+	 * hosts, so a cached connection is rarely reused, and it would hold a
+	 * descriptor that the next transfer needs. */
+	curl_easy_setopt(h, CURLOPT_FORBID_REUSE, 1L);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(h, CURLOPT_USERAGENT, "pgokit/" PGOKIT_VERSION);
+	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+	if (o->recv_buffer > 0)
+		curl_easy_setopt(h, CURLOPT_BUFFERSIZE, o->recv_buffer);
+	if (rq->timeout_ms > 0)
+		curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, rq->timeout_ms);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, o->connect_timeout_ms);
+	if (o->insecure) {
+		curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+	}
+	if (o->netrc) {
+		curl_easy_setopt(h, CURLOPT_NETRC, (long)CURL_NETRC_OPTIONAL);
+		if (o->netrc_file)
+			curl_easy_setopt(h, CURLOPT_NETRC_FILE, o->netrc_file);
+	}
+	if (o->bearer) {
+		curl_easy_setopt(h, CURLOPT_HTTPAUTH, (long)CURLAUTH_BEARER);
+		curl_easy_setopt(h, CURLOPT_XOAUTH2_BEARER, o->bearer);
+	} else if (o->user) {
+		curl_easy_setopt(h, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+		curl_easy_setopt(h, CURLOPT_USERNAME, o->user);
+		curl_easy_setopt(h, CURLOPT_PASSWORD, o->password ? o->password : "");
+	}
+	curl_slist_free_all(x->hdrs);
+	x->hdrs = NULL;
+	for (const char *const *hp = rq->headers; hp && *hp; hp++)
+		x->hdrs = curl_slist_append(x->hdrs, *hp);
+	if (rq->post) {
+		/* No "Expect: 100-continue" round trip for a small body. */
+		x->hdrs = curl_slist_append(x->hdrs, "Expect:");
+		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)rq->postlen);
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, rq->post);
+	}
+	if (x->hdrs)
+		curl_easy_setopt(h, CURLOPT_HTTPHEADER, x->hdrs);
+	if (curl_multi_add_handle(e->m, h) != CURLM_OK) {
+		curl_easy_cleanup(h);
+		x->h = NULL;
+		seterr("libcurl: cannot add a transfer");
+		return -1;
+	}
+	if (o->verbose)
+		warn("%s: attempt %d: %s", rq->name, x->attempts, rq->post ? "POST" : "GET");
+	x->state = ACTIVE;
+	e->nactive++;
+	return 0;
+}
+
+static int
+retryable_curl_error(CURLcode c)
+{
+	switch (c) {
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR:
+	case CURLE_GOT_NOTHING:
+	case CURLE_PARTIAL_FILE:
+	case CURLE_HTTP2:
+	case CURLE_HTTP2_STREAM:
+	case CURLE_SSL_CONNECT_ERROR:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static void
+finish(struct engine *e, size_t i, const char *error, long status)
+{
+	struct fetch_res rs;
+	struct xfer *x = &e->x[i];
+	char *ctype = NULL, *ct;
+
+	memset(&rs, 0, sizeof rs);
+	rs.status = status;
+	rs.error = error;
+	rs.attempts = x->attempts;
+	rs.seconds = (now_ms() - x->t_first) / 1000.0;
+	if (x->h && curl_easy_getinfo(x->h, CURLINFO_CONTENT_TYPE, &ct) == CURLE_OK && ct)
+		ctype = xstrdup(ct);
+	rs.ctype = ctype;
+	if (x->h && curl_easy_getinfo(x->h, CURLINFO_REDIRECT_URL, &ct) == CURLE_OK && ct)
+		rs.redirect = ct;
+	if (!error && answer_load(e, &x->a) < 0)
+		rs.error = "cannot read back the spilled answer";
+	rs.body = x->a.mem;
+	rs.len = x->a.len;
+	if (e->progress_shown) {
+		fputs("\r\033[K", stderr);
+		e->progress_shown = 0;
+	}
+	e->o->done(&e->rq[i], &rs, e->o->arg);
+	free(ctype);
+	answer_reset(e, &x->a);
+	x->state = DONE;
+	e->ndone++;
+}
+
+/* backoff_ms is the delay before attempt x->attempts + 1: exponential, capped,
+ * with "equal jitter" (half fixed, half random) so a fleet that failed
+ * together does not retry together. */
+static long
+backoff_ms(const struct fetch_opts *o, int attempts)
+{
+	long d = o->backoff_ms;
+
+	for (int k = 1; k < attempts && d < o->backoff_max_ms; k++)
+		d *= 2;
+	if (d > o->backoff_max_ms)
+		d = o->backoff_max_ms;
+	return d / 2 + (d > 1 ? random() % (d / 2 + 1) : 0);
+}
+
+static void
+done_transfer(struct engine *e, CURL *h, CURLcode res)
+{
+	struct wctx *w;
+	struct xfer *x;
+	size_t i;
+	long status = 0, delay = -1;
+	char why[CURL_ERROR_SIZE + 128];
+	int retry = 0;
+	curl_off_t ra = -1, connect_us = 0, cl = -1;
+
+	curl_easy_getinfo(h, CURLINFO_PRIVATE, (char **)&w);
+	x = w->x;
+	i = (size_t)(x - e->x);
+	curl_multi_remove_handle(e->m, h);
+	e->nactive--;
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+	why[0] = '\0';
+	if (res == CURLE_OK) {
+		if (status == 429 || (status >= 500 && status != 501 && status != 505)) {
+			retry = 1;
+			snprintf(why, sizeof why, "HTTP %ld", status);
+			if (curl_easy_getinfo(h, CURLINFO_RETRY_AFTER, &ra) == CURLE_OK && ra > 0)
+				delay = (long)ra * 1000;
+		}
+	} else if (x->a.overflow) {
+		snprintf(why, sizeof why, "answer larger than %zu bytes", e->o->max_body);
+	} else if (res == CURLE_OPERATION_TIMEDOUT) {
+		curl_easy_getinfo(h, CURLINFO_CONNECT_TIME_T, &connect_us);
+		if (connect_us == 0) {
+			snprintf(why, sizeof why, "connect timed out");
+			retry = 1;
+		} else {
+			snprintf(why, sizeof why, "timed out after %.1f s with %zu bytes received",
+			    e->rq[i].timeout_ms / 1000.0, x->a.len);
+		}
+	} else if (res == CURLE_PARTIAL_FILE) {
+		curl_easy_getinfo(h, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
+		if (cl >= 0)
+			snprintf(why, sizeof why, "connection closed after %zu of %lld bytes",
+			    x->a.len, (long long)cl);
+		else
+			snprintf(why, sizeof why, "connection closed after %zu bytes", x->a.len);
+		retry = 1;
+	} else {
+		snprintf(why, sizeof why, "%s", x->errbuf && x->errbuf[0] ? x->errbuf :
+		    curl_easy_strerror(res));
+		if (res == CURLE_WRITE_ERROR)
+			snprintf(why, sizeof why, "cannot buffer the answer: %s", strerror(errno));
+		retry = retryable_curl_error(res);
+	}
+	if (retry && x->attempts <= e->o->retries) {
+		if (delay > e->o->backoff_max_ms) {
+			snprintf(why + strlen(why), sizeof why - strlen(why),
+			    ", Retry-After %ld s is longer than the %ld s limit",
+			    delay / 1000, e->o->backoff_max_ms / 1000);
+		} else {
+			if (delay < 0)
+				delay = backoff_ms(e->o, x->attempts);
+			if (e->o->verbose)
+				warn("%s: %s, retrying in %.1f s", e->rq[i].name, why, delay / 1000.0);
+			free(x->last_error);
+			x->last_error = xstrdup(why);
+			x->last_status = status;
+			curl_easy_cleanup(h);
+			x->h = NULL;
+			free(x->errbuf);
+			x->errbuf = NULL;
+			answer_reset(e, &x->a);
+			x->state = BACKOFF;
+			x->due = now_ms() + delay;
+			e->nbackoff++;
+			return;
+		}
+	}
+	if (e->o->verbose)
+		warn("%s: %s (%zu bytes, attempt %d)", e->rq[i].name,
+		    res == CURLE_OK ? "complete" : why, x->a.len, x->attempts);
+	/* A complete answer goes to the caller whatever its status. */
+	finish(e, i, res == CURLE_OK ? NULL : why, status);
+	curl_easy_cleanup(h);
+	x->h = NULL;
+	free(x->errbuf);
+	x->errbuf = NULL;
+	curl_slist_free_all(x->hdrs);
+	x->hdrs = NULL;
+	free(x->last_error);
+	x->last_error = NULL;
+}
+
+static void
+human_bytes(char *buf, size_t n, long long b)
+{
+	if (b >= 10LL << 20)
+		snprintf(buf, n, "%lld MiB", b >> 20);
+	else if (b >= 10LL << 10)
+		snprintf(buf, n, "%lld KiB", b >> 10);
+	else
+		snprintf(buf, n, "%lld B", b);
+}
+
+static void
+show_progress(struct engine *e, long long now)
+{
+	char b[32];
+	long left = 0;
+
+	if (now - e->last_progress < 200)
+		return;
+	e->last_progress = now;
+	human_bytes(b, sizeof b, e->bytes);
+	if (e->o->window_ms > 0) {
+		left = (long)((e->t0 + e->o->window_ms - now + 999) / 1000);
+		if (left < 0)
+			left = 0;
+	}
+	fprintf(stderr, "\r%s: %zu/%zu done, %zu active, %s", argv0, e->ndone, e->n,
+	    e->nactive, b);
+	if (e->o->window_ms > 0)
+		fprintf(stderr, ", %ld s left", left);
+	fputs("\033[K", stderr);
+	fflush(stderr);
+	e->progress_shown = 1;
+}
+
+/* pick returns the next request to start: a retry that is due first, then a
+ * fresh one; n when none can start now. */
+static size_t
+pick(struct engine *e, long long now)
+{
+	if (e->nbackoff)
+		for (size_t i = 0; i < e->n; i++)
+			if (e->x[i].state == BACKOFF && e->x[i].due <= now) {
+				e->nbackoff--;
+				return i;
+			}
+	while (e->next < e->n && e->x[e->next].state != WAITING)
+		e->next++;
+	return e->next < e->n ? e->next++ : e->n;
+}
+
+/* startable: can a request start right now. */
+static int
+startable(struct engine *e, long long now)
+{
+	while (e->next < e->n && e->x[e->next].state != WAITING)
+		e->next++;
+	if (e->next < e->n)
+		return 1;
+	if (e->nbackoff)
+		for (size_t i = 0; i < e->n; i++)
+			if (e->x[i].state == BACKOFF && e->x[i].due <= now)
+				return 1;
+	return 0;
+}
+
+/* fd_jobs: how many transfers the descriptor limit allows, after raising the
+ * soft limit toward the hard one if jobs needs it. */
+static int
+fd_jobs(int jobs)
+{
+	struct rlimit rl;
+	rlim_t want = (rlim_t)jobs + 64;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+		return jobs;
+	if (rl.rlim_cur < want) {
+		rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want ? want : rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur < want)
+		return rl.rlim_cur > 80 ? (int)(rl.rlim_cur - 64) : 16;
+	return jobs;
+}
+
+int
+fetch_all(struct fetch_req *rq, size_t n, const struct fetch_opts *o)
+{
+	struct engine e;
+	int rc = 0, jobs;
+	static int inited;
+
+	if (!inited) {
+		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+			seterr("libcurl: cannot initialize");
+			return -1;
+		}
+		srandom((unsigned)(time(NULL) ^ getpid()));
+		inited = 1;
+	}
+	memset(&e, 0, sizeof e);
+	jobs = fd_jobs(o->jobs > 0 ? o->jobs : 1);
+	if (jobs < o->jobs && o->verbose)
+		warn("at most %d transfers at once (open file limit)", jobs);
+	e.o = o;
+	e.rq = rq;
+	e.n = n;
+	e.x = xcalloc(n ? n : 1, sizeof *e.x);
+	wctx = xcalloc(n ? n : 1, sizeof *wctx);
+	for (size_t i = 0; i < n; i++)
+		e.x[i].a.fd = -1;
+	if (!(e.m = curl_multi_init())) {
+		seterr("libcurl: cannot create a multi handle");
+		rc = -1;
+		goto out;
+	}
+	/* Every target is its own host; do not let the connection cache grow
+	 * past what is in flight. */
+	curl_multi_setopt(e.m, CURLMOPT_MAXCONNECTS, (long)jobs);
+	e.t0 = now_ms();
+	while (e.ndone < n) {
+		long long now = now_ms();
+		long wait = 1000;
+		int running;
+		CURLMsg *msg;
+		int left;
+
+		while (e.nactive < (size_t)jobs) {
+			size_t i = pick(&e, now);
+
+			if (i == n)
+				break;
+			if (start(&e, i) < 0) {
+				finish(&e, i, errmsg(), 0);
+				continue;
+			}
+		}
+		curl_multi_perform(e.m, &running);
+		while ((msg = curl_multi_info_read(e.m, &left)))
+			if (msg->msg == CURLMSG_DONE)
+				done_transfer(&e, msg->easy_handle, msg->data.result);
+		if (e.ndone == n)
+			break;
+		now = now_ms();
+		/* A finished transfer freed a slot: fill it now, not after the
+		 * next socket event. */
+		if (e.nactive < (size_t)jobs && startable(&e, now))
+			continue;
+		if (e.nbackoff)
+			for (size_t i = 0; i < n; i++)
+				if (e.x[i].state == BACKOFF) {
+					long d = (long)(e.x[i].due - now);
+
+					if (d < wait)
+						wait = d < 0 ? 0 : d;
+				}
+		if (o->progress) {
+			show_progress(&e, now);
+			if (wait > 200)
+				wait = 200;
+		}
+		if (wait > 0 || e.nactive == 0)
+			curl_multi_poll(e.m, NULL, 0, (int)(wait > 0 ? wait : 0), NULL);
+	}
+	if (e.progress_shown)
+		fputs("\r\033[K", stderr);
+out:
+	for (size_t i = 0; i < n; i++) {
+		if (e.x[i].h) {
+			curl_multi_remove_handle(e.m, e.x[i].h);
+			curl_easy_cleanup(e.x[i].h);
+		}
+		curl_slist_free_all(e.x[i].hdrs);
+		free(e.x[i].errbuf);
+		free(e.x[i].last_error);
+		answer_reset(&e, &e.x[i].a);
+	}
+	if (e.m)
+		curl_multi_cleanup(e.m);
+	free(e.x);
+	free(wctx);
+	wctx = NULL;
+	return rc;
+}

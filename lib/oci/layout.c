@@ -1,0 +1,255 @@
+/* OCI image layouts on disk (oci-layout, index.json, blobs/sha256/...): the
+ * base an image can start from and the target it can be written to instead
+ * of a registry. Every file is written atomically, blobs before index.json,
+ * so a reader never sees a tag pointing at missing content. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "oci/image.h"
+#include "util/output.h"
+#include "util/err.h"
+
+static char *
+join(const char *dir, const char *name)
+{
+	size_t n = strlen(dir) + strlen(name) + 2;
+	char *p = xmalloc(n);
+
+	snprintf(p, n, "%s/%s", dir, name);
+	return p;
+}
+
+char *
+oci_layout_blob_path(const char *dir, const char *digest)
+{
+	const char *colon = strchr(digest, ':');
+	size_t n = strlen(dir) + strlen(digest) + 16;
+	char *p = xmalloc(n);
+
+	snprintf(p, n, "%s/blobs/%.*s/%s", dir, colon ? (int)(colon - digest) : 0, digest,
+	    colon ? colon + 1 : digest);
+	return p;
+}
+
+int
+oci_layout_read_blob(const char *dir, const char *digest, struct membuf *b)
+{
+	char got[SHA256_DIGEST_STRLEN];
+	char *path;
+
+	if (!sha256_valid(digest)) {
+		seterr("%s: unsupported digest '%s'", dir, digest);
+		return -1;
+	}
+	path = oci_layout_blob_path(dir, digest);
+	b->len = 0;
+	if (membuf_read_file(b, path) < 0) {
+		free(path);
+		return -1;
+	}
+	free(path);
+	sha256_digest(b->data, b->len, got);
+	if (strcmp(got, digest) != 0) {
+		seterr("%s: blob %s has digest %s", dir, digest, got);
+		return -1;
+	}
+	return 0;
+}
+
+static json_t *
+load_index(const char *dir, int missing_ok)
+{
+	struct membuf b = { 0 };
+	char *path = join(dir, "index.json");
+	json_error_t err;
+	json_t *j;
+
+	if (membuf_read_file(&b, path) < 0) {
+		free(path);
+		if (missing_ok && errno == ENOENT)
+			return json_pack("{s:i, s:s, s:[]}", "schemaVersion", 2,
+			    "mediaType", OCI_INDEX, "manifests");
+		return NULL;
+	}
+	j = json_loadb(b.data, b.len, 0, &err);
+	membuf_free(&b);
+	if (!j || !json_is_array(json_object_get(j, "manifests"))) {
+		seterr("%s: not an OCI index%s%s", path, j ? "" : ": ", j ? "" : err.text);
+		json_decref(j);
+		j = NULL;
+	}
+	free(path);
+	return j;
+}
+
+static const char *
+ref_name(json_t *desc)
+{
+	return json_string_value(json_object_get(json_object_get(desc, "annotations"),
+	    "org.opencontainers.image.ref.name"));
+}
+
+int
+oci_layout_resolve(const char *dir, const char *tag, const struct oci_platform *p,
+    struct membuf *manifest, char **media_type, char digest[SHA256_DIGEST_STRLEN],
+    char *top)
+{
+	json_t *index = load_index(dir, 0), *desc = NULL, *d, *doc = NULL;
+	size_t i;
+	int depth, rc = -1;
+
+	if (!index)
+		return -1;
+	json_array_foreach(json_object_get(index, "manifests"), i, d) {
+		const char *rn = ref_name(d);
+
+		if (tag ? (rn && strcmp(rn, tag) == 0) : 1) {
+			if (!tag && desc) {
+				seterr("%s: several images; name one with oci:%s:TAG", dir, dir);
+				goto done;
+			}
+			desc = d;
+		}
+	}
+	if (!desc) {
+		seterr("%s: no image%s%s in index.json", dir, tag ? " tagged " : "",
+		    tag ? tag : "");
+		goto done;
+	}
+	json_incref(desc);
+	for (depth = 0; depth < 4; depth++) {
+		const char *dg = json_string_value(json_object_get(desc, "digest"));
+		const char *mt;
+		json_error_t err;
+
+		if (!dg || oci_layout_read_blob(dir, dg, manifest) < 0) {
+			if (!dg)
+				seterr("%s: descriptor without a digest", dir);
+			json_decref(desc);
+			goto done;
+		}
+		strcpy(digest, dg);
+		if (depth == 0 && top)
+			strcpy(top, dg);
+		json_decref(doc);
+		doc = json_loadb(manifest->data, manifest->len, 0, &err);
+		if (!doc) {
+			seterr("%s: %s: invalid JSON: %s", dir, dg, err.text);
+			json_decref(desc);
+			goto done;
+		}
+		mt = oci_media_type(doc, json_string_value(json_object_get(desc, "mediaType")));
+		json_decref(desc);
+		desc = NULL;
+		if (oci_is_manifest(mt)) {
+			*media_type = xstrdup(mt);
+			rc = 0;
+			goto done;
+		}
+		if (!oci_is_index(mt)) {
+			seterr("%s: %s: unsupported media type '%s'", dir, dg, mt);
+			goto done;
+		}
+		if (!(desc = oci_index_pick(doc, p)))
+			goto done;
+		json_incref(desc);
+	}
+	json_decref(desc);
+	seterr("%s: indexes nested too deeply", dir);
+done:
+	json_decref(doc);
+	json_decref(index);
+	return rc;
+}
+
+int
+oci_layout_init(const char *dir)
+{
+	static const char layout[] = "{\"imageLayoutVersion\":\"1.0.0\"}";
+	char *path, *blobs;
+	struct stat st;
+	int rc = 0;
+
+	if (mkdir(dir, 0777) < 0 && errno != EEXIST) {
+		seterr("%s:", dir);
+		return -1;
+	}
+	blobs = join(dir, "blobs");
+	path = join(blobs, "sha256");
+	if ((mkdir(blobs, 0777) < 0 && errno != EEXIST) ||
+	    (mkdir(path, 0777) < 0 && errno != EEXIST)) {
+		seterr("%s:", path);
+		rc = -1;
+	}
+	free(blobs);
+	free(path);
+	path = join(dir, "oci-layout");
+	if (rc == 0 && stat(path, &st) < 0 &&
+	    write_atomic(path, layout, sizeof layout - 1, 0666) < 0)
+		rc = -1;
+	free(path);
+	return rc;
+}
+
+int
+oci_layout_put_blob(const char *dir, const char *digest, const void *p, size_t n)
+{
+	char *path = oci_layout_blob_path(dir, digest);
+	struct stat st;
+	int rc = 0;
+
+	/* Content addressing: a blob of the right size is the right blob. */
+	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode) || (size_t)st.st_size != n)
+		rc = write_atomic(path, p, n, 0666);
+	free(path);
+	return rc;
+}
+
+int
+oci_layout_tag(const char *dir, const char *tag, const char *media_type,
+    const char *digest, long long size, const struct oci_platform *p)
+{
+	json_t *index = load_index(dir, 1), *ms, *d, *desc;
+	struct membuf b = { 0 };
+	char *path;
+	size_t i;
+	int rc;
+
+	if (!index)
+		return -1;
+	ms = json_object_get(index, "manifests");
+	for (i = 0; i < json_array_size(ms);) {
+		const char *rn = ref_name(d = json_array_get(ms, i));
+		const char *dg = json_string_value(json_object_get(d, "digest"));
+
+		/* Drop the entry our tag moves from, and an untagged duplicate. */
+		if ((tag && rn && strcmp(rn, tag) == 0) ||
+		    (!rn && dg && strcmp(dg, digest) == 0))
+			json_array_remove(ms, i);
+		else
+			i++;
+	}
+	desc = json_pack("{s:s, s:s, s:I}", "mediaType", media_type, "digest", digest,
+	    "size", (json_int_t)size);
+	if (p) {
+		json_t *pl = json_pack("{s:s, s:s}", "architecture", p->arch, "os", p->os);
+
+		if (p->variant)
+			json_object_set_new(pl, "variant", json_string(p->variant));
+		json_object_set_new(desc, "platform", pl);
+	}
+	if (tag)
+		json_object_set_new(desc, "annotations", json_pack("{s:s}",
+		    "org.opencontainers.image.ref.name", tag));
+	json_array_append_new(ms, desc);
+	oci_json_dump(index, &b);
+	path = join(dir, "index.json");
+	rc = write_atomic(path, b.data, b.len, 0666);
+	free(path);
+	membuf_free(&b);
+	json_decref(index);
+	return rc;
+}

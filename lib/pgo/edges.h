@@ -1,0 +1,50 @@
+/* The weighted call-edge graph Go's compiler keeps from a profile, built as
+ * Go 1.23's cmd/internal/pgo and `go tool preprofile` build it:
+ * (caller, callee, call-site offset = line - start_line) -> weight, sorted
+ * hottest first, plus the CDF hot-edge cut the inliner uses. */
+#ifndef PGOKIT_PGOEDGES_H
+#define PGOKIT_PGOEDGES_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "pprof/profile.h"
+
+/* The inliner's default: the hottest edges making up 99% of the weight. */
+#define PGO_DEFAULT_CDF 99.0
+
+struct pgo_edge {
+	const char *caller;     /* function names, owned by the pgo_edges */
+	const char *callee;
+	int64_t offset;         /* call-site line - caller's Function.start_line */
+	int64_t weight;         /* summed sample value of the chosen type */
+};
+
+struct pgo_edges {
+	struct pgo_edge *edge;  /* sorted as preprofile: weight desc, then caller,
+	                           callee (byte order), then offset ascending */
+	size_t nedge;
+	int64_t total;          /* sum of all edge weights (the compiler's TotalWeight) */
+	int sample_index;       /* the sample type used; -1 for an empty profile */
+	struct arena *arena;
+};
+
+/* pgo_edges_build builds the edge list of p. sample_index < 0 picks what the
+ * compiler picks (pgo_sample_index). A profile without samples gives an empty
+ * list, as Go accepts it. -1 with seterr() where go build fails: no
+ * samples/count or cpu/nanoseconds sample type, no Function.start_line.
+ * The result does not point into p. */
+int pgo_edges_build(const struct profile *p, int sample_index, struct pgo_edges *out);
+void pgo_edges_free(struct pgo_edges *e);
+
+/* pgo_hot is the inliner's hotNodesFromCDF: the number of leading edges that
+ * are hot for a CDF threshold in percent (0..100, PGO_DEFAULT_CDF), including
+ * the edge that crosses it; *threshold (may be NULL) gets the weight percent
+ * of that last hot edge (0 when the cut is never crossed, as Go prints it). */
+size_t pgo_hot(const struct pgo_edges *e, double cdf, double *threshold);
+
+/* pgo_edges_write writes `go tool preprofile` output: "GO PREPROFILE V1",
+ * then caller, callee, "offset weight" lines per edge. -1 on write error. */
+int pgo_edges_write(const struct pgo_edges *e, FILE *f);
+
+#endif

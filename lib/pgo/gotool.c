@@ -1,0 +1,327 @@
+/* Asking the Go toolchain questions through `go version`: its own version and
+ * the build settings a binary records. Always a child process, never a shell. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "pgo/gotool.h"
+#include "util/child.h"
+#include "util/err.h"
+
+const char *
+go_command(void)
+{
+	const char *go = getenv("GO");
+
+	return go && *go ? go : "go";
+}
+
+int
+go_version_pgo(int major, int minor)
+{
+	return major > 1 || (major == 1 && minor >= 21);
+}
+
+/* parse_goversion finds the first word "goX.Y..." in s (also inside
+ * "devel go1.24-abcdef"). */
+static int
+parse_goversion(const char *s, int *major, int *minor, char *name, size_t namesz)
+{
+	const char *p;
+
+	for (p = s; (p = strstr(p, "go")) != NULL; p += 2) {
+		char *end;
+		long ma, mi;
+		size_t n;
+
+		if (p > s && p[-1] != ' ' && p[-1] != '\t')
+			continue;
+		if (p[2] < '0' || p[2] > '9')
+			continue;
+		ma = strtol(p + 2, &end, 10);
+		if (*end != '.')
+			continue;
+		mi = strtol(end + 1, &end, 10);
+		*major = (int)ma;
+		*minor = (int)mi;
+		if (name && namesz) {
+			n = strcspn(p, " \t\n");
+			if (n >= namesz)
+				n = namesz - 1;
+			memcpy(name, p, n);
+			name[n] = '\0';
+		}
+		return 0;
+	}
+	return -1;
+}
+
+int
+go_version(const char *go, int *major, int *minor, char *name, size_t namesz)
+{
+	char *argv[] = { (char *)go, "version", NULL };
+	char *out;
+	size_t len;
+	int st;
+
+	st = child_capture(argv, 0, &out, &len);
+	if (st < 0)
+		return -1;
+	if (st != 0) {
+		free(out);
+		seterr("%s version: exit status %d", go, st);
+		return -1;
+	}
+	if (parse_goversion(out, major, minor, name, namesz) < 0) {
+		seterr("%s version: no Go version in \"%.*s\"", go,
+		    (int)strcspn(out, "\n"), out);
+		free(out);
+		return -1;
+	}
+	free(out);
+	return 0;
+}
+
+int
+go_binary_pgo(const char *go, const char *bin, char **pgo, char *ver, size_t versz)
+{
+	char *argv[] = { (char *)go, "version", "-m", (char *)bin, NULL };
+	char *out, *line, *save = NULL;
+	size_t len;
+	int st, found = 0;
+
+	*pgo = NULL;
+	st = child_capture(argv, 1, &out, &len);
+	if (st < 0)
+		return -1;
+	if (st != 0 || len == 0) {
+		free(out);
+		seterr("%s: not a Go binary (go version -m failed)", bin);
+		return -1;
+	}
+	/* The first line is "<bin>: go1.23.5". */
+	if (ver && versz) {
+		const char *v = strstr(out, ": go");
+		size_t n = v && v < out + strcspn(out, "\n") ? strcspn(v + 2, " \t\n") : 0;
+
+		if (n >= versz)
+			n = versz - 1;
+		memcpy(ver, n ? v + 2 : "", n);
+		ver[n] = '\0';
+	}
+	/* The build line is "\tbuild\t-pgo=/abs/path". */
+	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *p = line + strspn(line, " \t");
+
+		if (strncmp(p, "build", 5) != 0)
+			continue;
+		p += 5;
+		p += strspn(p, " \t");
+		if (strncmp(p, "-pgo=", 5) != 0)
+			continue;
+		p += 5;
+		if (strcmp(p, "off") != 0 && *p) {
+			*pgo = xstrdup(p);
+			found = 1;
+		}
+		break;
+	}
+	free(out);
+	return found;
+}
+
+/* The go build flags that take their value as the next argument. */
+static const char *const value_flags[] = {
+	"C", "asmflags", "buildmode", "compiler", "covermode", "coverpkg",
+	"gccgoflags", "gcflags", "installsuffix", "ldflags", "mod", "modfile",
+	"o", "overlay", "p", "pgo", "pkgdir", "tags", "toolexec", NULL,
+};
+
+static int
+takes_value(const char *name, size_t len)
+{
+	for (size_t i = 0; value_flags[i]; i++)
+		if (strlen(value_flags[i]) == len && !strncmp(value_flags[i], name, len))
+			return 1;
+	return 0;
+}
+
+static char *
+join(const char *dir, const char *name)
+{
+	size_t a = strlen(dir), b = strlen(name);
+	char *s;
+
+	if (name[0] == '/' || a == 0 || !strcmp(dir, "."))
+		return xstrdup(name);
+	s = xmalloc(a + b + 2);
+	memcpy(s, dir, a);
+	s[a] = '/';
+	memcpy(s + a + 1, name, b + 1);
+	return s;
+}
+
+static int
+is_dir(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* last_elem is cmd/go's binary name for an import path: the last element,
+ * or the one before a major version suffix "/vN". */
+static char *
+last_elem(const char *path)
+{
+	size_t n = strlen(path);
+	const char *e, *p;
+
+	while (n > 1 && path[n - 1] == '/')
+		n--;
+	for (e = path + n; e > path && e[-1] != '/'; e--)
+		;
+	if (e > path + 1 && e[0] == 'v' && e[1] >= '2' && e[1] <= '9' &&
+	    strspn(e + 1, "0123456789") == (size_t)(path + n - e - 1)) {
+		n = (size_t)(e - 1 - path);
+		for (p = path + n; p > path && p[-1] != '/'; p--)
+			;
+		return strndup(p, (size_t)(path + n - p));
+	}
+	return strndup(e, (size_t)(path + n - e));
+}
+
+/* module_path reads the "module" line of dir/go.mod; NULL when none. */
+static char *
+module_path(const char *dir)
+{
+	char *gomod = join(dir, "go.mod"), line[1024], *mod = NULL;
+	FILE *f = fopen(gomod, "r");
+
+	free(gomod);
+	if (!f)
+		return NULL;
+	while (fgets(line, sizeof line, f)) {
+		char *p = line + strspn(line, " \t");
+		size_t n;
+
+		if (strncmp(p, "module", 6) != 0 || (p[6] != ' ' && p[6] != '\t'))
+			continue;
+		p += 6 + strspn(p + 6, " \t\"");
+		n = strcspn(p, " \t\r\n\"");
+		mod = strndup(p, n);
+		break;
+	}
+	fclose(f);
+	return mod;
+}
+
+/* local_name is the binary name for a package directory: the module path's
+ * last element at the module root, else the directory's own name. */
+static char *
+local_name(const char *dir)
+{
+	char *abs = realpath(dir, NULL), *mod, *name;
+
+	if (!abs)
+		return NULL;
+	mod = module_path(abs);
+	if (mod) {
+		name = last_elem(mod);
+		free(mod);
+	} else
+		name = last_elem(abs);
+	free(abs);
+	return name;
+}
+
+void
+go_build_output(char *const args[], size_t nargs, struct go_output *o)
+{
+	const char *cdir = ".", *out = NULL, *pkg = NULL;
+	char *name = NULL;
+	size_t i;
+
+	memset(o, 0, sizeof(*o));
+	for (i = 0; i < nargs; i++) {
+		const char *a = args[i], *eq;
+		size_t len;
+
+		if (a[0] != '-' || !strcmp(a, "-"))
+			break;
+		if (!strcmp(a, "--")) {
+			i++;
+			break;
+		}
+		a += a[1] == '-' ? 2 : 1;
+		eq = strchr(a, '=');
+		len = eq ? (size_t)(eq - a) : strlen(a);
+		const char *val = eq ? eq + 1 : NULL;
+
+		if (!eq && takes_value(a, len) && i + 1 < nargs)
+			val = args[++i];
+		if (len == 3 && !strncmp(a, "pgo", 3))
+			o->has_pgo = 1;
+		else if (len == 1 && a[0] == 'o' && val)
+			out = val;
+		else if (len == 1 && a[0] == 'C' && val)
+			cdir = val;
+	}
+	o->npkg = (int)(nargs - i);
+	if (o->npkg == 1)
+		pkg = args[i];
+	else if (o->npkg == 0)
+		pkg = ".";
+
+	/* The binary's base name, when one main package (or .go files) is built. */
+	int gofiles = o->npkg > 1 && strlen(args[i]) > 3 &&
+	    !strcmp(args[i] + strlen(args[i]) - 3, ".go");
+	if (gofiles)
+		pkg = args[i];
+	if (pkg && !strstr(pkg, "...")) {
+		size_t n = strlen(pkg);
+
+		if (n > 3 && !strcmp(pkg + n - 3, ".go")) {
+			const char *b = strrchr(pkg, '/');
+
+			b = b ? b + 1 : pkg;
+			name = strndup(b, strlen(b) - 3);
+		} else if (pkg[0] == '.' || pkg[0] == '/') {
+			char *d = join(cdir, pkg);
+
+			name = local_name(d);
+			free(d);
+		} else
+			name = last_elem(pkg);
+	}
+
+	if (out) {
+		char *o_path = join(cdir, out);
+		size_t n = strlen(out);
+
+		if (out[n - 1] == '/' || is_dir(o_path)) {
+			o->dir = o_path;
+			o->binary = name ? join(o_path, name) : NULL;
+		} else {
+			char *slash = strrchr(o_path, '/');
+
+			o->binary = o_path;
+			o->dir = slash ? strndup(o_path, (size_t)(slash - o_path + (slash == o_path))) :
+			    xstrdup(".");
+		}
+	} else {
+		o->dir = xstrdup(cdir);
+		if (name && (o->npkg <= 1 || gofiles))
+			o->binary = join(cdir, name);
+	}
+	free(name);
+}
+
+void
+go_output_free(struct go_output *o)
+{
+	free(o->dir);
+	free(o->binary);
+	memset(o, 0, sizeof(*o));
+}

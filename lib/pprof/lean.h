@@ -1,0 +1,34 @@
+/* Lean loading of one profile file for reports: everything but the samples
+ * is decoded and validated by the library; the samples stay raw and are
+ * validated as they are first walked. A merged fleet profile then needs
+ * about its raw size in memory instead of several times that. */
+#ifndef PGOKIT_LEANPF_H
+#define PGOKIT_LEANPF_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "pprof/profile.h"
+
+struct lean_profile {
+	struct profile *p;      /* no samples unless raw is NULL */
+	uint8_t *raw;           /* the raw profile, owned; NULL = p is complete */
+	size_t len;
+	size_t nsample;
+};
+
+/* lean_load reads path when it is a regular file holding exactly one
+ * profile. 1: loaded; 0: not applicable (stdin, several gzip members):
+ * read it the ordinary way; -1: error with seterr() ("path: why"), the
+ * library's message for a malformed profile. */
+int lean_load(const char *path, size_t cap, struct lean_profile *lp);
+/* lean_from_raw does the same for raw protobuf bytes, taking ownership of
+ * raw (malloc'd); 0 means: decode it the ordinary way (raw is freed). */
+int lean_from_raw(uint8_t *raw, size_t len, struct lean_profile *lp);
+void lean_free(struct lean_profile *lp);
+/* lean_view decodes and validates raw (borrowed, len bytes) but its
+ * samples, which it leaves unchecked for the one walk over them that checks
+ * as it goes (merger_add_raw). NULL when the rest is not well-formed:
+ * decode raw the ordinary way for the library's message. */
+struct profile *lean_view(const uint8_t *raw, size_t len);
+
+#endif

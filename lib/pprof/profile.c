@@ -1,0 +1,391 @@
+/* Decoding and validating a pprof profile, looking things up in it, and
+ * encoding it back. protobuf-c parses into an arena; validation then checks
+ * every cross reference so later code can follow them without checks. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/arena.h"
+#include "codec/gzip.h"
+#include "util/output.h"
+#include "codec/pbread.h"
+#include "pprof/stream.h"
+#include "pprof/decode.h"
+#include "pprof/profile.h"
+#include "util/err.h"
+
+static int
+check_str(const PbProfile *pb, int64_t i, const char *what)
+{
+	if (i < 0 || (uint64_t)i >= pb->n_string_table) {
+		seterr("%s: string index %lld out of range (string table has %zu entries)",
+		    what, (long long)i, pb->n_string_table);
+		return -1;
+	}
+	return 0;
+}
+
+/* check_ids builds the lookup of one id space, refusing id 0 and duplicates. */
+static int
+check_ids(struct idmap *m, struct arena *a, const uint64_t *ids, size_t n, const char *what)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (ids[i] == 0) {
+			seterr("%s #%zu has id 0", what, i + 1);
+			return -1;
+		}
+	idmap_build(m, a, ids, n);
+	for (i = 0; i < n; i++)
+		if (idmap_get(m, ids[i]) != (int64_t)i) {
+			seterr("duplicate %s id %llu", what, (unsigned long long)ids[i]);
+			return -1;
+		}
+	return 0;
+}
+
+static int
+validate(struct profile *p)
+{
+	PbProfile *pb = p->pb;
+	uint64_t *ids;
+	size_t i, j, n;
+
+	if (pb->n_string_table == 0 || pb->string_table[0][0] != '\0') {
+		seterr("string_table[0] is not the empty string");
+		return -1;
+	}
+	for (i = 0; i < pb->n_sample_type; i++)
+		if (check_str(pb, pb->sample_type[i]->type, "sample type") ||
+		    check_str(pb, pb->sample_type[i]->unit, "sample type unit"))
+			return -1;
+	if (pb->period_type && (check_str(pb, pb->period_type->type, "period type") ||
+	    check_str(pb, pb->period_type->unit, "period type unit")))
+		return -1;
+	if (check_str(pb, pb->drop_frames, "drop_frames") ||
+	    check_str(pb, pb->keep_frames, "keep_frames") ||
+	    check_str(pb, pb->default_sample_type, "default_sample_type") ||
+	    check_str(pb, pb->doc_url, "doc_url"))
+		return -1;
+	for (i = 0; i < pb->n_comment; i++)
+		if (check_str(pb, pb->comment[i], "comment"))
+			return -1;
+
+	n = pb->n_mapping;
+	if (pb->n_location > n)
+		n = pb->n_location;
+	if (pb->n_function > n)
+		n = pb->n_function;
+	ids = xmalloc((n ? n : 1) * sizeof *ids);
+	for (i = 0; i < pb->n_mapping; i++) {
+		PbMapping *m = pb->mapping[i];
+
+		ids[i] = m->id;
+		if (check_str(pb, m->filename, "mapping filename") ||
+		    check_str(pb, m->build_id, "mapping build_id"))
+			goto fail;
+	}
+	if (check_ids(&p->maps, p->arena, ids, pb->n_mapping, "mapping"))
+		goto fail;
+	for (i = 0; i < pb->n_function; i++) {
+		PbFunction *f = pb->function[i];
+
+		ids[i] = f->id;
+		if (check_str(pb, f->name, "function name") ||
+		    check_str(pb, f->system_name, "function system_name") ||
+		    check_str(pb, f->filename, "function filename"))
+			goto fail;
+	}
+	if (check_ids(&p->funcs, p->arena, ids, pb->n_function, "function"))
+		goto fail;
+	for (i = 0; i < pb->n_location; i++) {
+		PbLocation *l = pb->location[i];
+
+		ids[i] = l->id;
+		if (l->mapping_id && idmap_get(&p->maps, l->mapping_id) < 0) {
+			seterr("location %llu refers to missing mapping %llu",
+			    (unsigned long long)l->id, (unsigned long long)l->mapping_id);
+			goto fail;
+		}
+		for (j = 0; j < l->n_line; j++)
+			if (l->line[j]->function_id &&
+			    idmap_get(&p->funcs, l->line[j]->function_id) < 0) {
+				seterr("location %llu refers to missing function %llu",
+				    (unsigned long long)l->id,
+				    (unsigned long long)l->line[j]->function_id);
+				goto fail;
+			}
+	}
+	if (check_ids(&p->locs, p->arena, ids, pb->n_location, "location"))
+		goto fail;
+	free(ids);
+
+	for (i = 0; i < pb->n_sample; i++) {
+		PbSample *s = pb->sample[i];
+
+		if (s->n_value != pb->n_sample_type) {
+			seterr("sample %zu has %zu values but the profile has %zu sample types",
+			    i + 1, s->n_value, pb->n_sample_type);
+			return -1;
+		}
+		for (j = 0; j < s->n_location_id; j++)
+			if (idmap_get(&p->locs, s->location_id[j]) < 0) {
+				seterr("sample %zu refers to missing location %llu", i + 1,
+				    (unsigned long long)s->location_id[j]);
+				return -1;
+			}
+		for (j = 0; j < s->n_label; j++) {
+			PbLabel *l = s->label[j];
+
+			if (check_str(pb, l->key, "label key") ||
+			    check_str(pb, l->str, "label value") ||
+			    check_str(pb, l->num_unit, "label unit"))
+				return -1;
+		}
+	}
+	return 0;
+fail:
+	free(ids);
+	return -1;
+}
+
+/* An HTML error page or a plain-text message saved as a "profile" is the
+ * commonest bad input: say so rather than report a wire-format fault. */
+static int
+looks_like_text(const uint8_t *buf, size_t len)
+{
+	size_t i, n = len < 64 ? len : 64;
+
+	for (i = 0; i < n; i++)
+		if ((buf[i] < 0x20 && buf[i] != '\n' && buf[i] != '\r' && buf[i] != '\t') ||
+		    buf[i] >= 0x7f)
+			return 0;
+	return n > 0;
+}
+
+static int
+text_prefix(const uint8_t *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len && i < 60 && buf[i] != '\n' && buf[i] != '\r'; i++)
+		;
+	return (int)i;
+}
+
+static struct profile *
+decode(const uint8_t *buf, size_t len, size_t *nsample)
+{
+	struct lean_samples ls;
+	struct profile *p;
+
+	if (len == 0) {
+		seterr("empty profile");
+		return NULL;
+	}
+	p = xcalloc(1, sizeof *p);
+	/* The decoded form is a few times the wire size (of what is decoded:
+	 * a lean decode leaves out the samples, most of the bytes). */
+	p->arena = arena_new((nsample ? len : len * 3) + 4096);
+	p->pb = pprof_decode_lean(p->arena, buf, len, nsample ? &ls : NULL);
+	if (p->pb && nsample) {
+		*nsample = ls.n;
+		p->sample_lo = ls.lo;
+		p->sample_hi = ls.hi;
+	}
+	if (!p->pb) {
+		if (looks_like_text(buf, len))
+			seterr("not a profile: looks like text: \"%.*s\"", text_prefix(buf, len), buf);
+		else if (pbwire_diagnose(buf, len) == 0)
+			seterr("not a pprof profile (protobuf does not match the schema)");
+		goto fail;
+	}
+	if (validate(p) < 0)
+		goto fail;
+	return p;
+fail:
+	arena_free(p->arena);
+	free(p);
+	return NULL;
+}
+
+struct profile *
+profile_decode(const uint8_t *buf, size_t len)
+{
+	return decode(buf, len, NULL);
+}
+
+struct profile *
+profile_decode_lean(const uint8_t *buf, size_t len, size_t *nsample)
+{
+	return decode(buf, len, nsample);
+}
+
+void
+profile_reindex(struct profile *p)
+{
+	const PbProfile *pb = p->pb;
+	size_t n = pb->n_mapping, i;
+	uint64_t *ids;
+
+	if (pb->n_location > n)
+		n = pb->n_location;
+	if (pb->n_function > n)
+		n = pb->n_function;
+	ids = xmalloc((n ? n : 1) * sizeof *ids);
+	for (i = 0; i < pb->n_mapping; i++)
+		ids[i] = pb->mapping[i]->id;
+	idmap_build(&p->maps, p->arena, ids, pb->n_mapping);
+	for (i = 0; i < pb->n_function; i++)
+		ids[i] = pb->function[i]->id;
+	idmap_build(&p->funcs, p->arena, ids, pb->n_function);
+	for (i = 0; i < pb->n_location; i++)
+		ids[i] = pb->location[i]->id;
+	idmap_build(&p->locs, p->arena, ids, pb->n_location);
+	free(ids);
+}
+
+void
+profile_free(struct profile *p)
+{
+	if (!p)
+		return;
+	arena_free(p->arena);
+	arena_free(p->extra);
+	free(p);
+}
+
+struct profile *
+profile_read(const char *path, size_t cap)
+{
+	struct pfreader *r;
+	struct profile *p = NULL;
+	const uint8_t *buf, *extra;
+	size_t len, elen;
+	int got;
+
+	if (!(r = pfreader_open(path, cap)))
+		return NULL;
+	got = pfreader_next(r, &buf, &len);
+	if (got == 0)
+		seterr("empty input");
+	if (got == 1)
+		p = profile_decode(buf, len);
+	if (p && (got = pfreader_next(r, &extra, &elen)) != 0) {
+		if (got > 0)
+			seterr("more than one profile (concatenated gzip members)");
+		profile_free(p);
+		p = NULL;
+	}
+	pfreader_close(r);
+	return p;
+}
+
+PbLocation *
+profile_location(const struct profile *p, uint64_t id)
+{
+	int64_t i = idmap_get(&p->locs, id);
+
+	return i < 0 ? NULL : p->pb->location[i];
+}
+
+PbFunction *
+profile_function(const struct profile *p, uint64_t id)
+{
+	int64_t i = idmap_get(&p->funcs, id);
+
+	return i < 0 ? NULL : p->pb->function[i];
+}
+
+PbMapping *
+profile_mapping(const struct profile *p, uint64_t id)
+{
+	int64_t i = idmap_get(&p->maps, id);
+
+	return i < 0 ? NULL : p->pb->mapping[i];
+}
+
+const char *
+profile_str(const struct profile *p, int64_t i)
+{
+	if (i < 0 || (uint64_t)i >= p->pb->n_string_table)
+		return "";
+	return p->pb->string_table[i];
+}
+
+int
+profile_sample_type(const struct profile *p, const char *spec)
+{
+	const PbProfile *pb = p->pb;
+	size_t i, tlen;
+	const char *slash;
+	char *end;
+	long idx;
+
+	if (pb->n_sample_type == 0) {
+		seterr("profile has no sample types");
+		return -1;
+	}
+	if (!spec || !*spec) {
+		const char *def = profile_str(p, pb->default_sample_type);
+
+		if (*def)
+			for (i = 0; i < pb->n_sample_type; i++)
+				if (!strcmp(profile_str(p, pb->sample_type[i]->type), def))
+					return (int)i;
+		return (int)pb->n_sample_type - 1;
+	}
+	idx = strtol(spec, &end, 10);
+	if (*end == '\0' && end != spec) {
+		if (idx < 0 || (size_t)idx >= pb->n_sample_type) {
+			seterr("sample index %s out of range (0-%zu)", spec, pb->n_sample_type - 1);
+			return -1;
+		}
+		return (int)idx;
+	}
+	slash = strchr(spec, '/');
+	tlen = slash ? (size_t)(slash - spec) : strlen(spec);
+	for (i = 0; i < pb->n_sample_type; i++) {
+		const char *t = profile_str(p, pb->sample_type[i]->type);
+		const char *u = profile_str(p, pb->sample_type[i]->unit);
+
+		if (strlen(t) == tlen && !strncmp(t, spec, tlen) &&
+		    (!slash || !strcmp(u, slash + 1)))
+			return (int)i;
+	}
+	seterr("no sample type %s", spec);
+	return -1;
+}
+
+int
+profile_encode(const struct profile *p, int level, uint8_t **out, size_t *outlen)
+{
+	size_t n = protobuf_c_message_get_packed_size(&p->pb->base);
+	uint8_t *raw = xmalloc(n);
+	int r;
+
+	protobuf_c_message_pack(&p->pb->base, raw);
+	if (level == 0) {
+		*out = raw;
+		*outlen = n;
+		return 0;
+	}
+	r = gz_deflate(raw, n, level, out, outlen);
+	free(raw);
+	return r;
+}
+
+int
+profile_write(const struct profile *p, const char *path, int level)
+{
+	uint8_t *buf;
+	size_t len;
+	int r;
+
+	if (profile_encode(p, level, &buf, &len) < 0)
+		return -1;
+	r = write_output(path, buf, len, 1);
+	free(buf);
+	return r;
+}

@@ -1,0 +1,257 @@
+/* The flame graph: stacks merged into a tree (children in name order, as
+ * flamegraph.pl lays them out), frames narrower than 0.1 px left out, one
+ * <g> per frame carrying its position in sample units so the inline script
+ * can zoom without recomputing the tree. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report/flame.h"
+#include "util/keymap.h"
+#include "report/stacks.h"
+#include "report/units.h"
+#include "util/err.h"
+
+#define WIDTH 1200.0
+#define FRAME_H 16
+#define PAD_TOP 48
+#define PAD_BOTTOM 8
+#define MIN_PX 0.1
+
+struct fnode {
+	uint32_t name;
+	size_t parent;
+	int64_t value, self, x;
+	size_t depth;
+	size_t first, nchild;   /* children: kids[first .. first+nchild) */
+};
+
+static struct stacks *cmp_stacks;
+static struct fnode *cmp_nodes;
+
+static int child_cmp(const void *a, const void *b)
+{
+	const struct fnode *x = &cmp_nodes[*(const size_t *)a];
+	const struct fnode *y = &cmp_nodes[*(const size_t *)b];
+	return strcmp(stacks_name(cmp_stacks, x->name), stacks_name(cmp_stacks, y->name));
+}
+
+static void xml_escape(FILE *f, const char *s, size_t max)
+{
+	for (size_t i = 0; s[i] && i < max; i++) {
+		switch (s[i]) {
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '&': fputs("&amp;", f); break;
+		case '"': fputs("&quot;", f); break;
+		default:
+			if ((unsigned char)s[i] < 0x20)
+				fputc(' ', f);
+			else
+				fputc(s[i], f);
+		}
+	}
+}
+
+static void color(const char *name, int *r, int *g, int *b)
+{
+	uint32_t h = 2166136261u;
+	for (const char *s = name; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	*r = 205 + (int)(h % 50);
+	*g = (int)((h >> 8) % 230);
+	*b = (int)((h >> 16) % 55);
+}
+
+static const char script[] =
+"<script type=\"text/ecmascript\"><![CDATA[\n"
+"'use strict';\n"
+"var W = %g, frames = [], details, hottest = '';\n"
+"function init() {\n"
+"  details = document.getElementById('details');\n"
+"  var gs = document.getElementsByClassName('f'), best = null;\n"
+"  for (var i = 0; i < gs.length; i++) {\n"
+"    var g = gs[i];\n"
+"    var fr = { g: g, x: +g.getAttribute('data-x'), w: +g.getAttribute('data-w'),\n"
+"      d: +g.getAttribute('data-d'), s: +g.getAttribute('data-s'),\n"
+"      name: g.getAttribute('data-n'), info: g.querySelector('title').textContent,\n"
+"      rect: g.querySelector('rect'), text: g.querySelector('text') };\n"
+"    frames.push(fr);\n"
+"    g.addEventListener('mouseover', function (fr) { return function () { details.textContent = fr.info; }; }(fr));\n"
+"    g.addEventListener('mouseout', function () { details.textContent = hottest; });\n"
+"    g.addEventListener('click', function (fr) { return function () { zoom(fr); }; }(fr));\n"
+"    if (fr.d > 0 && (!best || fr.s > best.s)) best = fr;\n"
+"  }\n"
+"  hottest = best ? 'Hottest frame: ' + best.name + ' (self ' + best.g.getAttribute('data-sv') + ')' : 'No samples';\n"
+"  details.textContent = hottest;\n"
+"  document.getElementById('unzoom').addEventListener('click', function () { zoom(frames[0]); });\n"
+"}\n"
+"function label(fr, px) {\n"
+"  var n = Math.floor((px - 6) / 7);\n"
+"  if (n < 3) return '';\n"
+"  return fr.name.length <= n ? fr.name : fr.name.substring(0, n - 2) + '..';\n"
+"}\n"
+"function zoom(z) {\n"
+"  var scale = W / z.w;\n"
+"  for (var i = 0; i < frames.length; i++) {\n"
+"    var fr = frames[i], x, w;\n"
+"    if (fr.d < z.d) {\n"
+"      if (fr.x > z.x || fr.x + fr.w < z.x + z.w) { fr.g.style.display = 'none'; continue; }\n"
+"      x = 0; w = W; fr.g.style.opacity = 0.6;\n"
+"    } else {\n"
+"      if (fr.x < z.x || fr.x + fr.w > z.x + z.w) { fr.g.style.display = 'none'; continue; }\n"
+"      x = (fr.x - z.x) * scale; w = fr.w * scale; fr.g.style.opacity = '';\n"
+"    }\n"
+"    fr.g.style.display = '';\n"
+"    fr.rect.setAttribute('x', x.toFixed(2)); fr.rect.setAttribute('width', Math.max(w - 0.5, 0.1).toFixed(2));\n"
+"    fr.text.setAttribute('x', (x + 3).toFixed(2)); fr.text.textContent = label(fr, w);\n"
+"  }\n"
+"  document.getElementById('unzoom').style.display = z === frames[0] ? 'none' : '';\n"
+"}\n"
+"]]></script>\n";
+
+int flame_write(const struct profile *p, const char *spec, const char *title, FILE *f)
+{
+	struct stacks s;
+	if (stacks_build(p, spec, &s) < 0)
+		return -1;
+
+	/* the tree; node 0 is the root ("all") */
+	struct keymap *km = keymap_new(2);
+	size_t cap = 1024, n = 1;
+	struct fnode *nodes = xcalloc(cap, sizeof(*nodes));
+	int64_t total = 0;
+	for (size_t i = 0; i < s.nstack; i++) {
+		if (s.value[i] <= 0)
+			continue;
+		int64_t v = s.value[i];
+		total += v;
+		size_t cur = 0;
+		nodes[0].value += v;
+		for (size_t d = 0; d < s.depth[i]; d++) {
+			uint64_t key[2] = { cur, s.frame[i][d] };
+			int added;
+			size_t idx = keymap_intern(km, key, &added) + 1;
+			if (added) {
+				if (idx >= cap) {
+					cap *= 2;
+					nodes = xreallocarray(nodes, cap, sizeof(*nodes));
+				}
+				memset(&nodes[idx], 0, sizeof(nodes[idx]));
+				nodes[idx].name = s.frame[i][d];
+				nodes[idx].parent = cur;
+				nodes[idx].depth = nodes[cur].depth + 1;
+				n = idx + 1;
+			}
+			nodes[idx].value += v;
+			cur = idx;
+		}
+		nodes[cur].self += v;
+	}
+	keymap_free(km);
+
+	/* children lists, sorted by name, then x positions top-down (parents
+	 * always precede their children in index order) */
+	size_t *kids = xcalloc(n, sizeof(*kids)), *fill = xcalloc(n, sizeof(*fill));
+	for (size_t i = 1; i < n; i++)
+		nodes[nodes[i].parent].nchild++;
+	size_t off = 0;
+	for (size_t i = 0; i < n; i++) {
+		nodes[i].first = off;
+		off += nodes[i].nchild;
+	}
+	for (size_t i = 1; i < n; i++) {
+		struct fnode *pa = &nodes[nodes[i].parent];
+		kids[pa->first + fill[nodes[i].parent]++] = i;
+	}
+	cmp_stacks = &s;
+	cmp_nodes = nodes;
+	size_t maxdepth = 0;
+	for (size_t i = 0; i < n; i++) {
+		qsort(kids + nodes[i].first, nodes[i].nchild, sizeof(*kids), child_cmp);
+		int64_t x = nodes[i].x;
+		for (size_t k = 0; k < nodes[i].nchild; k++) {
+			struct fnode *c = &nodes[kids[nodes[i].first + k]];
+			c->x = x;
+			x += c->value;
+		}
+		if (nodes[i].depth > maxdepth)
+			maxdepth = nodes[i].depth;
+	}
+
+	double height = PAD_TOP + (double)(maxdepth + 1) * FRAME_H + PAD_BOTTOM;
+	fprintf(f, "<?xml version=\"1.0\" standalone=\"no\"?>\n"
+	    "<svg version=\"1.1\" width=\"%g\" height=\"%g\" viewBox=\"0 0 %g %g\" "
+	    "onload=\"init(evt)\" xmlns=\"http://www.w3.org/2000/svg\">\n",
+	    WIDTH, height, WIDTH, height);
+	fprintf(f, "<style>text { font-family: Verdana, sans-serif; font-size: 12px; fill: #000; } "
+	    ".f:hover rect { stroke: #000; stroke-width: 0.5; cursor: pointer; } "
+	    "#title { font-size: 17px; } #unzoom { cursor: pointer; }</style>\n");
+	fprintf(f, script, WIDTH);
+	fprintf(f, "<rect x=\"0\" y=\"0\" width=\"%g\" height=\"%g\" fill=\"#f8f8f0\"/>\n", WIDTH, height);
+	fprintf(f, "<text id=\"title\" x=\"%g\" y=\"20\" text-anchor=\"middle\">Flame graph: ", WIDTH / 2);
+	xml_escape(f, title, 200);
+	fprintf(f, " (");
+	xml_escape(f, s.type, 100);
+	fprintf(f, ")</text>\n<text id=\"details\" x=\"10\" y=\"40\"> </text>\n"
+	    "<text id=\"unzoom\" x=\"%g\" y=\"20\" text-anchor=\"end\" style=\"display:none\">Reset zoom</text>\n",
+	    WIDTH - 10);
+
+	char val[64], sval[64];
+	for (size_t i = 0; i < n && total > 0; i++) {
+		const struct fnode *nd = &nodes[i];
+		double w = (double)nd->value / (double)total * WIDTH;
+		if (w < MIN_PX)
+			continue;       /* its children are narrower still */
+		int skip = 0;
+		for (size_t a = nd->parent; i && a; a = nodes[a].parent)
+			if ((double)nodes[a].value / (double)total * WIDTH < MIN_PX)
+				skip = 1;
+		if (skip)
+			continue;
+		const char *name = i ? stacks_name(&s, nd->name) : "all";
+		double x = (double)nd->x / (double)total * WIDTH;
+		double y = height - PAD_BOTTOM - (double)(nd->depth + 1) * FRAME_H;
+		int r, g, b;
+		if (i)
+			color(name, &r, &g, &b);
+		else
+			r = 200, g = 200, b = 200;
+		units_label(val, sizeof(val), nd->value, s.unit, "auto");
+		units_label(sval, sizeof(sval), nd->self, s.unit, "auto");
+		fprintf(f, "<g class=\"f\" data-x=\"%lld\" data-w=\"%lld\" data-d=\"%zu\" "
+		    "data-s=\"%lld\" data-sv=\"%s, %.2f%%\" data-n=\"",
+		    (long long)nd->x, (long long)nd->value, nd->depth, (long long)nd->self,
+		    sval, 100.0 * (double)nd->self / (double)total);
+		xml_escape(f, name, SIZE_MAX);
+		fprintf(f, "\"><title>");
+		xml_escape(f, name, SIZE_MAX);
+		fprintf(f, " (%s, %.2f%%)</title><rect x=\"%.2f\" y=\"%.0f\" width=\"%.2f\" "
+		    "height=\"%d\" fill=\"rgb(%d,%d,%d)\" rx=\"2\"/><text x=\"%.2f\" y=\"%.1f\">",
+		    val, 100.0 * (double)nd->value / (double)total, x, y,
+		    w - 0.5 > 0.1 ? w - 0.5 : 0.1, FRAME_H - 1, r, g, b, x + 3, y + 11.5);
+		long fit = (long)((w - 6) / 7);
+		size_t len = strlen(name);
+		if (fit >= 3) {
+			if (len <= (size_t)fit) {
+				xml_escape(f, name, SIZE_MAX);
+			} else {
+				xml_escape(f, name, (size_t)fit - 2);
+				fputs("..", f);
+			}
+		}
+		fprintf(f, "</text></g>\n");
+	}
+	if (total <= 0)
+		fprintf(f, "<text x=\"10\" y=\"%g\">no samples with a positive value</text>\n", height - 12);
+	fprintf(f, "</svg>\n");
+	free(kids);
+	free(fill);
+	free(nodes);
+	stacks_free(&s);
+	if (ferror(f)) {
+		seterr("write:");
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,111 @@
+/* The --json document, built with jansson. Values are raw integers in the
+ * sample type's unit; the -top rows carry the same numbers the text report
+ * formats, plus their percentages of the total. */
+#include <jansson.h>
+#include <string.h>
+#include <time.h>
+
+#include "pgo/check.h"
+#include "pgo/edges.h"
+#include "report/json.h"
+#include "report/top.h"
+#include "util/err.h"
+
+static json_t *value_type(const struct profile *p, const PbValueType *vt)
+{
+	if (!vt)
+		return json_null();
+	return json_pack("{s:s, s:s}", "type", profile_str(p, vt->type),
+	    "unit", profile_str(p, vt->unit));
+}
+
+int statjson_write(const struct profile *p, const char *spec, int count, int nprofiles, FILE *f)
+{
+	const PbProfile *pb = p->pb;
+	struct top_report r;
+	struct top_opts o = { spec, count, 0.005, NULL, 0 };
+	if (top_build(p, &o, &r) < 0)
+		return -1;
+
+	json_t *doc = json_object();
+	json_t *types = json_array(), *totals = json_object();
+	for (size_t i = 0; i < pb->n_sample_type; i++) {
+		json_array_append_new(types, value_type(p, pb->sample_type[i]));
+		json_int_t sum = 0;
+		for (size_t s = 0; s < pb->n_sample; s++)
+			sum += pb->sample[s]->value[i];
+		char key[512];
+		snprintf(key, sizeof(key), "%s/%s", profile_str(p, pb->sample_type[i]->type),
+		    profile_str(p, pb->sample_type[i]->unit));
+		json_object_set_new(totals, key, json_integer(sum));
+	}
+	const char *file = pb->n_mapping ? profile_str(p, pb->mapping[0]->filename) : "";
+	const char *bid = pb->n_mapping ? profile_str(p, pb->mapping[0]->build_id) : "";
+	json_object_set_new(doc, "file", file[0] ? json_string(file) : json_null());
+	json_object_set_new(doc, "build_id", bid[0] ? json_string(bid) : json_null());
+	json_object_set_new(doc, "profiles", json_integer(nprofiles));
+	json_object_set_new(doc, "sample_types", types);
+	json_object_set_new(doc, "sample_type", json_pack("{s:s, s:s, s:i}", "type", r.type,
+	    "unit", r.unit, "index", r.sample_index));
+	json_object_set_new(doc, "period_type", value_type(p, pb->period_type));
+	json_object_set_new(doc, "period", json_integer(pb->period));
+	json_object_set_new(doc, "duration_nanos", json_integer(pb->duration_nanos));
+	json_object_set_new(doc, "time_nanos", json_integer(pb->time_nanos));
+	if (pb->time_nanos) {
+		char tb[64];
+		struct tm tm;
+		time_t t = (time_t)(pb->time_nanos / 1000000000);
+		gmtime_r(&t, &tm);
+		strftime(tb, sizeof(tb), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		json_object_set_new(doc, "time", json_string(tb));
+	} else {
+		json_object_set_new(doc, "time", json_null());
+	}
+	json_object_set_new(doc, "counts", json_pack("{s:I, s:I, s:I, s:I, s:I}",
+	    "samples", (json_int_t)pb->n_sample, "locations", (json_int_t)pb->n_location,
+	    "functions", (json_int_t)pb->n_function, "mappings", (json_int_t)pb->n_mapping,
+	    "strings", (json_int_t)pb->n_string_table));
+	json_object_set_new(doc, "totals", totals);
+
+	struct pgo_verdict v;
+	pgo_check(p, &v);
+	json_t *reasons = json_array();
+	for (size_t i = 0; i < v.nreason; i++)
+		json_array_append_new(reasons, json_string(v.reason[i]));
+	json_t *pgo = json_pack("{s:b, s:b, s:o}", "usable", v.usable,
+	    "accepted", v.accepted, "reasons", reasons);
+	struct pgo_edges e;
+	if (v.accepted && pgo_edges_build(p, -1, &e) == 0) {
+		double thr;
+		size_t nhot = pgo_hot(&e, PGO_DEFAULT_CDF, &thr);
+		json_object_set_new(pgo, "edges", json_integer((json_int_t)e.nedge));
+		json_object_set_new(pgo, "total_weight", json_integer(e.total));
+		json_object_set_new(pgo, "hot_edges", json_integer((json_int_t)nhot));
+		json_object_set_new(pgo, "hot_threshold_percent", json_real(thr));
+		pgo_edges_free(&e);
+	}
+	json_object_set_new(doc, "pgo", pgo);
+
+	json_t *rows = json_array();
+	for (size_t i = 0; i < r.nrows; i++) {
+		const struct top_row *w = &r.row[i];
+		json_array_append_new(rows, json_pack("{s:s, s:I, s:I, s:f, s:f, s:s?}",
+		    "name", w->name, "flat", (json_int_t)w->flat, "cum", (json_int_t)w->cum,
+		    "flat_percent", r.total ? 100.0 * (double)w->flat / (double)r.total : 0.0,
+		    "cum_percent", r.total ? 100.0 * (double)w->cum / (double)r.total : 0.0,
+		    "inline", w->inline_label[0] ? w->inline_label : NULL));
+	}
+	json_object_set_new(doc, "top", json_pack("{s:I, s:I, s:I, s:I, s:o}",
+	    "total", (json_int_t)r.total, "shown", (json_int_t)r.flat_sum,
+	    "nodes", (json_int_t)r.nnodes, "dropped_nodes", (json_int_t)r.dropped, "rows", rows));
+	top_free(&r);
+
+	int rc = json_dumpf(doc, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(doc);
+	fputc('\n', f);
+	if (rc < 0 || ferror(f)) {
+		seterr("write:");
+		return -1;
+	}
+	return 0;
+}

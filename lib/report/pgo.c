@@ -1,0 +1,193 @@
+/* --pgo: the compiler's view of a profile. Edges come from pgoedges.c (the
+ * same list `go tool preprofile` writes); the shrink estimate rebuilds the
+ * profile with only what that list depends on and encodes it. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/arena.h"
+#include "util/keymap.h"
+#include "pprof/merge.h"
+#include "pgo/check.h"
+#include "pgo/edges.h"
+#include "report/pgo.h"
+#include "util/err.h"
+
+/* frames of the two leaf locations, outermost first, as (name, offset). */
+struct frame {
+	const char *name;
+	int64_t offset;
+	uint64_t addr;
+	int64_t line, start;
+};
+
+static size_t leaf_frames(const struct profile *p, const PbSample *s, struct frame *fr, size_t cap)
+{
+	size_t n = 0;
+	for (size_t li = s->n_location_id > 1 ? 2 : s->n_location_id; li-- > 0;) {
+		const PbLocation *l = profile_location(p, s->location_id[li]);
+		if (!l)
+			continue;
+		size_t nl = l->n_line ? l->n_line : 1;
+		for (size_t k = nl; k-- > 0 && n < cap;) {
+			const PbLine *ln = l->n_line ? l->line[k] : NULL;
+			const PbFunction *f = ln ? profile_function(p, ln->function_id) : NULL;
+			fr[n].name = f ? profile_str(p, f->name) : "";
+			fr[n].line = f ? ln->line : 0;
+			fr[n].start = f ? f->start_line : 0;
+			fr[n].offset = fr[n].line - fr[n].start;
+			fr[n].addr = l->address;
+			n++;
+		}
+	}
+	return n;
+}
+
+static int same_node(const struct frame *a, const struct frame *b)
+{
+	return a->addr == b->addr && a->line == b->line && a->start == b->start &&
+	    !strcmp(a->name, b->name);
+}
+
+int pgo_shrink_measure(const struct profile *p, int vi, int cold, struct pgo_shrink *out)
+{
+	const PbProfile *pb = p->pb;
+	struct pgo_edges e;
+	struct strmap *names = NULL;
+	struct keymap *hot = NULL;
+
+	memset(out, 0, sizeof(*out));
+	if (pgo_edges_build(p, vi, &e) < 0)
+		return -1;
+	if (cold) {
+		/* the hot set, keyed by interned names and offset */
+		names = strmap_new();
+		hot = keymap_new(3);
+		size_t nhot = pgo_hot(&e, PGO_DEFAULT_CDF, NULL);
+		for (size_t i = 0; i < nhot; i++) {
+			uint64_t k[3] = { strmap_intern(names, e.edge[i].caller, NULL),
+			    strmap_intern(names, e.edge[i].callee, NULL), (uint64_t)e.edge[i].offset };
+			keymap_intern(hot, k, NULL);
+		}
+	}
+	PbProfile copy = *pb;
+	PbSample **samples = xcalloc(pb->n_sample ? pb->n_sample : 1, sizeof(*samples));
+	PbSample *store = xcalloc(pb->n_sample ? pb->n_sample : 1, sizeof(*store));
+	struct frame fr[256];
+	size_t n = 0;
+	for (size_t i = 0; i < pb->n_sample; i++) {
+		const PbSample *s = pb->sample[i];
+		if (s->value[vi] == 0)
+			continue;
+		size_t nf = leaf_frames(p, s, fr, 256);
+		int edges = 0, anyhot = 0;
+		for (size_t k = 1; k < nf; k++) {
+			if (same_node(&fr[k - 1], &fr[k]))
+				continue;
+			edges = 1;
+			if (hot) {
+				int64_t a = strmap_find(names, fr[k - 1].name);
+				int64_t b = strmap_find(names, fr[k].name);
+				uint64_t key[3] = { (uint64_t)a, (uint64_t)b, (uint64_t)fr[k - 1].offset };
+				if (a >= 0 && b >= 0 && keymap_find(hot, key) >= 0)
+					anyhot = 1;
+			}
+		}
+		if (!edges || (cold && !anyhot))
+			continue;
+		store[n] = *s;
+		store[n].n_location_id = s->n_location_id > 2 ? 2 : s->n_location_id;
+		store[n].n_label = 0;
+		samples[n] = &store[n];
+		n++;
+	}
+	copy.sample = samples;
+	copy.n_sample = n;
+	struct profile reduced = *p;
+	reduced.pb = &copy;
+
+	char spec[512];
+	snprintf(spec, sizeof(spec), "%s/%s", profile_str(p, pb->sample_type[e.sample_index]->type),
+	    profile_str(p, pb->sample_type[e.sample_index]->unit));
+	struct merge_opts mo = { spec, 1 };
+	struct merger *m = merger_new(&mo);
+	int rc = -1;
+	if (merger_add(m, &reduced, 1.0) == 0) {
+		struct profile *r = merger_finish(m);
+		uint8_t *buf;
+		size_t len;
+		if (r && profile_encode(r, 1, &buf, &len) == 0) {
+			out->bytes = len;
+			out->samples = r->pb->n_sample;
+			free(buf);
+			rc = 0;
+		}
+		if (r)
+			profile_free(r);
+	} else {
+		struct profile *junk = merger_finish(m);
+		if (junk)
+			profile_free(junk);
+	}
+	free(samples);
+	free(store);
+	strmap_free(names);
+	keymap_free(hot);
+	pgo_edges_free(&e);
+	return rc;
+}
+
+int pgoreport_write(const struct profile *p, const char *spec, int count, FILE *f)
+{
+	const PbProfile *pb = p->pb;
+	int vi = -1;
+	if (spec && (vi = profile_sample_type(p, spec)) < 0)
+		return -1;
+	struct pgo_edges e;
+	if (pgo_edges_build(p, vi, &e) < 0)
+		return -1;
+	if (e.sample_index < 0) {
+		fprintf(f, "No samples: Go accepts this profile but PGO does nothing.\n");
+		pgo_edges_free(&e);
+		return ferror(f) ? -1 : 0;
+	}
+	double thr;
+	size_t nhot = pgo_hot(&e, PGO_DEFAULT_CDF, &thr);
+	int64_t hotw = 0;
+	for (size_t i = 0; i < nhot; i++)
+		hotw += e.edge[i].weight;
+	fprintf(f, "Sample type: %s/%s (index %d)\n",
+	    profile_str(p, pb->sample_type[e.sample_index]->type),
+	    profile_str(p, pb->sample_type[e.sample_index]->unit), e.sample_index);
+	fprintf(f, "Call edges: %zu, total weight %lld\n", e.nedge, (long long)e.total);
+	fprintf(f, "Hot edges: %zu (%.2f%% of weight) at the %g%% CDF cut; "
+	    "the coldest hot edge has %.10g%% of the weight\n", nhot,
+	    e.total ? (double)hotw / (double)e.total * 100 : 0.0, PGO_DEFAULT_CDF, thr);
+	fprintf(f, "%12s %8s %8s %7s  %s\n", "weight", "weight%", "cum%", "offset", "caller -> callee");
+	int64_t cum = 0;
+	size_t show = count > 0 && (size_t)count < nhot ? (size_t)count : nhot;
+	for (size_t i = 0; i < show; i++) {
+		const struct pgo_edge *x = &e.edge[i];
+		cum += x->weight;
+		fprintf(f, "%12lld %7.2f%% %7.2f%% %7lld  %s -> %s\n", (long long)x->weight,
+		    (double)x->weight / (double)e.total * 100, (double)cum / (double)e.total * 100,
+		    (long long)x->offset, x->caller, x->callee);
+	}
+	if (show < nhot)
+		fprintf(f, "... %zu more hot edges\n", nhot - show);
+
+	uint8_t *buf;
+	size_t len;
+	struct pgo_shrink a, b;
+	if (profile_encode(p, 1, &buf, &len) == 0) {
+		free(buf);
+		fprintf(f, "Size: %zu bytes (gzip -1), %zu samples\n", len, pb->n_sample);
+		if (pgo_shrink_measure(p, e.sample_index, 0, &a) == 0)
+			fprintf(f, "  without labels, other sample types and frames PGO ignores: "
+			    "%zu bytes, %zu samples (same edges)\n", a.bytes, a.samples);
+		if (pgo_shrink_measure(p, e.sample_index, 1, &b) == 0)
+			fprintf(f, "  and without samples of cold edges only: %zu bytes, %zu samples\n",
+			    b.bytes, b.samples);
+	}
+	pgo_edges_free(&e);
+	return ferror(f) ? -1 : 0;
+}

@@ -1,0 +1,99 @@
+/* Running a child without a shell (posix_spawnp), optionally capturing its
+ * stdout (named child.c: a lib/spawn.h would shadow <spawn.h> under -Ilib),
+ * and turning its wait status into the exit code a shell would give. */
+#include <errno.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "util/membuf.h"
+#include "util/child.h"
+#include "util/err.h"
+
+extern char **environ;
+
+int
+child_status(int wstatus)
+{
+	if (WIFEXITED(wstatus))
+		return WEXITSTATUS(wstatus);
+	if (WIFSIGNALED(wstatus))
+		return 128 + WTERMSIG(wstatus);
+	return 1;
+}
+
+static int
+wait_child(pid_t pid)
+{
+	int st;
+
+	while (waitpid(pid, &st, 0) < 0) {
+		if (errno != EINTR) {
+			seterr("waitpid:");
+			return -1;
+		}
+	}
+	return child_status(st);
+}
+
+int
+child_wait(char *const argv[])
+{
+	pid_t pid;
+	int err;
+
+	err = posix_spawnp(&pid, argv[0], NULL, NULL, argv, environ);
+	if (err != 0) {
+		errno = err;
+		seterr("%s:", argv[0]);
+		return -1;
+	}
+	return wait_child(pid);
+}
+
+int
+child_capture(char *const argv[], int quiet, char **out, size_t *outlen)
+{
+	posix_spawn_file_actions_t fa;
+	struct membuf b = { 0 };
+	char buf[8192];
+	int fd[2], err, st;
+	ssize_t n;
+	pid_t pid;
+
+	*out = NULL;
+	*outlen = 0;
+	if (pipe2(fd, O_CLOEXEC) < 0) {
+		seterr("pipe:");
+		return -1;
+	}
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, fd[1], 1);
+	if (quiet)
+		posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	err = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(fd[1]);
+	if (err != 0) {
+		close(fd[0]);
+		errno = err;
+		seterr("%s:", argv[0]);
+		return -1;
+	}
+	for (;;) {
+		n = read(fd[0], buf, sizeof buf);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		membuf_append(&b, buf, (size_t)n);
+	}
+	close(fd[0]);
+	st = wait_child(pid);
+	*outlen = b.len;
+	*out = membuf_take(&b);
+	return st;
+}

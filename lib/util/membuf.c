@@ -1,0 +1,80 @@
+/* A growable byte buffer that keeps a NUL after its data, so text bodies can
+ * be used as C strings without a copy. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util/membuf.h"
+#include "util/err.h"
+
+void
+membuf_append(struct membuf *b, const void *p, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 256;
+
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		b->data = xrealloc(b->data, cap);
+		b->cap = cap;
+	}
+	if (n)
+		memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+}
+
+void
+membuf_puts(struct membuf *b, const char *s)
+{
+	membuf_append(b, s, strlen(s));
+}
+
+char *
+membuf_take(struct membuf *b)
+{
+	char *p;
+
+	if (!b->data)
+		membuf_append(b, "", 0);
+	p = b->data;
+	b->data = NULL;
+	b->len = b->cap = 0;
+	return p;
+}
+
+void
+membuf_free(struct membuf *b)
+{
+	free(b->data);
+	b->data = NULL;
+	b->len = b->cap = 0;
+}
+
+int
+membuf_read_file(struct membuf *b, const char *path)
+{
+	char tmp[65536];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		seterr("%s:", path);
+		return -1;
+	}
+	while ((n = read(fd, tmp, sizeof tmp)) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			seterr("%s:", path);
+			close(fd);
+			return -1;
+		}
+		membuf_append(b, tmp, (size_t)n);
+	}
+	close(fd);
+	membuf_append(b, "", 0);
+	return 0;
+}

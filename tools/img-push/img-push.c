@@ -1,0 +1,239 @@
+/* img-push: build a container image from a base plus files, as one
+ * reproducible layer, and push it to a registry or write an OCI layout,
+ * without a Docker engine. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "run.h"
+#include "util/output.h"
+#include "util/err.h"
+
+static void
+usage(FILE *f, int status)
+{
+	fprintf(f, "usage: img-push [-qv] [-b base] [-f src[:dst[:mode]]] ... "
+	    "[--chunk-size size] [--cmd arg] ... [--digest-file file] "
+	    "[--entrypoint arg] ... [--env key=value] ... [--insecure] "
+	    "[--label key=value] ... [--no-cache] [--platform os/arch[/variant]] "
+	    "[--workdir dir] dest\n");
+	exit(status);
+}
+
+static char **
+push(char **v, int *n, char *s)
+{
+	v = xreallocarray(v, (size_t)*n + 1, sizeof *v);
+	v[(*n)++] = s;
+	return v;
+}
+
+/* parse_file reads -f src[:dst[:mode]]: dst defaults to /basename(src), a
+ * dst ending in '/' is a directory to put basename(src) in, mode is octal. */
+static void
+parse_file(const char *arg, struct tar_file *f)
+{
+	char *s = xstrdup(arg), *dst = strchr(s, ':'), *mode, *base, *full;
+	struct stat st;
+
+	f->mode = -1;
+	if (dst) {
+		*dst++ = '\0';
+		mode = strrchr(dst, ':');
+		if (mode) {
+			char *end;
+			long m;
+
+			*mode++ = '\0';
+			errno = 0;
+			m = strtol(mode, &end, 8);
+			if (!*mode || *end || errno || m < 0 || m > 07777)
+				diex(2, "-f %s: mode '%s' is not octal permission bits", arg, mode);
+			f->mode = (int)m;
+		}
+	}
+	if (!*s)
+		diex(2, "-f %s: no source file", arg);
+	base = strrchr(s, '/');
+	base = base ? base + 1 : s;
+	if (!dst || !*dst || dst[strlen(dst) - 1] == '/') {
+		const char *dir = dst && *dst ? dst : "/";
+
+		full = xmalloc(strlen(dir) + strlen(base) + 2);
+		sprintf(full, "%s%s", dir, base);
+	} else {
+		full = xstrdup(dst);
+	}
+	if (!(f->dst = tar_clean_path(full)))
+		diex(2, "-f %s: %s", arg, errmsg());
+	free(full);
+	/* Fail before any network traffic when a file is missing. */
+	if (stat(s, &st) < 0)
+		die("%s:", s);
+	if (!S_ISREG(st.st_mode))
+		die("%s: not a regular file", s);
+	f->src = s;
+}
+
+int
+main(int argc, char *argv[])
+{
+	enum { O_CHUNK = 256, O_CMD, O_DIGEST_FILE, O_ENTRYPOINT, O_ENV, O_INSECURE,
+		O_LABEL, O_NO_CACHE, O_PLATFORM, O_WORKDIR };
+	static const struct option longopts[] = {
+		{ "base", required_argument, NULL, 'b' },
+		{ "chunk-size", required_argument, NULL, O_CHUNK },
+		{ "cmd", required_argument, NULL, O_CMD },
+		{ "digest-file", required_argument, NULL, O_DIGEST_FILE },
+		{ "entrypoint", required_argument, NULL, O_ENTRYPOINT },
+		{ "env", required_argument, NULL, O_ENV },
+		{ "file", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "insecure", no_argument, NULL, O_INSECURE },
+		{ "label", required_argument, NULL, O_LABEL },
+		{ "no-cache", no_argument, NULL, O_NO_CACHE },
+		{ "platform", required_argument, NULL, O_PLATFORM },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "workdir", required_argument, NULL, O_WORKDIR },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct oci_build b;
+	const char *digest_file = NULL, *sde;
+	char *result = NULL;
+	int c, quiet = 0, no_cache = 0;
+	char *cache = NULL;
+	long long chunk;
+
+	setprogname(argv[0]);
+	memset(&b, 0, sizeof b);
+	b.base = "scratch";
+	b.chunk = (size_t)32 << 20;
+	while ((c = getopt_long(argc, argv, "b:f:hqVv", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'b':
+			b.base = optarg;
+			break;
+		case 'f':
+			b.files = xreallocarray(b.files, b.n_files + 1, sizeof *b.files);
+			parse_file(optarg, &b.files[b.n_files++]);
+			break;
+		case 'h':
+			usage(stdout, 0);
+			break;
+		case 'q':
+			quiet = 1;
+			break;
+		case 'V':
+			puts("img-push pgokit " PGOKIT_VERSION);
+			stdout_close();
+			return 0;
+		case 'v':
+			b.verbose = 1;
+			break;
+		case O_CHUNK:
+			if ((chunk = parse_size(optarg)) <= 0)
+				diex(2, "--chunk-size %s: not a size", optarg);
+			b.chunk = (size_t)chunk;
+			break;
+		case O_CMD:
+			b.change.cmd = push(b.change.cmd, &b.change.n_cmd, optarg);
+			b.change.set_cmd = 1;
+			break;
+		case O_DIGEST_FILE:
+			digest_file = optarg;
+			break;
+		case O_ENTRYPOINT:
+			b.change.entrypoint = push(b.change.entrypoint, &b.change.n_entrypoint, optarg);
+			b.change.set_entrypoint = 1;
+			break;
+		case O_ENV:
+			if (!strchr(optarg, '=') || optarg[0] == '=')
+				diex(2, "--env %s: not key=value", optarg);
+			b.change.env = push(b.change.env, &b.change.n_env, optarg);
+			break;
+		case O_INSECURE:
+			b.insecure = 1;
+			break;
+		case O_LABEL:
+			if (!strchr(optarg, '=') || optarg[0] == '=')
+				diex(2, "--label %s: not key=value", optarg);
+			b.change.labels = push(b.change.labels, &b.change.n_labels, optarg);
+			break;
+		case O_NO_CACHE:
+			no_cache = 1;
+			break;
+		case O_PLATFORM:
+			b.platform = optarg;
+			break;
+		case O_WORKDIR:
+			b.change.workdir = optarg;
+			break;
+		default:
+			usage(stderr, 2);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc != 1)
+		usage(stderr, 2);
+	b.dest = argv[0];
+	if (b.platform) {
+		struct oci_platform p;
+
+		if (oci_parse_platform(b.platform, &p) < 0)
+			diex(2, "--platform %s", errmsg());
+		oci_platform_free(&p);
+	}
+	if ((sde = getenv("SOURCE_DATE_EPOCH")) && *sde) {
+		char *end;
+
+		errno = 0;
+		b.epoch = strtoll(sde, &end, 10);
+		if (errno || *end || b.epoch < 0)
+			die("SOURCE_DATE_EPOCH=%s: not a number of seconds", sde);
+		b.have_epoch = 1;
+	}
+	b.progress = !quiet && isatty(2);
+	if (!no_cache) {
+		const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+
+		if ((xdg && *xdg) || (home && *home)) {
+			cache = xmalloc(strlen(xdg && *xdg ? xdg : home) + 32);
+			sprintf(cache, "%s%s/pgokit/layers", xdg && *xdg ? xdg : home,
+			    xdg && *xdg ? "" : "/.cache");
+			b.cache_dir = cache;
+		}
+	}
+	if (oci_build_run(&b, &result) < 0)
+		die("%s", errmsg());
+	if (digest_file) {
+		size_t n = strlen(result);
+		char *line = xmalloc(n + 2);
+
+		memcpy(line, result, n);
+		line[n] = '\n';
+		if (write_atomic(digest_file, line, n + 1, 0666) < 0)
+			die("%s", errmsg());
+		free(line);
+	}
+	printf("%s\n", result);
+	free(result);
+	free(cache);
+	for (size_t i = 0; i < b.n_files; i++) {
+		free(b.files[i].src);
+		free(b.files[i].dst);
+	}
+	free(b.files);
+	free(b.change.cmd);
+	free(b.change.entrypoint);
+	free(b.change.env);
+	free(b.change.labels);
+	stdout_close();
+	return 0;
+}

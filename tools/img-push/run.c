@@ -1,0 +1,663 @@
+/* img-push's engine: resolve the base, build the layer, extend the config and
+ * manifest, then make every blob present at the destination (skip, mount,
+ * or upload) before the manifest, so a failure never leaves a tag behind. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "run.h"
+#include "oci/registry.h"
+#include "util/err.h"
+
+/* Where the base's blobs come from. */
+struct source {
+	const char *layout;		/* OCI layout dir, or NULL */
+	struct registry *reg;		/* else this registry */
+	const char *repo;
+};
+
+struct blob_load {
+	struct source *src;
+	const char *digest;
+};
+
+struct target {
+	char *layout;			/* OCI layout dir, or NULL */
+	char *tag;			/* layout tag, may be NULL */
+	struct reg_ref ref;		/* registry destination */
+	char *name;			/* what the result line starts with */
+};
+
+static int
+load_blob(void *arg, struct membuf *data)
+{
+	struct blob_load *l = arg;
+
+	if (l->src->layout)
+		return oci_layout_read_blob(l->src->layout, l->digest, data);
+	return registry_get_blob(l->src->reg, l->src->repo, l->digest, data);
+}
+
+/* split_layout parses "oci:dir[:tag]"; 0 if s is not an oci: name. */
+static int
+split_layout(const char *s, char **dir, char **tag)
+{
+	const char *p, *c;
+
+	if (strncmp(s, "oci:", 4) != 0)
+		return 0;
+	p = s + 4;
+	c = strrchr(p, ':');
+	if (c && c > p && c[1] && !strchr(c, '/')) {
+		*dir = strndup(p, (size_t)(c - p));
+		*tag = xstrdup(c + 1);
+	} else {
+		*dir = xstrdup(p);
+		*tag = NULL;
+	}
+	return 1;
+}
+
+static void
+format_time(long long t, char *buf, size_t n)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	gmtime_r(&tt, &tm);
+	strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static void
+show_progress(void *arg, const char *digest, long long done, long long total)
+{
+	static char last_digest[SHA256_DIGEST_STRLEN];
+	static int last_pct = -1;
+	int pct = total > 0 ? (int)(done * 100 / total) : 0;
+
+	/* libcurl calls back many times a second: redraw on a new percent. */
+	if (pct == last_pct && strcmp(digest, last_digest) == 0)
+		return;
+	last_pct = pct;
+	snprintf(last_digest, sizeof last_digest, "%s", digest);
+	fprintf(stderr, "\r\033[K%s: pushing %.12s %5.1f/%.1f MB %3d%%", argv0, digest + 7,
+	    done / 1e6, total / 1e6, pct);
+	fflush(stderr);
+}
+
+static void
+blob_report(struct oci_build *b, const char *what, const char *digest, long long size,
+    int rc)
+{
+	static const char *verbs[] = { "pushed", "mounted", "exists" };
+
+	if (b->progress)
+		fprintf(stderr, "\r\033[K%s: %s %.12s %.1f MB: %s\n", argv0, what, digest + 7,
+		    size / 1e6, verbs[rc]);
+	else if (b->verbose)
+		fprintf(stderr, "%s: %s %s (%lld bytes): %s\n", argv0, what, digest, size,
+		    verbs[rc]);
+}
+
+/* auto_labels are the OCI annotations known without asking: the base, the
+ * creation time when SOURCE_DATE_EPOCH pins it, and the source and revision
+ * from the CI system's environment (GitHub Actions, GitLab CI). */
+static json_t *
+auto_labels(struct oci_build *b, const char *base_name, const char *base_digest,
+    const char *created)
+{
+	json_t *l = json_object();
+	const char *srv = getenv("GITHUB_SERVER_URL"), *repo = getenv("GITHUB_REPOSITORY");
+	const char *sha = getenv("GITHUB_SHA");
+
+	if (b->have_epoch)
+		json_object_set_new(l, "org.opencontainers.image.created", json_string(created));
+	if (srv && repo && *srv && *repo) {
+		char *u = xmalloc(strlen(srv) + strlen(repo) + 2);
+
+		sprintf(u, "%s/%s", srv, repo);
+		json_object_set_new(l, "org.opencontainers.image.source", json_string(u));
+		free(u);
+	} else if (getenv("CI_PROJECT_URL") && *getenv("CI_PROJECT_URL")) {
+		json_object_set_new(l, "org.opencontainers.image.source",
+		    json_string(getenv("CI_PROJECT_URL")));
+	}
+	if (!sha || !*sha)
+		sha = getenv("CI_COMMIT_SHA");
+	if (sha && *sha)
+		json_object_set_new(l, "org.opencontainers.image.revision", json_string(sha));
+	if (base_name) {
+		json_object_set_new(l, "org.opencontainers.image.base.name", json_string(base_name));
+		json_object_set_new(l, "org.opencontainers.image.base.digest",
+		    json_string(base_digest));
+	}
+	return l;
+}
+
+/* load_base fills img from b->base; *src tells where its blobs are. */
+static int
+load_base(struct oci_build *b, struct oci_platform *plat, int plat_given,
+    struct oci_image *img, struct source *src, struct registry **reg,
+    struct reg_ref *bref, struct http_client *http, char **base_name,
+    char base_digest[SHA256_DIGEST_STRLEN])
+{
+	struct membuf m = { 0 }, c = { 0 };
+	char *dir = NULL, *tag = NULL, *ctype = NULL;
+	char mdigest[SHA256_DIGEST_STRLEN];
+	const char *cdigest;
+	json_t *doc = NULL;
+	int rc = -1;
+
+	if (strcmp(b->base, "scratch") == 0) {
+		oci_image_scratch(img, plat);
+		return 0;
+	}
+	if (split_layout(b->base, &dir, &tag)) {
+		src->layout = dir;
+		/* The base digest names what the reference resolves to (an
+		 * index for a multi-platform base), as for a registry base. */
+		if (oci_layout_resolve(dir, tag, plat, &m, &ctype, mdigest, base_digest) < 0) {
+			seterr("base %s: %s", b->base, errmsg());
+			goto done;
+		}
+		*base_name = xstrdup(b->base);
+	} else {
+		char *ref;
+
+		if (reg_parse_ref(b->base, bref) < 0) {
+			seterr("base: %s", errmsg());
+			goto done;
+		}
+		if (!*reg) {
+			*reg = registry_new(http, bref, b->insecure);
+			registry_add_scope(*reg, bref->repo, "pull");
+			if (registry_ping(*reg) < 0) {
+				seterr("base %s: %s", b->base, errmsg());
+				goto done;
+			}
+		}
+		registry_add_scope(*reg, bref->repo, "pull");
+		src->reg = *reg;
+		src->repo = bref->repo;
+		ref = bref->digest ? bref->digest : bref->tag;
+		if (registry_get_manifest(*reg, bref->repo, ref, &m, &ctype, mdigest) < 0) {
+			seterr("base %s: %s", b->base, errmsg());
+			goto done;
+		}
+		strcpy(base_digest, mdigest);
+		*base_name = reg_ref_name(bref);
+		if (bref->tag) {
+			char *n = xmalloc(strlen(*base_name) + strlen(bref->tag) + 2);
+
+			sprintf(n, "%s:%s", *base_name, bref->tag);
+			free(*base_name);
+			*base_name = n;
+		}
+		doc = json_loadb(m.data, m.len, 0, NULL);
+		if (doc && oci_is_index(oci_media_type(doc, ctype))) {
+			json_t *d = oci_index_pick(doc, plat);
+			const char *dg = json_string_value(json_object_get(d, "digest"));
+
+			if (!d || !dg) {
+				seterr("base %s: %s", b->base, d ? "index entry without digest" : errmsg());
+				goto done;
+			}
+			free(ctype);
+			ctype = NULL;
+			if (registry_get_manifest(*reg, bref->repo, dg, &m, &ctype, mdigest) < 0) {
+				seterr("base %s: %s", b->base, errmsg());
+				goto done;
+			}
+		}
+	}
+	json_decref(doc);
+	doc = json_loadb(m.data, m.len, 0, NULL);
+	cdigest = json_string_value(json_object_get(json_object_get(doc, "config"), "digest"));
+	if (!doc || !cdigest || !sha256_valid(cdigest)) {
+		seterr("base %s: manifest %s is not an image manifest", b->base, mdigest);
+		goto done;
+	}
+	{
+		struct blob_load l = { src, cdigest };
+
+		if (load_blob(&l, &c) < 0) {
+			seterr("base %s: config: %s", b->base, errmsg());
+			goto done;
+		}
+	}
+	if (oci_image_load(img, m.data, m.len, ctype, c.data, c.len) < 0) {
+		seterr("base %s: %s", b->base, errmsg());
+		goto done;
+	}
+	{
+		const char *os = json_string_value(json_object_get(img->config, "os"));
+		const char *arch = json_string_value(json_object_get(img->config, "architecture"));
+
+		if (plat_given && os && arch && (strcmp(os, plat->os) || strcmp(arch, plat->arch))) {
+			seterr("base %s is %s/%s, not the %s/%s asked for", b->base, os, arch,
+			    plat->os, plat->arch);
+			oci_image_free(img);
+			goto done;
+		}
+	}
+	rc = 0;
+done:
+	json_decref(doc);
+	free(tag);
+	free(ctype);
+	membuf_free(&m);
+	membuf_free(&c);
+	if (rc < 0 && src->layout) {
+		free(dir);
+		src->layout = NULL;
+	}
+	return rc;
+}
+
+static int
+write_layout(struct oci_build *b, struct target *t, struct oci_image *img,
+    struct source *src, struct tar_layer *layer, const struct oci_platform *plat)
+{
+	json_t *layers = json_object_get(img->manifest, "layers"), *d;
+	size_t i, n = json_array_size(layers);
+
+	if (oci_layout_init(t->layout) < 0)
+		return -1;
+	json_array_foreach(layers, i, d) {
+		const char *dg = json_string_value(json_object_get(d, "digest"));
+		struct membuf data = { 0 };
+		struct blob_load l = { src, dg };
+
+		if (i == n - 1 && layer->blob.data) {
+			if (oci_layout_put_blob(t->layout, dg, layer->blob.data, layer->blob.len) < 0)
+				return -1;
+			blob_report(b, "layer", dg, (long long)layer->blob.len, REG_PUSHED);
+			continue;
+		}
+		{
+			char *path = oci_layout_blob_path(t->layout, dg);
+			int have = access(path, F_OK) == 0;
+
+			free(path);
+			if (have) {
+				blob_report(b, "layer", dg, 0, REG_EXISTED);
+				continue;
+			}
+		}
+		if (load_blob(&l, &data) < 0 ||
+		    oci_layout_put_blob(t->layout, dg, data.data, data.len) < 0) {
+			membuf_free(&data);
+			return -1;
+		}
+		blob_report(b, "layer", dg, (long long)data.len, REG_PUSHED);
+		membuf_free(&data);
+	}
+	if (oci_layout_put_blob(t->layout, img->config_digest, img->config_raw.data,
+	    img->config_raw.len) < 0 ||
+	    oci_layout_put_blob(t->layout, img->manifest_digest, img->manifest_raw.data,
+	    img->manifest_raw.len) < 0)
+		return -1;
+	return oci_layout_tag(t->layout, t->tag, img->docker ? DOCKER_MANIFEST : OCI_MANIFEST,
+	    img->manifest_digest, (long long)img->manifest_raw.len, plat);
+}
+
+/* push_layers makes layers [from, end) of img's manifest present in the
+ * destination; the new layer, when among them, is the last. */
+static int
+push_layers(struct oci_build *b, struct target *t, struct registry *dreg,
+    struct oci_image *img, struct source *src, struct reg_ref *bref,
+    struct tar_layer *layer, size_t from)
+{
+	json_t *layers = json_object_get(img->manifest, "layers"), *d;
+	size_t i, n = json_array_size(layers);
+	const char *mount = NULL;
+	int rc;
+
+	/* A base in another repository of the same registry can be mounted. */
+	if (src->reg == dreg && bref->repo && strcmp(bref->repo, t->ref.repo) != 0)
+		mount = bref->repo;
+	if (b->progress)
+		registry_set_progress(dreg, show_progress, NULL);
+	for (i = from; i < n; i++) {
+		const char *dg;
+		json_t *sz;
+		struct blob_load l;
+		struct reg_blob blob;
+		/* The new layer, last, has its bytes in memory already. */
+		int fresh = i == n - 1 && layer && layer->blob.data;
+
+		d = json_array_get(layers, i);
+		dg = json_string_value(json_object_get(d, "digest"));
+		sz = json_object_get(d, "size");
+		if (!dg || !sha256_valid(dg)) {
+			seterr("%s: base layer %zu has no valid digest", b->dest, i);
+			return -1;
+		}
+		l.src = src;
+		l.digest = dg;
+		blob.digest = dg;
+		blob.size = json_integer_value(sz);
+		blob.data = fresh ? layer->blob.data : NULL;
+		blob.load = load_blob;
+		blob.load_arg = &l;
+		rc = registry_push_blob(dreg, t->ref.repo, &blob, fresh ? NULL : mount, b->chunk);
+		if (rc < 0) {
+			seterr("%s: %s", b->dest, errmsg());
+			return -1;
+		}
+		blob_report(b, "layer", dg, json_integer_value(sz), rc);
+	}
+	return 0;
+}
+
+/* push_rest pushes the layers from index from on, the config, then the
+ * manifest, which tags the image: the one step a failure must not reach. */
+static int
+push_rest(struct oci_build *b, struct target *t, struct registry *dreg,
+    struct oci_image *img, struct source *src, struct reg_ref *bref,
+    struct tar_layer *layer, size_t from)
+{
+	int rc;
+
+	if (push_layers(b, t, dreg, img, src, bref, layer, from) < 0)
+		return -1;
+	{
+		struct reg_blob blob = { img->config_digest, (long long)img->config_raw.len,
+		    img->config_raw.data, NULL, NULL };
+
+		rc = registry_push_blob(dreg, t->ref.repo, &blob, NULL, b->chunk);
+	}
+	if (rc < 0) {
+		seterr("%s: config: %s", b->dest, errmsg());
+		return -1;
+	}
+	blob_report(b, "config", img->config_digest, (long long)img->config_raw.len, rc);
+	if (registry_put_manifest(dreg, t->ref.repo, t->ref.tag,
+	    img->docker ? DOCKER_MANIFEST : OCI_MANIFEST, img->manifest_raw.data,
+	    img->manifest_raw.len, img->manifest_digest) < 0) {
+		seterr("%s: %s", b->dest, errmsg());
+		return -1;
+	}
+	return 0;
+}
+
+/* The layer is built in a thread while the main one resolves the base and
+ * makes its layers present at the destination: compression is the costly
+ * step, and it overlaps the network round trips. */
+struct layer_job {
+	struct oci_build *b;
+	int parents;
+	struct tar_layer layer;
+	int rc;
+	char err[1024];
+};
+
+/* Level 1, as go-containerregistry and ko use for layers: a binary
+ * compresses several times faster than at 6, for a tenth more bytes. */
+#define LAYER_LEVEL 1
+
+static void *
+layer_thread(void *arg)
+{
+	struct layer_job *j = arg;
+
+	j->rc = tar_layer_build(j->b->files, j->b->n_files, j->b->epoch, j->parents,
+	    LAYER_LEVEL, j->b->cache_dir, &j->layer);
+	if (j->rc < 0)
+		snprintf(j->err, sizeof j->err, "%s", errmsg());
+	return NULL;
+}
+
+/* The layer cache is written in a thread while the layer is pushed to a
+ * registry: the write (a 10 MB file for a 20 MB binary) was on the push's
+ * critical path. */
+struct cache_job {
+	const char *dir;
+	const struct tar_layer *layer;
+};
+
+static void *
+cache_thread(void *arg)
+{
+	struct cache_job *j = arg;
+
+	tar_layer_cache_put(j->dir, LAYER_LEVEL, j->layer);
+	return NULL;
+}
+
+static int
+parse_target(const char *dest, struct target *t)
+{
+	memset(t, 0, sizeof *t);
+	if (split_layout(dest, &t->layout, &t->tag)) {
+		if (!*t->layout) {
+			seterr("%s: no directory after oci:", dest);
+			return -1;
+		}
+		t->name = xmalloc(strlen(t->layout) + 8);
+		sprintf(t->name, "oci:%s", t->layout);
+		return 0;
+	}
+	if (reg_parse_ref(dest, &t->ref) < 0)
+		return -1;
+	if (t->ref.digest) {
+		seterr("%s: the destination takes a tag, not a digest", dest);
+		reg_ref_free(&t->ref);
+		return -1;
+	}
+	/* The result names the destination as given, without its tag. */
+	t->name = xstrdup(dest);
+	{
+		char *c = strrchr(t->name, ':');
+
+		if (c && !strchr(c, '/'))
+			*c = '\0';
+	}
+	return 0;
+}
+
+static void
+target_free(struct target *t)
+{
+	free(t->layout);
+	free(t->tag);
+	free(t->name);
+	reg_ref_free(&t->ref);
+}
+
+static int
+same_registry(const struct reg_ref *a, const struct reg_ref *b)
+{
+	return a->host && b->host && strcmp(a->host, b->host) == 0;
+}
+
+int
+oci_build_run(struct oci_build *b, char **result)
+{
+	struct oci_platform plat = { 0 };
+	struct oci_image img = { 0 };
+	struct tar_layer layer = { 0 };
+	struct source src = { 0 };
+	struct reg_ref bref = { 0 };
+	struct target t;
+	struct http_client http;
+	struct registry *dreg = NULL, *breg = NULL;
+	struct membuf created_by = { 0 };
+	char *base_name = NULL, created[64], base_digest[SHA256_DIGEST_STRLEN] = "";
+	json_t *labels = NULL;
+	struct layer_job job = { 0 };
+	struct cache_job cjob;
+	struct oci_change ch;
+	pthread_t th, cth;
+	int caching = 0;
+	size_t i, n_base = 0;
+	int rc = -1, is_scratch = strcmp(b->base, "scratch") == 0, started = 0;
+
+	http_init(&http);
+	if (parse_target(b->dest, &t) < 0) {
+		http_cleanup(&http);
+		return -1;
+	}
+	job.b = b;
+	job.parents = is_scratch;
+	if (b->n_files) {
+		if ((errno = pthread_create(&th, NULL, layer_thread, &job)) != 0) {
+			seterr("cannot start a thread:");
+			target_free(&t);
+			http_cleanup(&http);
+			return -1;
+		}
+		started = 1;
+	}
+	if (oci_parse_platform(b->platform ? b->platform : "linux/amd64", &plat) < 0)
+		goto done;
+	if (!t.layout) {
+		dreg = registry_new(&http, &t.ref, b->insecure);
+		registry_add_scope(dreg, t.ref.repo, "pull,push");
+	}
+	/* One client per registry: a base on the destination's registry shares
+	 * its token, which then carries the pull scope for mounts. */
+	if (!is_scratch && strncmp(b->base, "oci:", 4) != 0) {
+		struct reg_ref tmp;
+
+		if (reg_parse_ref(b->base, &tmp) < 0) {
+			seterr("base: %s", errmsg());
+			goto done;
+		}
+		if (dreg && same_registry(&tmp, &t.ref)) {
+			breg = dreg;
+			registry_add_scope(dreg, tmp.repo, "pull");
+		}
+		reg_ref_free(&tmp);
+	}
+	/* Fail before any work when the destination is unreachable or refuses
+	 * our credentials; this also fetches the one token for all scopes. */
+	if (dreg && registry_ping(dreg) < 0) {
+		seterr("%s: %s", b->dest, errmsg());
+		goto done;
+	}
+	if (load_base(b, &plat, b->platform != NULL, &img, &src, &breg, &bref, &http,
+	    &base_name, base_digest) < 0)
+		goto done;
+	if (!b->platform && !is_scratch) {
+		/* Without --platform the image is for whatever the base is for. */
+		const char *os = json_string_value(json_object_get(img.config, "os"));
+		const char *arch = json_string_value(json_object_get(img.config, "architecture"));
+		const char *var = json_string_value(json_object_get(img.config, "variant"));
+
+		if (os && arch) {
+			oci_platform_free(&plat);
+			plat.os = xstrdup(os);
+			plat.arch = xstrdup(arch);
+			plat.variant = var ? xstrdup(var) : NULL;
+		}
+	}
+
+	/* Base layers first, while the new layer is being built. */
+	n_base = json_array_size(json_object_get(img.manifest, "layers"));
+	if (dreg && push_layers(b, &t, dreg, &img, &src, &bref, NULL, 0) < 0)
+		goto done;
+	if (started) {
+		pthread_join(th, NULL);
+		started = 0;
+		if (job.rc < 0) {
+			seterr("%s", job.err);
+			goto done;
+		}
+		layer = job.layer;
+		memset(&job.layer, 0, sizeof job.layer);
+		if (b->cache_dir && !layer.from_cache) {
+			cjob.dir = b->cache_dir;
+			cjob.layer = &layer;    /* read only, by both threads */
+			/* Beside a push only: writing a layout uses the same
+			 * temp-file and umask helpers (output.c), which are not
+			 * made for two threads. */
+			if (t.layout || pthread_create(&cth, NULL, cache_thread, &cjob) != 0)
+				cache_thread(&cjob);
+			else
+				caching = 1;
+		}
+	}
+	format_time(b->epoch, created, sizeof created);
+	membuf_puts(&created_by, "img-push");
+	for (i = 0; i < b->n_files; i++) {
+		membuf_puts(&created_by, " -f /");
+		membuf_puts(&created_by, b->files[i].dst);
+	}
+	/* The caller's options stay untouched: work on a copy. */
+	ch = b->change;
+	ch.layer_digest = b->n_files ? layer.digest : NULL;
+	ch.layer_size = (long long)layer.blob.len;
+	ch.diff_id = layer.diff_id;
+	ch.created = created;
+	ch.created_by = created_by.data;
+	/* Automatic labels first: the user's --label wins over them. */
+	labels = auto_labels(b, base_name, base_digest, created);
+	{
+		const char *k;
+		json_t *v;
+		char **all = xcalloc(json_object_size(labels) + (size_t)ch.n_labels + 1,
+		    sizeof *all);
+		int n = 0, j;
+
+		json_object_foreach(labels, k, v) {
+			all[n] = xmalloc(strlen(k) + strlen(json_string_value(v)) + 2);
+			sprintf(all[n++], "%s=%s", k, json_string_value(v));
+		}
+		for (j = 0; j < ch.n_labels; j++)
+			all[n++] = ch.labels[j];
+		ch.labels = all;
+		ch.n_labels = n;
+		if (base_name) {
+			ch.annotations = json_pack("{s:s, s:s}",
+			    "org.opencontainers.image.base.name", base_name,
+			    "org.opencontainers.image.base.digest", base_digest);
+		}
+		rc = oci_image_append(&img, &ch);
+		for (j = 0; j < (int)json_object_size(labels); j++)
+			free(all[j]);
+		free(all);
+		json_decref(ch.annotations);
+		ch.annotations = NULL;
+		if (rc < 0)
+			goto done;
+		rc = -1;
+	}
+
+	if (t.layout) {
+		if (write_layout(b, &t, &img, &src, &layer, &plat) < 0) {
+			seterr("%s: %s", b->dest, errmsg());
+			goto done;
+		}
+	} else if (push_rest(b, &t, dreg, &img, &src, &bref, &layer, n_base) < 0) {
+		goto done;
+	}
+	*result = xmalloc(strlen(t.name) + SHA256_DIGEST_STRLEN + 2);
+	sprintf(*result, "%s@%s", t.name, img.manifest_digest);
+	rc = 0;
+done:
+	if (started) {
+		pthread_join(th, NULL);
+		tar_layer_free(&job.layer);
+	}
+	if (caching)
+		pthread_join(cth, NULL);
+	if (breg != dreg)
+		registry_free(breg);
+	registry_free(dreg);
+	http_cleanup(&http);
+	json_decref(labels);
+	membuf_free(&created_by);
+	free(base_name);
+	free((char *)src.layout);
+	reg_ref_free(&bref);
+	oci_image_free(&img);
+	tar_layer_free(&layer);
+	oci_platform_free(&plat);
+	target_free(&t);
+	return rc;
+}

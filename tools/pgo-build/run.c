@@ -1,0 +1,473 @@
+/* pgo-build's whole run, in the order the man page gives: read and check
+ * the profile (every reason before go build runs), prepare it (lib/pgoprep),
+ * build with -pgo=<absolute path>, confirm with `go version -m`, measure
+ * coverage against the binary's symbols, and fall back to -pgo=off on
+ * request. Children run through lib/child, never a shell. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util/child.h"
+#include "codec/gzip.h"
+#include "pgo/elfsyms.h"
+#include "pgo/gotool.h"
+#include "util/membuf.h"
+#include "util/output.h"
+#include "run.h"
+#include "pgo/check.h"
+#include "pgo/coverage.h"
+#include "pgo/edges.h"
+#include "pgo/prepare.h"
+#include "pprof/profile.h"
+#include "util/sha256.h"
+#include "util/err.h"
+
+#define MAX_REASONS (PGO_MAX_REASONS + 1)
+
+struct run {
+	const struct pgobuild_config *c;
+	const char *name;               /* the profile as messages call it */
+	struct membuf in;               /* the profile file's bytes */
+	struct profile *p;
+	char reason[MAX_REASONS][300];
+	size_t nreason;
+	struct pgo_edges edges;         /* of the profile as given */
+	int have_edges;
+	uint8_t *prep;                  /* the bytes -pgo= gets */
+	size_t preplen;
+	char *prep_path;                /* absolute */
+	struct pgoprep_stats st;
+	const char *go;
+	char gover[64];
+	int gomajor, gominor, have_gover;
+	struct go_output out;
+	double t_prep;
+};
+
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void
+add_reason(struct run *r, const char *msg)
+{
+	if (r->nreason < MAX_REASONS)
+		snprintf(r->reason[r->nreason++], sizeof r->reason[0], "%s", msg);
+}
+
+/* load_profile reads, decodes and checks the profile; 0 when go build can
+ * use it, -1 with r->reason[] holding every reason it cannot. */
+static int
+load_profile(struct run *r)
+{
+	const char *path = r->c->profile;
+	uint8_t *raw = NULL;
+	size_t rawlen, used;
+	struct pgo_verdict v;
+
+	if (membuf_read_file(&r->in, strcmp(path, "-") ? path : "/dev/stdin") < 0) {
+		add_reason(r, errmsg());
+		return -1;
+	}
+	if (r->in.len == 0) {
+		add_reason(r, "empty file");
+		return -1;
+	}
+	if (is_gzip((const uint8_t *)r->in.data, r->in.len)) {
+		if (gz_inflate_member((const uint8_t *)r->in.data, r->in.len,
+		    default_size_cap(), &raw, &rawlen, &used) < 0) {
+			add_reason(r, errmsg());
+			return -1;
+		}
+		if (used < r->in.len) {
+			free(raw);
+			add_reason(r, "more than one profile (concatenated gzip members): "
+			    "merge them first (pprof-merge)");
+			return -1;
+		}
+		r->p = profile_decode(raw, rawlen);
+		free(raw);
+	} else
+		r->p = profile_decode((const uint8_t *)r->in.data, r->in.len);
+	if (!r->p) {
+		char msg[300];
+
+		snprintf(msg, sizeof msg, "not a pprof profile: %s", errmsg());
+		add_reason(r, msg);
+		return -1;
+	}
+	pgo_check(r->p, &v);
+	for (size_t i = 0; i < v.nreason; i++)
+		add_reason(r, v.reason[i]);
+	if (!v.usable)
+		return -1;
+	if (pgo_edges_build(r->p, -1, &r->edges) < 0) {
+		add_reason(r, errmsg());
+		return -1;
+	}
+	r->have_edges = 1;
+	return 0;
+}
+
+/* abs_path makes path absolute without requiring it to exist yet: its
+ * directory must. */
+static char *
+abs_path(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir, *adir, *res;
+	size_t n;
+
+	dir = slash ? strndup(path, (size_t)(slash - path + (slash == path))) : xstrdup(".");
+	adir = realpath(dir, NULL);
+	free(dir);
+	if (!adir) {
+		seterr("%.*s:", slash ? (int)(slash - path) : 1, slash ? path : ".");
+		return NULL;
+	}
+	slash = slash ? slash + 1 : path;
+	n = strlen(adir) + strlen(slash) + 2;
+	res = xmalloc(n);
+	snprintf(res, n, "%s/%s", strcmp(adir, "/") ? adir : "", slash);
+	free(adir);
+	return res;
+}
+
+/* prepared_path: the binary's path + ".pgo" when known, else
+ * <output dir>/pgo-build.pgo (./pgo-build.pgo for -o /dev/null). */
+static char *
+prepared_path(const struct go_output *o)
+{
+	char buf[4096];
+	struct stat sb;
+
+	/* -o /dev/null: no output to sit next to; use the current directory. */
+	if (o->binary && stat(o->binary, &sb) == 0 && !S_ISREG(sb.st_mode))
+		snprintf(buf, sizeof buf, "pgo-build.pgo");
+	else if (o->binary)
+		snprintf(buf, sizeof buf, "%s.pgo", o->binary);
+	else
+		snprintf(buf, sizeof buf, "%s/pgo-build.pgo", o->dir);
+	return abs_path(buf);
+}
+
+static int
+prepare(struct run *r)
+{
+	const struct pgobuild_config *c = r->c;
+	double t0 = now();
+
+	if (!(r->prep_path = prepared_path(&r->out))) {
+		warn("%s", errmsg());
+		return -1;
+	}
+	if (c->raw && strcmp(c->profile, "-") != 0) {
+		free(r->prep_path);
+		if (!(r->prep_path = abs_path(c->profile))) {
+			warn("%s", errmsg());
+			return -1;
+		}
+		r->prep = (uint8_t *)r->in.data;
+		r->preplen = r->in.len;
+		return 0;
+	}
+	if (c->raw) {
+		r->prep = (uint8_t *)r->in.data;
+		r->preplen = r->in.len;
+	} else {
+		struct pgoprep_opts o = {
+			.keep = c->keep, .deny = c->deny, .ndeny = c->ndeny,
+			.no_default_deny = c->no_default_deny,
+		};
+
+		if (pgo_prepare(r->p, &o, &r->st) < 0 ||
+		    profile_encode(r->p, 6, &r->prep, &r->preplen) < 0) {
+			warn("%s: %s", r->name, errmsg());
+			return -1;
+		}
+	}
+	if (write_atomic(r->prep_path, r->prep, r->preplen, 0644) < 0) {
+		warn("%s", errmsg());
+		return -1;
+	}
+	r->t_prep = now() - t0;
+	return 0;
+}
+
+/* go_build runs go build with pgo ("off", a path, or NULL for no -pgo flag
+ * at all, for a Go too old to know it). */
+static int
+go_build(struct run *r, const char *pgo)
+{
+	const struct pgobuild_config *c = r->c;
+	char **argv = xcalloc(c->ngoargs + 4, sizeof(*argv));
+	char *flag = NULL;
+	size_t n = 0, i = 0;
+	int st;
+
+	argv[n++] = (char *)r->go;
+	argv[n++] = "build";
+	/* go wants -C before every other flag. */
+	if (c->ngoargs > 0 && (!strcmp(c->goargs[0], "-C") || !strcmp(c->goargs[0], "--C"))) {
+		argv[n++] = c->goargs[i++];
+		if (i < c->ngoargs)
+			argv[n++] = c->goargs[i++];
+	} else if (c->ngoargs > 0 && (!strncmp(c->goargs[0], "-C=", 3) ||
+	    !strncmp(c->goargs[0], "--C=", 4)))
+		argv[n++] = c->goargs[i++];
+	if (pgo) {
+		size_t len = strlen(pgo) + 6;
+
+		flag = xmalloc(len);
+		snprintf(flag, len, "-pgo=%s", pgo);
+		argv[n++] = flag;
+	}
+	for (; i < c->ngoargs; i++)
+		argv[n++] = c->goargs[i];
+	if (c->verbose) {
+		fprintf(stderr, "%s: running:", argv0);
+		for (size_t i = 0; i < n; i++)
+			fprintf(stderr, " %s", argv[i]);
+		fputc('\n', stderr);
+	}
+	st = child_wait(argv);
+	if (st < 0)
+		warn("%s", errmsg());
+	free(flag);
+	free(argv);
+	return st;
+}
+
+/* ask_version runs `go version` once. The usual path never needs it (the
+ * binary's build info names its Go); a failed build or --fallback does. */
+static int
+ask_version(struct run *r)
+{
+	if (!r->have_gover) {
+		if (go_version(r->go, &r->gomajor, &r->gominor, r->gover, sizeof r->gover) < 0) {
+			warn("%s", errmsg());
+			return -1;
+		}
+		r->have_gover = 1;
+	}
+	return 0;
+}
+
+/* fallback builds without PGO after a loud warning; its status is go's
+ * (1 when go cannot run at all). */
+static int
+fallback(struct run *r, const char *why)
+{
+	int pgo_known, st;
+
+	if (ask_version(r) < 0)
+		return 1;
+	pgo_known = r->gomajor > 1 || (r->gomajor == 1 && r->gominor >= 20);
+	warn("WARNING: %s: building WITHOUT PGO (%s) because of --fallback",
+	    why, pgo_known ? "-pgo=off" : "no -pgo flag");
+	st = go_build(r, pgo_known ? "off" : NULL);
+	return st < 0 ? 1 : st;
+}
+
+static void
+print_reasons(const struct run *r)
+{
+	for (size_t i = 0; i < r->nreason; i++)
+		warn("%s: %s", r->name, r->reason[i]);
+}
+
+static void
+check_binary(struct run *r)
+{
+	const struct pgobuild_config *c = r->c;
+	const char *bin = r->out.binary;
+	struct pgo_coverage cov;
+	struct elfsyms *syms;
+	struct stat sb;
+	char *rec = NULL;
+	int got;
+
+	if (!bin || stat(bin, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		if (c->verbose)
+			warn("no single binary to check (use -o file for the check)");
+		return;
+	}
+	got = go_binary_pgo(r->go, bin, &rec, r->gover, sizeof r->gover);
+	if (got >= 0 && c->verbose)
+		warn("%s: built by %s", bin, r->gover);
+	if (got >= 0 && sscanf(r->gover, "go%d.%d", &r->gomajor, &r->gominor) == 2 &&
+	    !go_version_pgo(r->gomajor, r->gominor))
+		warn("warning: %s: built by %s: PGO needs Go 1.21 or newer "
+		    "(Go 1.20 had a preview)", bin, r->gover);
+	if (got < 0)
+		warn("%s", errmsg());
+	else if (got == 0)
+		warn("warning: %s: the binary records no -pgo= build setting", bin);
+	else if (strcmp(rec, r->prep_path) != 0 &&
+	    strcmp(rec, strrchr(r->prep_path, '/') + 1) != 0)
+		/* With -trimpath (flag or GOFLAGS) Go records the base name only. */
+		warn("warning: %s: the binary records -pgo=%s, not %s", bin, rec, r->prep_path);
+	else if (c->verbose)
+		warn("%s: records -pgo=%s", bin, rec);
+	free(rec);
+
+	if (!(syms = elfsyms_read(bin))) {
+		warn("%s", errmsg());
+		return;
+	}
+	pgo_coverage(&r->edges, syms, &cov);
+	warn("coverage: %.1f%% of the hot edge weight is in %s (%zu hot edges)",
+	    cov.percent, bin, cov.nhot);
+	if (cov.percent < c->min_coverage) {
+		char list[1024];
+		size_t len = 0, i;
+
+		list[0] = '\0';
+		for (i = 0; i < cov.nmissing && len < sizeof list - 80; i++)
+			len += (size_t)snprintf(list + len, sizeof list - len, "%s%s",
+			    i ? ", " : "", cov.missing[i]);
+		if (i < cov.nmissing)
+			snprintf(list + len, sizeof list - len, " and %zu more", cov.nmissing - i);
+		warn("warning: stale profile: only %.1f%% of its hot edge weight is in %s "
+		    "(below %g%%); missing hot functions: %s",
+		    cov.percent, bin, c->min_coverage, list);
+	}
+	pgo_coverage_free(&cov);
+	elfsyms_free(syms);
+}
+
+static void
+summary(struct run *r)
+{
+	const struct pgobuild_config *c = r->c;
+	char digest[SHA256_DIGEST_STRLEN];
+	size_t hot = pgo_hot(&r->edges, PGO_DEFAULT_CDF, NULL);
+
+	sha256_digest(r->in.data, r->in.len, digest);
+	warn("profile %s: %s, %zu bytes", r->name, digest, r->in.len);
+	if (c->raw) {
+		warn("used as is (--raw): %s", r->prep_path);
+		warn("hot edges: %zu of %zu (99%% CDF)", hot, r->edges.nedge);
+		return;
+	}
+	warn("prepared %s: %zu -> %zu bytes (%.1f%%), %zu -> %zu samples, %zu -> %zu locations",
+	    r->prep_path, r->in.len, r->preplen,
+	    r->in.len ? 100.0 * (double)r->preplen / (double)r->in.len : 0.0,
+	    r->st.samples_in, r->st.samples_out, r->st.locations_in, r->st.locations_out);
+	warn("hot edges: %zu of %zu (99%% CDF), %s after preparation (%zu edges kept)",
+	    hot, r->edges.nedge, r->st.same_hot ? "the same" : "CHANGED", r->st.edges_out);
+	if (c->verbose) {
+		warn("kept the hottest %g%% of edge weight; %zu function(s) denied; "
+		    "preparation took %.3fs", r->st.keep, r->st.denied, r->t_prep);
+		for (size_t i = 0; i < hot && i < 20; i++)
+			warn("  hot %s -> %s +%lld weight %lld", r->edges.edge[i].caller,
+			    r->edges.edge[i].callee, (long long)r->edges.edge[i].offset,
+			    (long long)r->edges.edge[i].weight);
+	}
+}
+
+static int
+install(struct run *r)
+{
+	char path[4096];
+	struct stat sb;
+
+	if (stat(r->c->install, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+		warn("--install %s: not a directory", r->c->install);
+		return -1;
+	}
+	snprintf(path, sizeof path, "%s/default.pgo", r->c->install);
+	if (write_atomic(path, r->prep, r->preplen, 0644) < 0) {
+		warn("%s", errmsg());
+		return -1;
+	}
+	if (r->c->verbose)
+		warn("installed %s", path);
+	return 0;
+}
+
+static void
+run_free(struct run *r)
+{
+	if (r->prep != (uint8_t *)r->in.data)
+		free(r->prep);
+	membuf_free(&r->in);
+	if (r->p)
+		profile_free(r->p);
+	if (r->have_edges)
+		pgo_edges_free(&r->edges);
+	free(r->prep_path);
+	go_output_free(&r->out);
+}
+
+int
+pgobuild_run(const struct pgobuild_config *c)
+{
+	struct run r = { .c = c };
+	int st, ok;
+
+	r.name = strcmp(c->profile, "-") ? c->profile : "<stdin>";
+	r.go = go_command();
+	go_build_output(c->goargs, c->ngoargs, &r.out);
+	if (r.out.has_pgo) {
+		warn("go build flags: -pgo is set by pgo-build (use --raw to pass a file as is)");
+		run_free(&r);
+		return 2;
+	}
+
+	/* Validate first: a bad profile stops here, before go runs. */
+	ok = load_profile(&r) == 0;
+	if (!ok) {
+		print_reasons(&r);
+		if (!c->fallback) {
+			warn("%s: not usable for PGO; nothing built", r.name);
+			run_free(&r);
+			return 1;
+		}
+	}
+	if (!ok) {
+		st = fallback(&r, "the profile is not usable");
+		run_free(&r);
+		return st;
+	}
+	if (prepare(&r) < 0) {
+		st = c->fallback ? fallback(&r, "the profile could not be prepared") : 1;
+		run_free(&r);
+		return st;
+	}
+	summary(&r);
+
+	st = go_build(&r, r.prep_path);
+	if (st < 0) {
+		run_free(&r);
+		return 1;
+	}
+	if (st != 0 && st <= 128) {
+		/* Did it fail for a Go that predates PGO? */
+		if (ask_version(&r) == 0 && !go_version_pgo(r.gomajor, r.gominor)) {
+			warn("%s: %s is too old: PGO needs Go 1.21 or newer", r.go, r.gover);
+			st = c->fallback ? fallback(&r, "Go too old") : 1;
+		} else if (c->fallback)
+			st = fallback(&r, "go build -pgo failed");
+	}
+	if (st != 0) {
+		run_free(&r);
+		return st;
+	}
+	check_binary(&r);
+	if (c->install && install(&r) < 0) {
+		run_free(&r);
+		return 1;
+	}
+	run_free(&r);
+	return 0;
+}
