@@ -10,6 +10,7 @@
 
 #include "codec/gzip.h"
 #include "util/err.h"
+#include "util/num.h"
 
 size_t
 default_size_cap(void)

@@ -135,30 +135,3 @@ xstrdup(const char *s)
 
 	return memcpy(xmalloc(n), s, n);
 }
-
-long long
-parse_size(const char *s)
-{
-	char *end;
-	long long v;
-	int shift = 0;
-
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno || end == s || v < 0)
-		return -1;
-	switch (*end) {
-	case '\0': break;
-	case 'k': case 'K': shift = 10; end++; break;
-	case 'm': case 'M': shift = 20; end++; break;
-	case 'g': case 'G': shift = 30; end++; break;
-	default: return -1;
-	}
-	if (*end == 'i' || *end == 'B')
-		end++;
-	if (*end == 'B')
-		end++;
-	if (*end || (shift && v > (0x7fffffffffffffffLL >> shift)))
-		return -1;
-	return v << shift;
-}

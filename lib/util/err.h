@@ -29,7 +29,4 @@ void *xrealloc(void *p, size_t n);
 void *xreallocarray(void *p, size_t n, size_t size);
 char *xstrdup(const char *s);
 
-/* parse_size accepts "1073741824", "512M", "1G", "64k"; -1 on error. */
-long long parse_size(const char *s);
-
 #endif

@@ -161,12 +161,19 @@ umask_get(void)
 }
 
 int
+stdout_guard(const char *what, int force)
+{
+	if (force || !isatty(1))
+		return 0;
+	seterr("<stdout>: refusing to write %s to a terminal (use -o file, or -o - to force)", what);
+	return -1;
+}
+
+int
 write_stdout(const void *buf, size_t len, int binary, int force)
 {
-	if (binary && !force && isatty(1)) {
-		seterr("<stdout>: refusing to write binary data to a terminal (use -o -)");
+	if (binary && stdout_guard("binary data", force) < 0)
 		return -1;
-	}
 	if (fflush(stdout) == EOF || write_all(1, buf, len) < 0) {
 		seterr("<stdout>: write:");
 		return -1;

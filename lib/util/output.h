@@ -22,6 +22,12 @@ void tmp_unregister(const char *path);
  * re-raise. write_atomic calls it itself. */
 void tmp_install_handlers(void);
 
+/* stdout_guard is the one terminal guard (curl's, gzip's): binary data
+ * (what, e.g. "binary profiles") never goes to a terminal unless forced
+ * with -o -. 0 when stdout may take it, else -1 with seterr(). Tools call
+ * it before any work, so a refused run costs nothing. */
+int stdout_guard(const char *what, int force);
+
 /* write_stdout writes all of buf to stdout (fd 1). With binary set it refuses
  * a terminal unless force. -1 with seterr() on failure. */
 int write_stdout(const void *buf, size_t len, int binary, int force);

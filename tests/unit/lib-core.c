@@ -17,6 +17,7 @@
 #include "pprof/profile.h"
 #include "tap.h"
 #include "util/err.h"
+#include "util/num.h"
 
 /* A valid profile: sample_type samples/count, one function, one location,
  * one sample with value 3. */

@@ -1,7 +1,7 @@
 /* img-push: build a container image from a base plus files, as one
  * reproducible layer, and push it to a registry or write an OCI layout,
  * without a Docker engine. */
-#include <errno.h>
+#include <limits.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,18 +11,15 @@
 
 #include "run.h"
 #include "util/output.h"
+#include "util/cli.h"
 #include "util/err.h"
+#include "util/num.h"
 
-static void
-usage(FILE *f, int status)
-{
-	fprintf(f, "usage: img-push [-qv] [-b base] [-f src[:dst[:mode]]] ... "
-	    "[--chunk-size size] [--cmd arg] ... [--digest-file file] "
-	    "[--entrypoint arg] ... [--env key=value] ... [--insecure] "
-	    "[--label key=value] ... [--no-cache] [--platform os/arch[/variant]] "
-	    "[--workdir dir] dest\n");
-	exit(status);
-}
+static const char synopsis[] =
+    "img-push [-qv] [-b base] [-f src[:dst[:mode]]] ... [--chunk-size size]\n"
+    "                [--cmd arg] ... [-o digest-file] [--entrypoint arg] ...\n"
+    "                [--env key=value] ... [--insecure] [--label key=value] ...\n"
+    "                [--no-cache] [--platform os/arch[/variant]] [--workdir dir] dest\n";
 
 static char **
 push(char **v, int *n, char *s)
@@ -45,14 +42,13 @@ parse_file(const char *arg, struct tar_file *f)
 		*dst++ = '\0';
 		mode = strrchr(dst, ':');
 		if (mode) {
-			char *end;
-			long m;
+			const char *why;
+			long long m;
 
 			*mode++ = '\0';
-			errno = 0;
-			m = strtol(mode, &end, 8);
-			if (!*mode || *end || errno || m < 0 || m > 07777)
-				diex(2, "-f %s: mode '%s' is not octal permission bits", arg, mode);
+			m = num_intb(mode, 8, 0, 07777, &why);
+			if (why)
+				diex(EXIT_USAGE, "-f %s: mode '%s' is not octal permission bits", arg, mode);
 			f->mode = (int)m;
 		}
 	}
@@ -73,22 +69,22 @@ parse_file(const char *arg, struct tar_file *f)
 	free(full);
 	/* Fail before any network traffic when a file is missing. */
 	if (stat(s, &st) < 0)
-		die("%s:", s);
+		diex(EXIT_USAGE, "%s:", s);
 	if (!S_ISREG(st.st_mode))
-		die("%s: not a regular file", s);
+		diex(EXIT_USAGE, "%s: not a regular file", s);
 	f->src = s;
 }
 
 int
 main(int argc, char *argv[])
 {
-	enum { O_CHUNK = 256, O_CMD, O_DIGEST_FILE, O_ENTRYPOINT, O_ENV, O_INSECURE,
+	enum { O_CHUNK = 256, O_CMD, O_ENTRYPOINT, O_ENV, O_INSECURE,
 		O_LABEL, O_NO_CACHE, O_PLATFORM, O_WORKDIR };
 	static const struct option longopts[] = {
 		{ "base", required_argument, NULL, 'b' },
 		{ "chunk-size", required_argument, NULL, O_CHUNK },
 		{ "cmd", required_argument, NULL, O_CMD },
-		{ "digest-file", required_argument, NULL, O_DIGEST_FILE },
+		{ "digest-file", required_argument, NULL, 'o' },
 		{ "entrypoint", required_argument, NULL, O_ENTRYPOINT },
 		{ "env", required_argument, NULL, O_ENV },
 		{ "file", required_argument, NULL, 'f' },
@@ -96,6 +92,7 @@ main(int argc, char *argv[])
 		{ "insecure", no_argument, NULL, O_INSECURE },
 		{ "label", required_argument, NULL, O_LABEL },
 		{ "no-cache", no_argument, NULL, O_NO_CACHE },
+		{ "output", required_argument, NULL, 'o' },
 		{ "platform", required_argument, NULL, O_PLATFORM },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -108,13 +105,12 @@ main(int argc, char *argv[])
 	char *result = NULL;
 	int c, quiet = 0, no_cache = 0;
 	char *cache = NULL;
-	long long chunk;
 
-	setprogname(argv[0]);
+	cli_init(argv[0], synopsis);
 	memset(&b, 0, sizeof b);
 	b.base = "scratch";
 	b.chunk = (size_t)32 << 20;
-	while ((c = getopt_long(argc, argv, "b:f:hqVv", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "b:f:ho:qVv", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'b':
 			b.base = optarg;
@@ -124,29 +120,26 @@ main(int argc, char *argv[])
 			parse_file(optarg, &b.files[b.n_files++]);
 			break;
 		case 'h':
-			usage(stdout, 0);
+			cli_usage(0);
+		case 'o':
+			digest_file = optarg;
 			break;
 		case 'q':
 			quiet = 1;
+			b.verbose = 0;
 			break;
 		case 'V':
-			puts("img-push pgokit " PGOKIT_VERSION);
-			stdout_close();
-			return 0;
+			cli_version();
 		case 'v':
 			b.verbose = 1;
+			quiet = 0;
 			break;
 		case O_CHUNK:
-			if ((chunk = parse_size(optarg)) <= 0)
-				diex(2, "--chunk-size %s: not a size", optarg);
-			b.chunk = (size_t)chunk;
+			b.chunk = cli_size("--chunk-size", optarg);
 			break;
 		case O_CMD:
 			b.change.cmd = push(b.change.cmd, &b.change.n_cmd, optarg);
 			b.change.set_cmd = 1;
-			break;
-		case O_DIGEST_FILE:
-			digest_file = optarg;
 			break;
 		case O_ENTRYPOINT:
 			b.change.entrypoint = push(b.change.entrypoint, &b.change.n_entrypoint, optarg);
@@ -175,13 +168,13 @@ main(int argc, char *argv[])
 			b.change.workdir = optarg;
 			break;
 		default:
-			usage(stderr, 2);
+			cli_usage(EXIT_USAGE);
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (argc != 1)
-		usage(stderr, 2);
+		cli_usage(EXIT_USAGE);
 	b.dest = argv[0];
 	if (b.platform) {
 		struct oci_platform p;
@@ -191,12 +184,11 @@ main(int argc, char *argv[])
 		oci_platform_free(&p);
 	}
 	if ((sde = getenv("SOURCE_DATE_EPOCH")) && *sde) {
-		char *end;
+		const char *why;
 
-		errno = 0;
-		b.epoch = strtoll(sde, &end, 10);
-		if (errno || *end || b.epoch < 0)
-			die("SOURCE_DATE_EPOCH=%s: not a number of seconds", sde);
+		b.epoch = num_int(sde, 0, LLONG_MAX, &why);
+		if (why)
+			diex(EXIT_USAGE, "SOURCE_DATE_EPOCH=%s: %s (want a number of seconds)", sde, why);
 		b.have_epoch = 1;
 	}
 	b.progress = !quiet && isatty(2);

@@ -1,6 +1,5 @@
 /* pgo-build: a Go PGO build that never breaks: check the profile, prepare
  * it, run go build -pgo=, and say what the profile did (lib/pgobuild.c). */
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,53 +7,31 @@
 
 #include "util/output.h"
 #include "run.h"
+#include "util/cli.h"
 #include "util/err.h"
 
-static void
-usage_to(FILE *f)
-{
-	fprintf(f,
-	    "usage: pgo-build [-v] [--deny func] [--fallback] [--install dir] [--keep pct]\n"
-	    "                 [--min-coverage pct] [-p profile] [--raw] [--]\n"
-	    "                 [go build flags and packages]\n");
-}
-
-static void
-usage(void)
-{
-	usage_to(stderr);
-	exit(2);
-}
-
-static double
-percent(const char *opt, const char *s, double min)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || *end || !(v >= min) || v > 100)
-		diex(2, "%s %s: want a percent from %g to 100", opt, s, min);
-	return v;
-}
+static const char synopsis[] =
+    "pgo-build [-qv] [--deny func] [--fallback] [--install dir] [--keep pct]\n"
+    "                 [--min-coverage pct] [-o file] [-p profile] [--raw] [--]\n"
+    "                 [go build flags and packages]\n";
 
 enum {
-	OPT_DENY = 256, OPT_FALLBACK, OPT_HELP, OPT_INSTALL, OPT_KEEP, OPT_MINCOV,
-	OPT_RAW, OPT_VERSION,
+	OPT_DENY = 256, OPT_FALLBACK, OPT_INSTALL, OPT_KEEP, OPT_MINCOV, OPT_RAW,
 };
 
 static const struct option longopts[] = {
 	{ "deny", required_argument, NULL, OPT_DENY },
 	{ "fallback", no_argument, NULL, OPT_FALLBACK },
-	{ "help", no_argument, NULL, OPT_HELP },
+	{ "help", no_argument, NULL, 'h' },
 	{ "install", required_argument, NULL, OPT_INSTALL },
 	{ "keep", required_argument, NULL, OPT_KEEP },
 	{ "min-coverage", required_argument, NULL, OPT_MINCOV },
+	{ "output", required_argument, NULL, 'o' },
 	{ "profile", required_argument, NULL, 'p' },
+	{ "quiet", no_argument, NULL, 'q' },
 	{ "raw", no_argument, NULL, OPT_RAW },
 	{ "verbose", no_argument, NULL, 'v' },
-	{ "version", no_argument, NULL, OPT_VERSION },
+	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -62,19 +39,33 @@ int
 main(int argc, char *argv[])
 {
 	struct pgobuild_config c = { .profile = "default.pgo", .min_coverage = 80 };
+	const char *output = NULL;
+	char **goargs;
 	int ch, st;
 
-	setprogname(argv[0]);
+	cli_init(argv[0], synopsis);
 	c.deny = xcalloc((size_t)argc, sizeof(*c.deny));
 	/* "+": stop at the first go build argument; go's own flags follow "--". */
-	while ((ch = getopt_long(argc, argv, "+p:v", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+ho:p:qVv", longopts, NULL)) != -1) {
 		switch (ch) {
+		case 'h':
+			cli_usage(0);
+		case 'o':
+			output = optarg;
+			break;
 		case 'p':
 			c.profile = optarg;
 			break;
+		case 'q':
+			c.quiet = 1;
+			c.verbose = 0;
+			break;
 		case 'v':
 			c.verbose = 1;
+			c.quiet = 0;
 			break;
+		case 'V':
+			cli_version();
 		case OPT_DENY:
 			if (!strcmp(optarg, "-"))
 				c.no_default_deny = 1;
@@ -86,40 +77,39 @@ main(int argc, char *argv[])
 		case OPT_FALLBACK:
 			c.fallback = 1;
 			break;
-		case OPT_HELP:
-			free(c.deny);
-			usage_to(stdout);
-			stdout_close();
-			return 0;
 		case OPT_INSTALL:
 			c.install = optarg;
 			break;
 		case OPT_KEEP:
-			c.keep = percent("--keep", optarg, 0.001);
+			c.keep = cli_real("--keep", optarg, 0.001, 100);
 			break;
 		case OPT_MINCOV:
-			c.min_coverage = percent("--min-coverage", optarg, 0);
+			c.min_coverage = cli_real("--min-coverage", optarg, 0, 100);
 			break;
 		case OPT_RAW:
 			c.raw = 1;
 			break;
-		case OPT_VERSION:
-			free(c.deny);
-			printf("pgo-build pgokit %s\n", PGOKIT_VERSION);
-			stdout_close();
-			return 0;
 		default:
-			usage();
+			cli_usage(EXIT_USAGE);
 		}
 	}
 	argc -= optind;
 	argv += optind;
-	c.goargs = argv;
-	c.ngoargs = (size_t)argc;
+	/* -o is go build's -o, given before the packages: the binary is the
+	 * data pgo-build writes. */
+	goargs = xcalloc((size_t)argc + 3, sizeof *goargs);
+	if (output) {
+		goargs[c.ngoargs++] = "-o";
+		goargs[c.ngoargs++] = (char *)output;
+	}
+	for (int i = 0; i < argc; i++)
+		goargs[c.ngoargs++] = argv[i];
+	c.goargs = goargs;
 	if (c.raw && (c.keep > 0 || c.ndeny || c.no_default_deny))
 		diex(2, "--raw uses the profile as is: no --keep or --deny with it");
 
 	st = pgobuild_run(&c);
+	free(goargs);
 	free(c.deny);
 	stdout_close();
 	return st;

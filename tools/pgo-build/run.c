@@ -325,8 +325,9 @@ check_binary(struct run *r)
 		return;
 	}
 	pgo_coverage(&r->edges, syms, &cov);
-	warn("coverage: %.1f%% of the hot edge weight is in %s (%zu hot edges)",
-	    cov.percent, bin, cov.nhot);
+	if (!c->quiet)
+		warn("coverage: %.1f%% of the hot edge weight is in %s (%zu hot edges)",
+		    cov.percent, bin, cov.nhot);
 	if (cov.percent < c->min_coverage) {
 		char list[1024];
 		size_t len = 0, i;
@@ -352,6 +353,8 @@ summary(struct run *r)
 	char digest[SHA256_DIGEST_STRLEN];
 	size_t hot = pgo_hot(&r->edges, PGO_DEFAULT_CDF, NULL);
 
+	if (c->quiet)
+		return;
 	sha256_digest(r->in.data, r->in.len, digest);
 	warn("profile %s: %s, %zu bytes", r->name, digest, r->in.len);
 	if (c->raw) {

@@ -10,48 +10,25 @@
 
 #include "run.h"
 #include "util/output.h"
+#include "util/cli.h"
 #include "util/err.h"
+#include "util/num.h"
 
-static void
-usage_to(FILE *f)
-{
-	fprintf(f,
-	    "usage: pprof-fetch [-v] [-d dir | -o file] [-j jobs] [-r retries] [-s seconds]\n"
-	    "                   [-T timeout] [--insecure] [--max-size size] [--min-ok n | p%%]\n"
-	    "                   [--netrc] [--netrc-file file] [-f targets] [target ...]\n"
-	    "       pprof-fetch --pyroscope url --query selector [--from time] [--to time]\n"
-	    "                   [--type id] [--tenant id] [--pgo-keep n] [-d dir | -o file]\n");
-}
-
-static void
-usage(void)
-{
-	usage_to(stderr);
-	exit(2);
-}
-
-static long
-number(const char *opt, const char *s, long min, long max)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < min || v > max)
-		diex(2, "%s %s: want a whole number from %ld to %ld", opt, s, min, max);
-	return v;
-}
+static const char synopsis[] =
+    "pprof-fetch [-qv] [-d dir | -o file] [-j jobs] [-r retries] [-s seconds]\n"
+    "                   [-T timeout] [--insecure] [--max-size size] [--min-ok n | p%]\n"
+    "                   [--netrc] [--netrc-file file] [-f targets] [target ...]\n"
+    "       pprof-fetch --pyroscope url --query selector [--from time] [--to time]\n"
+    "                   [--type id] [--tenant id] [--pgo-keep n] [-d dir | -o file]\n";
 
 enum {
 	OPT_FROM = 256, OPT_INSECURE, OPT_MAXSIZE, OPT_MINOK, OPT_NETRC, OPT_NETRC_FILE,
-	OPT_PGOKEEP, OPT_PYROSCOPE, OPT_QUERY, OPT_TENANT, OPT_TO, OPT_TYPE, OPT_HELP,
-	OPT_VERSION,
+	OPT_PGOKEEP, OPT_PYROSCOPE, OPT_QUERY, OPT_TENANT, OPT_TO, OPT_TYPE,
 };
 
 static const struct option longopts[] = {
 	{ "from", required_argument, NULL, OPT_FROM },
-	{ "help", no_argument, NULL, OPT_HELP },
+	{ "help", no_argument, NULL, 'h' },
 	{ "insecure", no_argument, NULL, OPT_INSECURE },
 	{ "max-size", required_argument, NULL, OPT_MAXSIZE },
 	{ "min-ok", required_argument, NULL, OPT_MINOK },
@@ -60,10 +37,12 @@ static const struct option longopts[] = {
 	{ "pgo-keep", required_argument, NULL, OPT_PGOKEEP },
 	{ "pyroscope", required_argument, NULL, OPT_PYROSCOPE },
 	{ "query", required_argument, NULL, OPT_QUERY },
+	{ "quiet", no_argument, NULL, 'q' },
 	{ "tenant", required_argument, NULL, OPT_TENANT },
 	{ "to", required_argument, NULL, OPT_TO },
 	{ "type", required_argument, NULL, OPT_TYPE },
-	{ "version", no_argument, NULL, OPT_VERSION },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -74,70 +53,72 @@ main(int argc, char *argv[])
 	const char *files[64];
 	int nfiles = 0, ch, st;
 	long long sz;
-	char *end;
 	const char *s;
 
-	setprogname(argv[0]);
+	cli_init(argv[0], synopsis);
 	memset(&c, 0, sizeof c);
 	fetch_defaults(&c.net);
 	c.seconds = 30;
 	c.min_ok = -1;
 	c.min_ok_pct = -1;
-	while ((ch = getopt_long(argc, argv, "d:f:j:o:r:s:T:v", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "d:f:hj:o:qr:s:T:Vv", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'd':
 			c.dir = optarg;
 			break;
+		case 'h':
+			cli_usage(0);
 		case 'f':
 			if (nfiles == (int)(sizeof files / sizeof files[0]))
 				diex(2, "too many -f options");
 			files[nfiles++] = optarg;
 			break;
 		case 'j':
-			c.net.jobs = (int)number("-j", optarg, 1, 100000);
+			c.net.jobs = (int)cli_int("-j", optarg, 1, 100000);
 			break;
 		case 'o':
 			c.out = optarg;
 			break;
 		case 'r':
-			c.net.retries = (int)number("-r", optarg, 0, 100);
+			c.net.retries = (int)cli_int("-r", optarg, 0, 100);
 			break;
 		case 's':
-			c.seconds = (int)number("-s", optarg, 1, 86400);
+			c.seconds = (int)cli_int("-s", optarg, 1, 86400);
+			break;
+		case 'q':
+			cli_verbosity = -1;
+			c.net.verbose = 0;
 			break;
 		case 'T':
-			errno = 0;
-			c.timeout_s = strtod(optarg, &end);
-			if (errno || end == optarg || *end || !(c.timeout_s > 0) || c.timeout_s > 86400)
-				diex(2, "-T %s: want seconds, more than 0", optarg);
+			/* Below a millisecond the transfer timeout would be 0: none. */
+			c.timeout_s = cli_real("-T", optarg, 0.001, 86400);
 			break;
 		case 'v':
+			cli_verbosity = 1;
 			c.net.verbose = 1;
 			break;
+		case 'V':
+			cli_version();
 		case OPT_FROM:
 			c.from = optarg;
 			break;
-		case OPT_HELP:
-			usage_to(stdout);
-			return 0;
 		case OPT_INSECURE:
 			c.net.insecure = 1;
 			break;
 		case OPT_MAXSIZE:
-			if ((sz = parse_size(optarg)) <= 0)
-				diex(2, "--max-size %s: not a size", optarg);
-			c.net.max_body = (size_t)sz;
+			c.net.max_body = cli_size("--max-size", optarg);
 			break;
 		case OPT_MINOK: {
 			size_t n = strlen(optarg);
 
 			if (n > 1 && optarg[n - 1] == '%') {
-				errno = 0;
-				c.min_ok_pct = strtod(optarg, &end);
-				if (errno || end != optarg + n - 1 || c.min_ok_pct < 0 || c.min_ok_pct > 100)
-					diex(2, "--min-ok %s: want a count or a percentage", optarg);
+				char *pct = xstrdup(optarg);
+
+				pct[n - 1] = '\0';
+				c.min_ok_pct = cli_real("--min-ok", pct, 0, 100);
+				free(pct);
 			} else {
-				c.min_ok = number("--min-ok", optarg, 0, 1000000000);
+				c.min_ok = cli_int("--min-ok", optarg, 0, 1000000000);
 			}
 			break;
 		}
@@ -149,7 +130,7 @@ main(int argc, char *argv[])
 			c.net.netrc_file = optarg;
 			break;
 		case OPT_PGOKEEP:
-			c.pgo_keep = (int)number("--pgo-keep", optarg, 1, 1000);
+			c.pgo_keep = (int)cli_int("--pgo-keep", optarg, 1, 1000);
 			break;
 		case OPT_PYROSCOPE:
 			c.pyroscope = optarg;
@@ -166,11 +147,8 @@ main(int argc, char *argv[])
 		case OPT_TYPE:
 			c.type = optarg;
 			break;
-		case OPT_VERSION:
-			printf("pprof-fetch pgokit %s\n", PGOKIT_VERSION);
-			return 0;
 		default:
-			usage();
+			cli_usage(EXIT_USAGE);
 		}
 	}
 	argc -= optind;
@@ -197,7 +175,7 @@ main(int argc, char *argv[])
 		if (c.targets.n == 0 && nfiles > 0)
 			diex(2, "no targets");
 		if (c.targets.n == 0)
-			usage();
+			cli_usage(EXIT_USAGE);
 		if (c.out && strcmp(c.out, "-") && c.targets.n > 1)
 			diex(2, "-o takes one target; use -d, or stdout and pprof-merge, for several");
 	}
@@ -218,7 +196,7 @@ main(int argc, char *argv[])
 	}
 	if (c.net.insecure)
 		warn("warning: --insecure: TLS certificates are not verified");
-	c.net.progress = isatty(2) && !c.net.verbose;
+	c.net.progress = isatty(2) && cli_verbosity == 0;
 
 	tmp_install_handlers();
 	st = fetch_main(&c);

@@ -19,6 +19,7 @@
 #include "util/output.h"
 #include "pprof/profile.h"
 #include "net/pyroscope.h"
+#include "util/cli.h"
 #include "util/err.h"
 
 /* The grace period on top of the profile duration before an attempt at a Go
@@ -411,7 +412,8 @@ summarize(struct run *r)
 			break;
 		case ANSWER_EMPTY:
 			r->empty++;
-			warn("%s: warning: %s", it->name, it->why);
+			if (cli_verbosity >= 0)
+				warn("%s: warning: %s", it->name, it->why);
 			break;
 		case ANSWER_BAD:
 			r->failed++;
@@ -436,8 +438,10 @@ summarize(struct run *r)
 		what = r->n == 1 ? "window" : "chunks";
 	else
 		what = r->n == 1 ? "target" : "targets";
-	warn("%zu of %zu %s ok, %zu failed%s%s", r->ok, r->n, what, r->failed, extra,
-	    r->ok < need && explicit ? " (--min-ok not met)" : "");
+	/* -q: a run that succeeds says nothing. */
+	if (cli_verbosity >= 0 || r->ok < need)
+		warn("%zu of %zu %s ok, %zu failed%s%s", r->ok, r->n, what, r->failed, extra,
+		    r->ok < need && explicit ? " (--min-ok not met)" : "");
 	return r->ok < need || r->write_failed ? 1 : 0;
 }
 
@@ -452,8 +456,8 @@ fetch_main(struct fetch_config *c)
 	r.c = c;
 	r.to_stdout = !c->dir && (!c->out || !strcmp(c->out, "-"));
 	r.force_stdout = c->out && !strcmp(c->out, "-");
-	if (r.to_stdout && !r.force_stdout && isatty(1)) {
-		warn("<stdout>: refusing to write binary profiles to a terminal (use -o, -d or a pipe)");
+	if (r.to_stdout && stdout_guard("binary profiles", r.force_stdout) < 0) {
+		warn("%s", errmsg());
 		return 1;
 	}
 	if (c->pyroscope) {

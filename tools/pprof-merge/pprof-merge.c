@@ -1,8 +1,7 @@
 /* pprof-merge: merge pprof profiles into one, as `go tool pprof -proto` does,
  * one input in memory at a time, optionally weighted. */
-#include <errno.h>
 #include <getopt.h>
-#include <math.h>
+#include <float.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,38 +12,78 @@
 #include "util/output.h"
 #include "pprof/stream.h"
 #include "pprof/profile.h"
+#include "util/cli.h"
 #include "util/err.h"
+#include "util/num.h"
 
 #define DEFAULT_LEVEL 1
 
-static void
-usage(int status)
-{
-	fprintf(status ? stderr : stdout,
-	    "usage: %s [-Lq] [--strict] [--max-size size] [-o file] [-t type] [-z level]\n"
-	    "       [file[@weight] ...]\n",
-	    argv0);
-	exit(status);
-}
+static const char synopsis[] =
+    "pprof-merge [-Lqv] [--strict] [--max-size size] [-o file] [-t type]\n"
+    "                   [-z level] [file[@weight] ...]\n";
 
 /* split_weight separates "path@weight" when path itself does not exist;
  * "-@0.5" is stdin with weight 0.5. */
 static const char *
 split_weight(char *arg, double *weight)
 {
-	char *at = strrchr(arg, '@'), *end;
+	char *at = strrchr(arg, '@');
+	const char *why;
 	double w;
 
 	*weight = 1.0;
 	if (!at || at == arg || access(arg, F_OK) == 0)
 		return arg;
-	errno = 0;
-	w = strtod(at + 1, &end);
-	if (errno || end == at + 1 || *end || !(w >= 0) || isinf(w))
-		die("%s: bad weight '%s' (want a number >= 0)", arg, at + 1);
+	w = num_real(at + 1, 0, DBL_MAX, &why);
+	if (why)
+		diex(EXIT_USAGE, "%s: bad weight '%s': %s (want a number >= 0)", arg, at + 1, why);
 	*at = '\0';
 	*weight = w;
 	return arg;
+}
+
+/* merge_input adds every profile of one input (a file or "-", with an
+ * optional @weight) to m and returns how many of its parts were bad. Under
+ * --strict a bad part ends the run with status 2. */
+static int
+merge_input(struct merger *m, const char *argument, size_t cap, int strict)
+{
+	char *arg = xstrdup(argument);
+	double w;
+	const char *path = split_weight(arg, &w);
+	struct pfreader *r = pfreader_open(path, cap);
+	const uint8_t *buf;
+	size_t len;
+	int got, nth = 0, bad = 0;
+
+	if (!r) {
+		warn("%s", errmsg());
+		free(arg);
+		if (strict)
+			exit(EXIT_USAGE);
+		return 1;
+	}
+	while ((got = pfreader_next(r, &buf, &len)) > 0) {
+		nth++;
+		if (merger_add_bytes(m, buf, len, w) < 0) {
+			if (nth > 1)
+				warn("%s: profile %d: %s", pfreader_name(r), nth, errmsg());
+			else
+				warn("%s: %s", pfreader_name(r), errmsg());
+			bad++;
+			if (strict)
+				exit(EXIT_USAGE);
+		}
+	}
+	if (got < 0) {
+		warn("%s", errmsg());
+		bad++;
+		if (strict)
+			exit(EXIT_USAGE);
+	}
+	pfreader_close(r);
+	free(arg);
+	return bad;
 }
 
 int
@@ -53,7 +92,9 @@ main(int argc, char *argv[])
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "max-size", required_argument, NULL, 'M' },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "strict", no_argument, NULL, 'S' },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -63,26 +104,22 @@ main(int argc, char *argv[])
 	size_t rawlen, gzlen;
 	const char *output = NULL, *defarg[] = { "-" };
 	size_t cap = default_size_cap();
-	int c, i, level = DEFAULT_LEVEL, strict = 0, quiet = 0, bad = 0;
-	long long v;
-	char *end;
+	int c, i, level = DEFAULT_LEVEL, strict = 0, bad = 0;
 
-	setprogname(argv[0]);
-	while ((c = getopt_long(argc, argv, "Lo:qt:z:", longopts, NULL)) != -1) {
+	cli_init(argv[0], synopsis);
+	while ((c = getopt_long(argc, argv, "hLo:qt:Vvz:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'L':
 			mo.drop_labels = 1;
 			break;
 		case 'M':
-			if ((v = parse_size(optarg)) <= 0)
-				diex(2, "bad --max-size '%s'", optarg);
-			cap = (size_t)v;
+			cap = cli_size("--max-size", optarg);
 			break;
 		case 'o':
 			output = optarg;
 			break;
 		case 'q':
-			quiet = 1;
+			cli_verbosity = -1;
 			break;
 		case 'S':
 			strict = 1;
@@ -90,19 +127,19 @@ main(int argc, char *argv[])
 		case 't':
 			mo.sample_type = optarg;
 			break;
+		case 'v':
+			cli_verbosity = 1;
+			break;
 		case 'z':
-			level = (int)strtol(optarg, &end, 10);
-			if (*end || end == optarg || level < 0 || level > 12)
-				diex(2, "bad level '%s' (want 0-12; 0 writes raw protobuf)", optarg);
+			/* 0 writes raw protobuf */
+			level = (int)cli_int("-z", optarg, 0, 12);
 			break;
 		case 'V':
-			printf("pprof-merge pgokit %s\n", PGOKIT_VERSION);
-			return 0;
+			cli_version();
 		case 'h':
-			usage(0);
-			/* FALLTHROUGH */
+			cli_usage(0);
 		default:
-			usage(2);
+			cli_usage(EXIT_USAGE);
 		}
 	}
 	argc -= optind;
@@ -111,53 +148,22 @@ main(int argc, char *argv[])
 		argc = 1;
 		argv = (char **)defarg;
 	}
-	if (!output && isatty(1))
-		diex(1, "<stdout>: refusing to write a binary profile to a terminal (use -o file or -o -)");
+	if (!output && stdout_guard("a binary profile", 0) < 0)
+		diex(1, "%s", errmsg());
 
 	m = merger_new(&mo);
-	for (i = 0; i < argc; i++) {
-		char *arg = xstrdup(argv[i]);
-		double w;
-		const char *path = split_weight(arg, &w);
-		struct pfreader *r = pfreader_open(path, cap);
-		const uint8_t *buf;
-		size_t len;
-		int got, nth = 0;
-
-		if (!r) {
-			warn("%s", errmsg());
-			bad++;
-			free(arg);
-			if (strict)
-				exit(1);
-			continue;
-		}
-		while ((got = pfreader_next(r, &buf, &len)) > 0) {
-			nth++;
-			if (merger_add_bytes(m, buf, len, w) < 0) {
-				if (nth > 1)
-					warn("%s: profile %d: %s", pfreader_name(r), nth, errmsg());
-				else
-					warn("%s: %s", pfreader_name(r), errmsg());
-				bad++;
-				if (strict)
-					exit(1);
-			}
-		}
-		if (got < 0) {
-			warn("%s", errmsg());
-			bad++;
-			if (strict)
-				exit(1);
-		}
-		pfreader_close(r);
-		free(arg);
-	}
+	for (i = 0; i < argc; i++)
+		bad += merge_input(m, argv[i], cap, strict);
+	/* Inputs that cannot be read as profiles are exit status 2, like every
+	 * tool's unreadable input; an empty stream is a plain failure. */
 	if (merger_count(m) == 0)
-		die("no valid input profile%s", bad ? "" : "s");
-	if (bad && !quiet)
+		diex(bad ? EXIT_USAGE : 1, "no valid input profile%s", bad ? "" : "s");
+	if (bad && cli_verbosity >= 0)
 		warn("merged %d profile%s, skipped %d bad input%s", merger_count(m),
 		    merger_count(m) == 1 ? "" : "s", bad, bad == 1 ? "" : "s");
+	else if (cli_verbosity > 0)
+		warn("merged %d profile%s from %d input%s", merger_count(m),
+		    merger_count(m) == 1 ? "" : "s", argc, argc == 1 ? "" : "s");
 	if (merger_encode(m, &raw, &rawlen) < 0)
 		die("%s", errmsg());
 	if (level > 0) {
