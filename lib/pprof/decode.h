@@ -4,7 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "pprof/profile.h"
+#include "pprof/pb.h"
 
 struct arena;
 

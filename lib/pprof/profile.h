@@ -6,16 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "pprof/profile.pb-c.h"
-
-typedef Perftools__Profiles__Profile PbProfile;
-typedef Perftools__Profiles__ValueType PbValueType;
-typedef Perftools__Profiles__Sample PbSample;
-typedef Perftools__Profiles__Label PbLabel;
-typedef Perftools__Profiles__Mapping PbMapping;
-typedef Perftools__Profiles__Location PbLocation;
-typedef Perftools__Profiles__Line PbLine;
-typedef Perftools__Profiles__Function PbFunction;
+#include "pprof/pb.h"
 
 struct arena;
 
