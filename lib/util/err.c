@@ -31,12 +31,16 @@ vformat(char *buf, size_t size, const char *fmt, va_list ap)
 		snprintf(buf + n, size - n, " %s", strerror(saved));
 }
 
+void (*err_before_message)(void);
+
 static void
 vwarn(const char *fmt, va_list ap)
 {
 	char buf[2048];
 
 	vformat(buf, sizeof buf, fmt, ap);
+	if (err_before_message)
+		err_before_message();
 	fprintf(stderr, "%s: %s\n", argv0, buf);
 }
 

@@ -12,6 +12,10 @@ extern const char *argv0;
 /* setprogname stores the basename of argv[0] for messages. */
 void setprogname(const char *arg0);
 
+/* err_before_message, when set, runs before any message is printed: the
+ * progress line (progress.c) erases itself there. */
+extern void (*err_before_message)(void);
+
 /* "prog: message" on stderr; a trailing ':' in fmt appends strerror(errno). */
 void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 noreturn void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
