@@ -1,7 +1,8 @@
-/* HTTP requests over libcurl's easy interface, with the retry and redirect
- * policy that registry clients need (see http.h). Redirects are followed here
- * rather than by libcurl so that the rule "credentials stay with their host"
- * is explicit and tested, whatever the libcurl version. */
+/* HTTP requests over libcurl's easy interface, with the redirect rules
+ * registry clients need and the retries net/retry.c decides (see http.h).
+ * Redirects are followed here rather than by libcurl so that the rule
+ * "credentials stay with their host" is explicit and tested, whatever the
+ * libcurl version. */
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>

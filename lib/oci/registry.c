@@ -1,4 +1,4 @@
-/* The OCI distribution protocol over lib/http: the auth handshake (401
+/* The OCI distribution protocol over net/http: the auth handshake (401
  * challenges answered with Basic credentials or a Bearer token for the
  * scopes gathered so far), manifests, blob checks, mounts and uploads.
  * Facts and registry quirks: shared/reference/oci.md. */
@@ -12,10 +12,10 @@
 #include <jansson.h>
 #include <openssl/evp.h>
 
-#include "oci/image.h"
-#include "oci/registry.h"
 #include "net/retry.h"
 #include "net/url.h"
+#include "oci/image.h"
+#include "oci/registry.h"
 #include "util/err.h"
 
 struct registry {
