@@ -1,17 +1,19 @@
-/* HTTP requests over libcurl's easy interface, with the retry and redirect
- * policy that registry clients need (see http.h). Redirects are followed here
- * rather than by libcurl so that the rule "credentials stay with their host"
- * is explicit and tested, whatever the libcurl version. */
+/* HTTP requests over libcurl's easy interface, with the redirect rules
+ * registry clients need and the retries net/retry.c decides (see http.h).
+ * Redirects are followed here rather than by libcurl so that the rule
+ * "credentials stay with their host" is explicit and tested, whatever the
+ * libcurl version. */
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <curl/curl.h>
 
 #include "net/http.h"
+#include "net/retry.h"
+#include "net/url.h"
 #include "util/err.h"
 
 struct xfer {
@@ -31,14 +33,11 @@ http_init(struct http_client *c)
 		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 			die("libcurl: global initialisation failed");
 		global_done = 1;
-		srandom((unsigned)time(NULL) ^ (unsigned)getpid());
 	}
 	c->curl = curl_easy_init();
 	if (!c->curl)
 		die("libcurl: cannot create a handle");
-	c->retries = 4;
-	c->backoff_ms = 250;
-	c->backoff_max_ms = 30000;
+	c->retry = &retry_registry;
 	c->connect_timeout = 10;
 	c->low_speed_time = 60;
 	c->user_agent = "pgokit/" PGOKIT_VERSION;
@@ -129,120 +128,6 @@ http_header(const struct http_response *rs, const char *name)
 	return found;
 }
 
-char *
-http_resolve(const char *base, const char *ref)
-{
-	CURLU *u = curl_url();
-	char *s = NULL, *out;
-
-	if (!u)
-		die("libcurl: out of memory");
-	if (curl_url_set(u, CURLUPART_URL, base, 0) != CURLUE_OK ||
-	    curl_url_set(u, CURLUPART_URL, ref, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_URL, &s, 0) != CURLUE_OK) {
-		curl_url_cleanup(u);
-		seterr("cannot resolve URL '%s' against '%s'", ref, base);
-		return NULL;
-	}
-	curl_url_cleanup(u);
-	out = xstrdup(s);
-	curl_free(s);
-	return out;
-}
-
-static char *
-url_part(CURLU *u, CURLUPart what, int flags)
-{
-	char *s = NULL, *out;
-
-	if (curl_url_get(u, what, &s, flags) != CURLUE_OK)
-		return xstrdup("");
-	out = xstrdup(s);
-	curl_free(s);
-	return out;
-}
-
-int
-http_same_origin(const char *a, const char *b)
-{
-	CURLU *ua = curl_url(), *ub = curl_url();
-	int same = 0;
-
-	if (ua && ub && curl_url_set(ua, CURLUPART_URL, a, 0) == CURLUE_OK &&
-	    curl_url_set(ub, CURLUPART_URL, b, 0) == CURLUE_OK) {
-		CURLUPart parts[] = { CURLUPART_SCHEME, CURLUPART_HOST, CURLUPART_PORT };
-		size_t i;
-
-		same = 1;
-		for (i = 0; i < 3 && same; i++) {
-			char *pa = url_part(ua, parts[i], CURLU_DEFAULT_PORT);
-			char *pb = url_part(ub, parts[i], CURLU_DEFAULT_PORT);
-
-			same = strcasecmp(pa, pb) == 0;
-			free(pa);
-			free(pb);
-		}
-	}
-	curl_url_cleanup(ua);
-	curl_url_cleanup(ub);
-	return same;
-}
-
-int
-http_is_loopback(const char *hostport)
-{
-	char host[256];
-	const char *p = hostport, *e;
-	size_t n;
-
-	if (*p == '[') {
-		e = strchr(p, ']');
-		if (!e)
-			return 0;
-		p++;
-	} else {
-		e = strchr(p, ':');
-		if (!e)
-			e = p + strlen(p);
-	}
-	n = (size_t)(e - p);
-	if (n == 0 || n >= sizeof host)
-		return 0;
-	memcpy(host, p, n);
-	host[n] = '\0';
-	if (strcasecmp(host, "localhost") == 0 || strcmp(host, "::1") == 0)
-		return 1;
-	if (strncmp(host, "127.", 4) == 0) {
-		for (p = host + 4; *p; p++)
-			if (!isdigit((unsigned char)*p) && *p != '.')
-				return 0;
-		return 1;
-	}
-	return 0;
-}
-
-long
-http_retry_after(const char *v)
-{
-	char *end;
-	long s;
-	time_t t;
-
-	if (!v || !*v)
-		return -1;
-	if (isdigit((unsigned char)*v)) {
-		s = strtol(v, &end, 10);
-		if (*end || s < 0)
-			return -1;
-		return s > 86400 ? 86400000L : s * 1000;
-	}
-	t = curl_getdate(v, NULL);
-	if (t < 0)
-		return -1;
-	t -= time(NULL);
-	return t > 0 ? (long)t * 1000 : 0;
-}
-
 static void
 sleep_ms(long ms)
 {
@@ -252,66 +137,14 @@ sleep_ms(long ms)
 		;
 }
 
-/* backoff: the delay before retry number attempt (0-based): exponential, with
- * "equal jitter" (half fixed, half random) so that clients that failed
- * together do not come back together. */
-static long
-backoff(const struct http_client *c, int attempt)
-{
-	long d = c->backoff_ms;
-	int i;
-
-	for (i = 0; i < attempt && d < c->backoff_max_ms; i++)
-		d *= 2;
-	if (d > c->backoff_max_ms)
-		d = c->backoff_max_ms;
-	return d / 2 + (d > 1 ? random() % (d / 2 + 1) : 0);
-}
-
-static int
-transport_retryable(CURLcode e)
-{
-	switch (e) {
-	case CURLE_SEND_ERROR:
-	case CURLE_RECV_ERROR:
-	case CURLE_GOT_NOTHING:
-	case CURLE_PARTIAL_FILE:
-	case CURLE_OPERATION_TIMEDOUT:
-	case CURLE_HTTP2:
-	case CURLE_HTTP2_STREAM:
-		return 1;
-	default:
-		/* Refused connections and unknown hosts are configuration
-		 * errors far more often than blips: report them at once. */
-		return 0;
-	}
-}
-
-static int
-status_retryable(long st)
-{
-	return st == 408 || st == 429 || (st >= 500 && st <= 599 && st != 501 &&
-	    st != 505);
-}
-
-/* perform_once sends one request to url, without following redirects. */
-static CURLcode
-perform_once(struct http_client *c, const struct http_request *rq,
-    const char *method, const char *url, int send_auth, int send_body,
-    struct http_response *rs, struct xfer *x, char *errbuf)
+/* set_transfer_options sets what every attempt on c shares: timeouts,
+ * TLS, callbacks into x, the error buffer. */
+static void
+set_transfer_options(struct http_client *c, const char *url, struct xfer *x,
+    char *errbuf)
 {
 	CURL *h = c->curl;
-	struct curl_slist *hdrs = NULL;
-	char *authline = NULL;
-	int has_ctype = 0;
-	CURLcode rc;
 
-	curl_easy_reset(h);
-	membuf_free(&rs->body);
-	membuf_free(&rs->headers);
-	rs->status = 0;
-	x->too_big = 0;
-	errbuf[0] = '\0';
 	curl_easy_setopt(h, CURLOPT_URL, url);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
@@ -334,24 +167,39 @@ perform_once(struct http_client *c, const struct http_request *rq,
 		curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, progress_cb);
 		curl_easy_setopt(h, CURLOPT_XFERINFODATA, x);
 	}
-	if (rq->headers) {
-		const char *const *hp;
+}
 
-		for (hp = rq->headers; *hp; hp++) {
-			if (strncasecmp(*hp, "Content-Type:", 13) == 0)
-				has_ctype = 1;
-			hdrs = curl_slist_append(hdrs, *hp);
-		}
+/* request_headers lists rq's headers and, when send_auth, its Authorization
+ * (in *authline, freed by the caller); *has_ctype says one is Content-Type. */
+static struct curl_slist *
+request_headers(const struct http_request *rq, int send_auth, char **authline,
+    int *has_ctype)
+{
+	struct curl_slist *hdrs = NULL;
+
+	*has_ctype = 0;
+	*authline = NULL;
+	for (const char *const *hp = rq->headers; hp && *hp; hp++) {
+		if (strncasecmp(*hp, "Content-Type:", 13) == 0)
+			*has_ctype = 1;
+		hdrs = curl_slist_append(hdrs, *hp);
 	}
 	if (send_auth && rq->auth) {
 		size_t n = strlen(rq->auth) + 32;
 
-		authline = xmalloc(n);
-		snprintf(authline, n, "Authorization: %s", rq->auth);
-		hdrs = curl_slist_append(hdrs, authline);
+		*authline = xmalloc(n);
+		snprintf(*authline, n, "Authorization: %s", rq->auth);
+		hdrs = curl_slist_append(hdrs, *authline);
 	}
 	/* Never wait for 100 Continue: registries answer at once or not at all. */
-	hdrs = curl_slist_append(hdrs, "Expect:");
+	return curl_slist_append(hdrs, "Expect:");
+}
+
+/* set_method sets the method and body; it may add a Content-Type to hdrs. */
+static struct curl_slist *
+set_method(CURL *h, const struct http_request *rq, const char *method,
+    int send_body, int has_ctype, struct curl_slist *hdrs)
+{
 	if (strcmp(method, "HEAD") == 0) {
 		curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
 	} else if (strcmp(method, "GET") == 0 && !send_body) {
@@ -368,10 +216,48 @@ perform_once(struct http_client *c, const struct http_request *rq,
 		if (!has_ctype)
 			hdrs = curl_slist_append(hdrs, "Content-Type: application/octet-stream");
 	}
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
-	rc = curl_easy_perform(h);
+	return hdrs;
+}
+
+/* A request across its redirects and retries. */
+struct req_state {
+	const struct http_request *rq;
+	const char *method;	/* as asked */
+	char *url;		/* of the next attempt */
+	char *cur_method;	/* of the next attempt (GET after a 303) */
+	int send_auth, send_body;
+	int redirects, max_redirects;
+	int attempt, retries;
+	int connected;		/* the last attempt got a connection */
+	char errbuf[CURL_ERROR_SIZE];
+};
+
+/* perform_once sends one request to st->url, without following redirects. */
+static CURLcode
+perform_once(struct http_client *c, struct req_state *st,
+    struct http_response *rs, struct xfer *x)
+{
+	struct curl_slist *hdrs;
+	char *authline;
+	int has_ctype;
+	curl_off_t connect_us = 0;
+	CURLcode rc;
+
+	curl_easy_reset(c->curl);
+	membuf_free(&rs->body);
+	membuf_free(&rs->headers);
+	rs->status = 0;
+	x->too_big = 0;
+	st->errbuf[0] = '\0';
+	set_transfer_options(c, st->url, x, st->errbuf);
+	hdrs = request_headers(st->rq, st->send_auth, &authline, &has_ctype);
+	hdrs = set_method(c->curl, st->rq, st->cur_method, st->send_body, has_ctype, hdrs);
+	curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, hdrs);
+	rc = curl_easy_perform(c->curl);
 	if (rc == CURLE_OK)
-		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &rs->status);
+		curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &rs->status);
+	curl_easy_getinfo(c->curl, CURLINFO_CONNECT_TIME_T, &connect_us);
+	st->connected = connect_us > 0;
 	curl_slist_free_all(hdrs);
 	free(authline);
 	return rc;
@@ -383,88 +269,116 @@ is_redirect(long st)
 	return st == 301 || st == 302 || st == 303 || st == 307 || st == 308;
 }
 
+/* follow_redirect moves st to rs's Location when rs is a redirect to follow:
+ * 1 when it did, 0 when rs is the answer, -1 with seterr() when there were
+ * too many. Credentials stay with the origin of the first URL. */
+static int
+follow_redirect(struct req_state *st, const struct http_response *rs)
+{
+	char *loc, *next;
+
+	if (!is_redirect(rs->status) || st->max_redirects <= 0)
+		return 0;
+	loc = http_header(rs, "Location");
+	if (loc && st->redirects < st->max_redirects &&
+	    (next = url_resolve(st->url, loc)) != NULL) {
+		free(loc);
+		if (!url_same_origin(st->rq->url, next))
+			st->send_auth = 0;
+		if (rs->status == 303 || ((rs->status == 301 || rs->status == 302) &&
+		    strcmp(st->cur_method, "POST") == 0)) {
+			free(st->cur_method);
+			st->cur_method = xstrdup(strcmp(st->method, "HEAD") ? "GET" : "HEAD");
+			st->send_body = 0;
+		}
+		free(st->url);
+		st->url = next;
+		st->redirects++;
+		return 1;
+	}
+	free(loc);
+	if (st->redirects >= st->max_redirects) {
+		seterr("%s: too many redirects", st->rq->url);
+		return -1;
+	}
+	return 0;
+}
+
+/* retry_wait asks c's policy about the attempt that ended with rc and rs:
+ * 0 when rs is the answer to give the caller, 1 to try again after *wait ms,
+ * -1 with seterr() when the request failed for good. */
+static int
+retry_wait(struct http_client *c, struct req_state *st, CURLcode rc,
+    const struct http_response *rs, const struct xfer *x, long *wait)
+{
+	enum retry_failure f = retry_classify(rc, st->connected);
+	const char *why = st->errbuf[0] ? st->errbuf : curl_easy_strerror(rc);
+	char *ra;
+
+	if (rc == CURLE_OK && !retry_should(c->retry, f, rs->status))
+		return 0;
+	if (rc != CURLE_OK && (x->too_big || !retry_should(c->retry, f, 0))) {
+		if (x->too_big)
+			seterr("%s: response larger than %zu bytes", st->url, x->max_body);
+		else
+			seterr("%s: %s", st->url, why);
+		return -1;
+	}
+	if (st->attempt >= st->retries) {
+		if (rc == CURLE_OK)
+			return 0;	/* the caller reports the last status */
+		seterr("%s: %s (after %d attempts)", st->url, why, st->attempt + 1);
+		return -1;
+	}
+	ra = rc == CURLE_OK ? http_header(rs, "Retry-After") : NULL;
+	*wait = retry_delay_ms(c->retry, st->attempt, ra, NULL);
+	free(ra);
+	/* A policy that will not wait as long as asked gives the answer back. */
+	return *wait < 0 ? 0 : 1;
+}
+
 int
 http_do(struct http_client *c, const struct http_request *rq,
     struct http_response *rs)
 {
-	char errbuf[CURL_ERROR_SIZE];
-	const char *method = rq->method ? rq->method : "GET";
-	char *url = xstrdup(rq->url), *cur_method = xstrdup(method);
-	int attempt = 0, redirects = 0, send_auth = 1, send_body = 1;
-	int max_redirects = rq->max_redirects ? rq->max_redirects : 10;
-	int retries = rq->no_retry ? 0 : c->retries;
+	struct req_state st;
 	struct xfer x;
-	CURLcode rc;
+	int step;
 
+	memset(&st, 0, sizeof st);
+	st.rq = rq;
+	st.method = rq->method ? rq->method : "GET";
+	st.url = xstrdup(rq->url);
+	st.cur_method = xstrdup(st.method);
+	st.send_auth = st.send_body = 1;
+	st.max_redirects = rq->max_redirects ? rq->max_redirects : 10;
+	st.retries = rq->no_retry ? 0 : c->retry->retries;
 	memset(rs, 0, sizeof *rs);
 	x.rs = rs;
 	x.c = c;
 	x.max_body = rq->max_body ? rq->max_body : (size_t)1 << 30;
 	for (;;) {
-		long wait = -1;
+		CURLcode rc = perform_once(c, &st, rs, &x);
+		long wait = 0;
 
-		rc = perform_once(c, rq, cur_method, url, send_auth, send_body, rs,
-		    &x, errbuf);
-		if (rc == CURLE_OK && is_redirect(rs->status) && max_redirects > 0) {
-			char *loc = http_header(rs, "Location"), *next;
-
-			if (loc && redirects < max_redirects &&
-			    (next = http_resolve(url, loc)) != NULL) {
-				free(loc);
-				if (!http_same_origin(rq->url, next))
-					send_auth = 0;
-				if (rs->status == 303 || ((rs->status == 301 ||
-				    rs->status == 302) && strcmp(cur_method, "POST") == 0)) {
-					free(cur_method);
-					cur_method = xstrdup(strcmp(method, "HEAD") ? "GET" : "HEAD");
-					send_body = 0;
-				}
-				free(url);
-				url = next;
-				redirects++;
-				continue;
-			}
-			free(loc);
-			if (redirects >= max_redirects) {
-				seterr("%s: too many redirects", rq->url);
+		if (rc == CURLE_OK && (step = follow_redirect(&st, rs)) != 0) {
+			if (step < 0)
 				goto fail;
-			}
+			continue;
 		}
-		if (rc == CURLE_OK && !status_retryable(rs->status))
+		if ((step = retry_wait(c, &st, rc, rs, &x, &wait)) <= 0)
 			break;
-		if (rc != CURLE_OK && (x.too_big || !transport_retryable(rc))) {
-			if (x.too_big)
-				seterr("%s: response larger than %zu bytes", url, x.max_body);
-			else
-				seterr("%s: %s", url, errbuf[0] ? errbuf : curl_easy_strerror(rc));
-			goto fail;
-		}
-		if (attempt >= retries) {
-			if (rc == CURLE_OK)
-				break;	/* the caller reports the last status */
-			seterr("%s: %s (after %d attempts)", url,
-			    errbuf[0] ? errbuf : curl_easy_strerror(rc), attempt + 1);
-			goto fail;
-		}
-		if (rc == CURLE_OK) {
-			char *ra = http_header(rs, "Retry-After");
-
-			wait = http_retry_after(ra);
-			free(ra);
-			if (wait > c->backoff_max_ms)
-				wait = c->backoff_max_ms;
-		}
-		if (wait < 0)
-			wait = backoff(c, attempt);
 		sleep_ms(wait);
-		attempt++;
+		st.attempt++;
 	}
-	free(cur_method);
-	rs->url = url;
+	if (step < 0)
+		goto fail;
+	free(st.cur_method);
+	rs->url = st.url;
 	return 0;
 fail:
-	free(cur_method);
-	free(url);
+	free(st.cur_method);
+	free(st.url);
 	http_response_free(rs);
 	return -1;
 }

@@ -1,8 +1,8 @@
 /* One HTTP request at a time over libcurl's easy interface: a method, headers
  * and a body from memory, the response body and headers into buffers;
- * redirects that never carry credentials to another host; retries with
- * exponential backoff and jitter on 408/429/5xx and dropped connections,
- * honouring Retry-After. Reusable by any tool that talks HTTP. */
+ * redirects that never carry credentials to another host; retries as
+ * the client's retry policy (net/retry.h) says. Reusable by any tool that
+ * talks HTTP. */
 #ifndef PGOKIT_HTTP_H
 #define PGOKIT_HTTP_H
 
@@ -10,11 +10,13 @@
 
 #include "util/membuf.h"
 
+struct retry_policy;
+
 struct http_client {
 	void *curl;		/* CURL easy handle, kept for connection reuse */
-	int retries;		/* extra attempts after the first (default 4) */
-	long backoff_ms;	/* first retry delay (default 250 ms) */
-	long backoff_max_ms;	/* cap of one delay and of Retry-After (default 30 s) */
+	/* which failures retry, how often, how long to wait (default
+	 * &retry_registry) */
+	const struct retry_policy *retry;
 	long connect_timeout;	/* seconds (default 10) */
 	long low_speed_time;	/* abort after this many seconds below 1 byte/s (default 60) */
 	int insecure_tls;	/* do not verify TLS certificates */
@@ -61,20 +63,5 @@ void http_response_free(struct http_response *rs);
 /* http_header returns the value of the last header called name (case
  * insensitive) of rs as a new string, or NULL. */
 char *http_header(const struct http_response *rs, const char *name);
-
-/* http_resolve resolves ref (absolute, or relative like a Location header)
- * against base; a new string, or NULL with seterr(). */
-char *http_resolve(const char *base, const char *ref);
-
-/* http_same_origin: do a and b have the same scheme, host and port. */
-int http_same_origin(const char *a, const char *b);
-
-/* http_is_loopback: is the host of hostport ("h", "h:p", "[::1]:p")
- * localhost, 127.0.0.0/8 or ::1. */
-int http_is_loopback(const char *hostport);
-
-/* http_retry_after parses a Retry-After value (seconds or an HTTP date)
- * into milliseconds from now; -1 if absent or invalid. */
-long http_retry_after(const char *value);
 
 #endif

@@ -13,6 +13,7 @@
 #include <curl/curl.h>
 
 #include "net/multi.h"
+#include "net/retry.h"
 #include "util/err.h"
 
 enum state { WAITING, ACTIVE, BACKOFF, DONE };
@@ -67,9 +68,8 @@ fetch_defaults(struct fetch_opts *o)
 {
 	memset(o, 0, sizeof *o);
 	o->jobs = 64;
-	o->retries = 3;
-	o->backoff_ms = 500;
-	o->backoff_max_ms = 30000;
+	o->retry = &retry_fleet;
+	o->retries = retry_fleet.retries;
 	o->connect_timeout_ms = 10000;
 	o->max_body = (size_t)256 << 20;
 	/* at -j 200, 1 MiB held 0.5 MiB more at the peak than 256 KiB, and
@@ -233,32 +233,19 @@ on_data(char *p, size_t size, size_t nmemb, void *arg)
 	return size * nmemb;
 }
 
-static int
-start(struct engine *e, size_t i)
+/* set_transfer_options sets what every attempt of request rq shares:
+ * callbacks, timeouts, TLS, connection reuse. */
+static void
+set_transfer_options(struct engine *e, CURL *h, const struct fetch_req *rq,
+    struct wctx *w, char *errbuf)
 {
 	const struct fetch_opts *o = e->o;
-	struct fetch_req *rq = &e->rq[i];
-	struct xfer *x = &e->x[i];
-	CURL *h;
 
-	if (!(h = curl_easy_init())) {
-		seterr("libcurl: cannot create a handle");
-		return -1;
-	}
-	x->h = h;
-	x->attempts++;
-	if (x->attempts == 1)
-		x->t_first = now_ms();
-	if (!x->errbuf)
-		x->errbuf = xmalloc(CURL_ERROR_SIZE);
-	x->errbuf[0] = '\0';
-	answer_reset(e, &x->a);
-	wctx[i] = (struct wctx){ e, x };
 	curl_easy_setopt(h, CURLOPT_URL, rq->url);
-	curl_easy_setopt(h, CURLOPT_PRIVATE, (void *)&wctx[i]);
+	curl_easy_setopt(h, CURLOPT_PRIVATE, (void *)w);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, (void *)&wctx[i]);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, x->errbuf);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, (void *)w);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	/* Each target is resolved once; a cache entry per host would only
 	 * grow with the fleet. */
@@ -279,6 +266,12 @@ start(struct engine *e, size_t i)
 		curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
 		curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
 	}
+}
+
+/* set_credentials gives h the run's credentials: netrc, Bearer or Basic. */
+static void
+set_credentials(const struct fetch_opts *o, CURL *h)
+{
 	if (o->netrc) {
 		curl_easy_setopt(h, CURLOPT_NETRC, (long)CURL_NETRC_OPTIONAL);
 		if (o->netrc_file)
@@ -292,6 +285,13 @@ start(struct engine *e, size_t i)
 		curl_easy_setopt(h, CURLOPT_USERNAME, o->user);
 		curl_easy_setopt(h, CURLOPT_PASSWORD, o->password ? o->password : "");
 	}
+}
+
+/* set_body sets rq's headers and, for a POST, its body; the header list is
+ * kept in x until the request is done. */
+static void
+set_body(struct xfer *x, CURL *h, const struct fetch_req *rq)
+{
 	curl_slist_free_all(x->hdrs);
 	x->hdrs = NULL;
 	for (const char *const *hp = rq->headers; hp && *hp; hp++)
@@ -304,36 +304,43 @@ start(struct engine *e, size_t i)
 	}
 	if (x->hdrs)
 		curl_easy_setopt(h, CURLOPT_HTTPHEADER, x->hdrs);
+}
+
+/* start begins the next attempt of request i. */
+static int
+start(struct engine *e, size_t i)
+{
+	struct fetch_req *rq = &e->rq[i];
+	struct xfer *x = &e->x[i];
+	CURL *h;
+
+	if (!(h = curl_easy_init())) {
+		seterr("libcurl: cannot create a handle");
+		return -1;
+	}
+	x->h = h;
+	x->attempts++;
+	if (x->attempts == 1)
+		x->t_first = now_ms();
+	if (!x->errbuf)
+		x->errbuf = xmalloc(CURL_ERROR_SIZE);
+	x->errbuf[0] = '\0';
+	answer_reset(e, &x->a);
+	wctx[i] = (struct wctx){ e, x };
+	set_transfer_options(e, h, rq, &wctx[i], x->errbuf);
+	set_credentials(e->o, h);
+	set_body(x, h, rq);
 	if (curl_multi_add_handle(e->m, h) != CURLM_OK) {
 		curl_easy_cleanup(h);
 		x->h = NULL;
 		seterr("libcurl: cannot add a transfer");
 		return -1;
 	}
-	if (o->verbose)
+	if (e->o->verbose)
 		warn("%s: attempt %d: %s", rq->name, x->attempts, rq->post ? "POST" : "GET");
 	x->state = ACTIVE;
 	e->nactive++;
 	return 0;
-}
-
-static int
-retryable_curl_error(CURLcode c)
-{
-	switch (c) {
-	case CURLE_COULDNT_RESOLVE_HOST:
-	case CURLE_COULDNT_CONNECT:
-	case CURLE_SEND_ERROR:
-	case CURLE_RECV_ERROR:
-	case CURLE_GOT_NOTHING:
-	case CURLE_PARTIAL_FILE:
-	case CURLE_HTTP2:
-	case CURLE_HTTP2_STREAM:
-	case CURLE_SSL_CONNECT_ERROR:
-		return 1;
-	default:
-		return 0;
-	}
 }
 
 static void
@@ -368,31 +375,97 @@ finish(struct engine *e, size_t i, const char *error, long status)
 	e->ndone++;
 }
 
-/* backoff_ms is the delay before attempt x->attempts + 1: exponential, capped,
- * with "equal jitter" (half fixed, half random) so a fleet that failed
- * together does not retry together. */
-static long
-backoff_ms(const struct fetch_opts *o, int attempts)
+/* describe_attempt writes why the attempt of request i that ended with
+ * res failed into why ("HTTP 503" for an answer) and says what kind of
+ * failure it was, for the retry policy. */
+static enum retry_failure
+describe_attempt(struct engine *e, size_t i, CURL *h, CURLcode res, long status,
+    char *why, size_t n)
 {
-	long d = o->backoff_ms;
+	struct xfer *x = &e->x[i];
+	curl_off_t connect_us = 0, cl = -1;
+	int err = errno;	/* why a write to the buffer failed */
 
-	for (int k = 1; k < attempts && d < o->backoff_max_ms; k++)
-		d *= 2;
-	if (d > o->backoff_max_ms)
-		d = o->backoff_max_ms;
-	return d / 2 + (d > 1 ? random() % (d / 2 + 1) : 0);
+	curl_easy_getinfo(h, CURLINFO_CONNECT_TIME_T, &connect_us);
+	if (res == CURLE_OK) {
+		snprintf(why, n, "HTTP %ld", status);
+	} else if (x->a.overflow) {
+		snprintf(why, n, "answer larger than %zu bytes", e->o->max_body);
+	} else if (res == CURLE_OPERATION_TIMEDOUT) {
+		if (connect_us == 0)
+			snprintf(why, n, "connect timed out");
+		else
+			snprintf(why, n, "timed out after %.1f s with %zu bytes received",
+			    e->rq[i].timeout_ms / 1000.0, x->a.len);
+	} else if (res == CURLE_PARTIAL_FILE) {
+		curl_easy_getinfo(h, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
+		if (cl >= 0)
+			snprintf(why, n, "connection closed after %zu of %lld bytes",
+			    x->a.len, (long long)cl);
+		else
+			snprintf(why, n, "connection closed after %zu bytes", x->a.len);
+	} else if (res == CURLE_WRITE_ERROR) {
+		snprintf(why, n, "cannot buffer the answer: %s", strerror(err));
+	} else {
+		snprintf(why, n, "%s", x->errbuf && x->errbuf[0] ? x->errbuf :
+		    curl_easy_strerror(res));
+	}
+	return retry_classify(res, connect_us > 0);
 }
 
+/* release_handle ends a request's current attempt: its handle and error
+ * buffer go. */
+static void
+release_handle(struct xfer *x)
+{
+	curl_easy_cleanup(x->h);
+	x->h = NULL;
+	free(x->errbuf);
+	x->errbuf = NULL;
+}
+
+/* schedule_retry puts request i in BACKOFF for as long as the policy says,
+ * given the answer's Retry-After (NULL if none): 1 when it did, 0 when the
+ * policy will not wait as long as the server asked (why then says so). */
+static int
+schedule_retry(struct engine *e, size_t i, const char *retry_after, long status,
+    char *why, size_t n)
+{
+	struct xfer *x = &e->x[i];
+	const struct retry_policy *p = e->o->retry;
+	long asked, delay = retry_delay_ms(p, x->attempts - 1, retry_after, &asked);
+	size_t used = strlen(why);
+
+	if (delay < 0) {
+		snprintf(why + used, n - used, ", Retry-After %ld s is longer than the %ld s limit",
+		    asked / 1000, p->retry_after_max_ms / 1000);
+		return 0;
+	}
+	if (e->o->verbose)
+		warn("%s: %s, retrying in %.1f s", e->rq[i].name, why, delay / 1000.0);
+	free(x->last_error);
+	x->last_error = xstrdup(why);
+	x->last_status = status;
+	release_handle(x);
+	answer_reset(e, &x->a);
+	x->state = BACKOFF;
+	x->due = now_ms() + delay;
+	e->nbackoff++;
+	return 1;
+}
+
+/* done_transfer handles the end of one attempt: a retry when the policy
+ * wants one and attempts are left, else the request's result. */
 static void
 done_transfer(struct engine *e, CURL *h, CURLcode res)
 {
 	struct wctx *w;
 	struct xfer *x;
+	struct curl_header *ra = NULL;
 	size_t i;
-	long status = 0, delay = -1;
+	long status = 0;
 	char why[CURL_ERROR_SIZE + 128];
-	int retry = 0;
-	curl_off_t ra = -1, connect_us = 0, cl = -1;
+	enum retry_failure f;
 
 	curl_easy_getinfo(h, CURLINFO_PRIVATE, (char **)&w);
 	x = w->x;
@@ -400,73 +473,19 @@ done_transfer(struct engine *e, CURL *h, CURLcode res)
 	curl_multi_remove_handle(e->m, h);
 	e->nactive--;
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-	why[0] = '\0';
-	if (res == CURLE_OK) {
-		if (status == 429 || (status >= 500 && status != 501 && status != 505)) {
-			retry = 1;
-			snprintf(why, sizeof why, "HTTP %ld", status);
-			if (curl_easy_getinfo(h, CURLINFO_RETRY_AFTER, &ra) == CURLE_OK && ra > 0)
-				delay = (long)ra * 1000;
-		}
-	} else if (x->a.overflow) {
-		snprintf(why, sizeof why, "answer larger than %zu bytes", e->o->max_body);
-	} else if (res == CURLE_OPERATION_TIMEDOUT) {
-		curl_easy_getinfo(h, CURLINFO_CONNECT_TIME_T, &connect_us);
-		if (connect_us == 0) {
-			snprintf(why, sizeof why, "connect timed out");
-			retry = 1;
-		} else {
-			snprintf(why, sizeof why, "timed out after %.1f s with %zu bytes received",
-			    e->rq[i].timeout_ms / 1000.0, x->a.len);
-		}
-	} else if (res == CURLE_PARTIAL_FILE) {
-		curl_easy_getinfo(h, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
-		if (cl >= 0)
-			snprintf(why, sizeof why, "connection closed after %zu of %lld bytes",
-			    x->a.len, (long long)cl);
-		else
-			snprintf(why, sizeof why, "connection closed after %zu bytes", x->a.len);
-		retry = 1;
-	} else {
-		snprintf(why, sizeof why, "%s", x->errbuf && x->errbuf[0] ? x->errbuf :
-		    curl_easy_strerror(res));
-		if (res == CURLE_WRITE_ERROR)
-			snprintf(why, sizeof why, "cannot buffer the answer: %s", strerror(errno));
-		retry = retryable_curl_error(res);
-	}
-	if (retry && x->attempts <= e->o->retries) {
-		if (delay > e->o->backoff_max_ms) {
-			snprintf(why + strlen(why), sizeof why - strlen(why),
-			    ", Retry-After %ld s is longer than the %ld s limit",
-			    delay / 1000, e->o->backoff_max_ms / 1000);
-		} else {
-			if (delay < 0)
-				delay = backoff_ms(e->o, x->attempts);
-			if (e->o->verbose)
-				warn("%s: %s, retrying in %.1f s", e->rq[i].name, why, delay / 1000.0);
-			free(x->last_error);
-			x->last_error = xstrdup(why);
-			x->last_status = status;
-			curl_easy_cleanup(h);
-			x->h = NULL;
-			free(x->errbuf);
-			x->errbuf = NULL;
-			answer_reset(e, &x->a);
-			x->state = BACKOFF;
-			x->due = now_ms() + delay;
-			e->nbackoff++;
-			return;
-		}
-	}
+	f = describe_attempt(e, i, h, res, status, why, sizeof why);
+	if (res != CURLE_OK || curl_easy_header(h, "Retry-After", 0, CURLH_HEADER, -1,
+	    &ra) != CURLHE_OK)
+		ra = NULL;
+	if (retry_should(e->o->retry, f, status) && x->attempts <= e->o->retries &&
+	    schedule_retry(e, i, ra ? ra->value : NULL, status, why, sizeof why))
+		return;
 	if (e->o->verbose)
 		warn("%s: %s (%zu bytes, attempt %d)", e->rq[i].name,
 		    res == CURLE_OK ? "complete" : why, x->a.len, x->attempts);
 	/* A complete answer goes to the caller whatever its status. */
 	finish(e, i, res == CURLE_OK ? NULL : why, status);
-	curl_easy_cleanup(h);
-	x->h = NULL;
-	free(x->errbuf);
-	x->errbuf = NULL;
+	release_handle(x);
 	curl_slist_free_all(x->hdrs);
 	x->hdrs = NULL;
 	free(x->last_error);
@@ -559,58 +578,114 @@ fd_jobs(int jobs)
 	return jobs;
 }
 
-int
-fetch_all(struct fetch_req *rq, size_t n, const struct fetch_opts *o)
+/* engine_open prepares e for n requests; -1 with seterr() when libcurl
+ * cannot. *jobs is what the descriptor limit allows. */
+static int
+engine_open(struct engine *e, struct fetch_req *rq, size_t n,
+    const struct fetch_opts *o, int *jobs)
 {
-	struct engine e;
-	int rc = 0, jobs;
 	static int inited;
 
+	memset(e, 0, sizeof *e);
+	e->o = o;
+	e->rq = rq;
+	e->n = n;
+	e->x = xcalloc(n ? n : 1, sizeof *e->x);
+	wctx = xcalloc(n ? n : 1, sizeof *wctx);
+	for (size_t i = 0; i < n; i++)
+		e->x[i].a.fd = -1;
 	if (!inited) {
 		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 			seterr("libcurl: cannot initialize");
 			return -1;
 		}
-		srandom((unsigned)(time(NULL) ^ getpid()));
 		inited = 1;
 	}
-	memset(&e, 0, sizeof e);
-	jobs = fd_jobs(o->jobs > 0 ? o->jobs : 1);
-	if (jobs < o->jobs && o->verbose)
-		warn("at most %d transfers at once (open file limit)", jobs);
-	e.o = o;
-	e.rq = rq;
-	e.n = n;
-	e.x = xcalloc(n ? n : 1, sizeof *e.x);
-	wctx = xcalloc(n ? n : 1, sizeof *wctx);
-	for (size_t i = 0; i < n; i++)
-		e.x[i].a.fd = -1;
-	if (!(e.m = curl_multi_init())) {
+	*jobs = fd_jobs(o->jobs > 0 ? o->jobs : 1);
+	if (*jobs < o->jobs && o->verbose)
+		warn("at most %d transfers at once (open file limit)", *jobs);
+	if (!(e->m = curl_multi_init())) {
 		seterr("libcurl: cannot create a multi handle");
-		rc = -1;
-		goto out;
+		return -1;
 	}
 	/* Every target is its own host; do not let the connection cache grow
 	 * past what is in flight. */
-	curl_multi_setopt(e.m, CURLMOPT_MAXCONNECTS, (long)jobs);
-	e.t0 = now_ms();
+	curl_multi_setopt(e->m, CURLMOPT_MAXCONNECTS, (long)*jobs);
+	e->t0 = now_ms();
+	return 0;
+}
+
+/* engine_close releases whatever e still holds. */
+static void
+engine_close(struct engine *e)
+{
+	for (size_t i = 0; i < e->n; i++) {
+		if (e->x[i].h) {
+			curl_multi_remove_handle(e->m, e->x[i].h);
+			curl_easy_cleanup(e->x[i].h);
+		}
+		curl_slist_free_all(e->x[i].hdrs);
+		free(e->x[i].errbuf);
+		free(e->x[i].last_error);
+		answer_reset(e, &e->x[i].a);
+	}
+	if (e->m)
+		curl_multi_cleanup(e->m);
+	free(e->x);
+	free(wctx);
+	wctx = NULL;
+}
+
+/* fill_slots starts requests (due retries first) until jobs are in flight
+ * or none can start now. */
+static void
+fill_slots(struct engine *e, int jobs, long long now)
+{
+	while (e->nactive < (size_t)jobs) {
+		size_t i = pick(e, now);
+
+		if (i == e->n)
+			break;
+		if (start(e, i) < 0)
+			finish(e, i, errmsg(), 0);
+	}
+}
+
+/* idle_ms: how long the loop may wait for sockets before a backoff is due
+ * (at most a second). */
+static long
+idle_ms(struct engine *e, long long now)
+{
+	long wait = 1000;
+
+	if (e->nbackoff)
+		for (size_t i = 0; i < e->n; i++)
+			if (e->x[i].state == BACKOFF) {
+				long d = (long)(e->x[i].due - now);
+
+				if (d < wait)
+					wait = d < 0 ? 0 : d;
+			}
+	return wait;
+}
+
+int
+fetch_all(struct fetch_req *rq, size_t n, const struct fetch_opts *o)
+{
+	struct engine e;
+	int rc = 0, jobs;
+
+	if (engine_open(&e, rq, n, o, &jobs) < 0) {
+		engine_close(&e);
+		return -1;
+	}
 	while (e.ndone < n) {
 		long long now = now_ms();
-		long wait = 1000;
-		int running;
+		long wait;
+		int running, left;
 		CURLMsg *msg;
-		int left;
 
-		while (e.nactive < (size_t)jobs) {
-			size_t i = pick(&e, now);
-
-			if (i == n)
-				break;
-			if (start(&e, i) < 0) {
-				finish(&e, i, errmsg(), 0);
-				continue;
-			}
-		}
+		fill_slots(&e, jobs, now);
 		curl_multi_perform(e.m, &running);
 		while ((msg = curl_multi_info_read(e.m, &left)))
 			if (msg->msg == CURLMSG_DONE)
@@ -622,14 +697,7 @@ fetch_all(struct fetch_req *rq, size_t n, const struct fetch_opts *o)
 		 * next socket event. */
 		if (e.nactive < (size_t)jobs && startable(&e, now))
 			continue;
-		if (e.nbackoff)
-			for (size_t i = 0; i < n; i++)
-				if (e.x[i].state == BACKOFF) {
-					long d = (long)(e.x[i].due - now);
-
-					if (d < wait)
-						wait = d < 0 ? 0 : d;
-				}
+		wait = idle_ms(&e, now);
 		if (o->progress) {
 			show_progress(&e, now);
 			if (wait > 200)
@@ -640,21 +708,6 @@ fetch_all(struct fetch_req *rq, size_t n, const struct fetch_opts *o)
 	}
 	if (e.progress_shown)
 		fputs("\r\033[K", stderr);
-out:
-	for (size_t i = 0; i < n; i++) {
-		if (e.x[i].h) {
-			curl_multi_remove_handle(e.m, e.x[i].h);
-			curl_easy_cleanup(e.x[i].h);
-		}
-		curl_slist_free_all(e.x[i].hdrs);
-		free(e.x[i].errbuf);
-		free(e.x[i].last_error);
-		answer_reset(&e, &e.x[i].a);
-	}
-	if (e.m)
-		curl_multi_cleanup(e.m);
-	free(e.x);
-	free(wctx);
-	wctx = NULL;
+	engine_close(&e);
 	return rc;
 }

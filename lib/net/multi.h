@@ -1,14 +1,16 @@
 /* Many HTTP requests at once with libcurl's multi interface in one thread:
  * up to `jobs` transfers in flight, each answer streamed into a bounded
  * buffer (spilled to an unlinked temp file past a shared memory budget),
- * retries with exponential backoff and jitter on connection errors, 5xx and
- * 429 (honouring Retry-After), a timeout per attempt. Each finished request
+ * retries as a retry policy says (net/retry.h: retry_fleet by default), a
+ * timeout per attempt. Each finished request
  * is handed to a callback and its memory released before the next. */
 #ifndef PGOKIT_FETCH_H
 #define PGOKIT_FETCH_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+struct retry_policy;
 
 struct fetch_req {
 	const char *url;	/* may carry user:password@ (never printed) */
@@ -33,9 +35,10 @@ struct fetch_res {
 
 struct fetch_opts {
 	int jobs;		/* transfers in flight (>= 1) */
-	int retries;		/* extra attempts after the first */
-	long backoff_ms;	/* first retry delay; doubles each time, jittered */
-	long backoff_max_ms;	/* cap of one delay and of a Retry-After */
+	/* which failures retry and how long to wait (default &retry_fleet) */
+	const struct retry_policy *retry;
+	int retries;		/* extra attempts after the first (-r); the
+				 * policy's count by default */
 	long connect_timeout_ms;
 	size_t max_body;	/* an answer larger than this is an error */
 	size_t mem_budget;	/* answer bytes held in memory across transfers */
@@ -53,8 +56,8 @@ struct fetch_opts {
 	void *arg;
 };
 
-/* fetch_defaults fills o with: 64 jobs, 3 retries, 500 ms backoff capped at
- * 30 s, 10 s connect timeout, 256 MiB max body, 256 KiB memory budget. */
+/* fetch_defaults fills o with: 64 jobs, retry_fleet (3 retries, 500 ms
+ * backoff capped at 30 s), 10 s connect timeout, 256 MiB max body, 256 KiB memory budget. */
 void fetch_defaults(struct fetch_opts *o);
 
 /* fetch_all runs every request to completion. -1 with seterr() only when the

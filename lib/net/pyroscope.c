@@ -1,90 +1,53 @@
 /* Pyroscope request encoding and time arithmetic. The request is four or six
- * protobuf fields, so it is written by hand here rather than through a
- * generated .proto: fewer build steps for a few varints. */
+ * protobuf fields, so it is written with the library's protobuf writer
+ * (codec/pbwrite.h) rather than through a generated .proto: fewer build
+ * steps for a few varints. */
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "codec/pbwrite.h"
 #include "net/pyroscope.h"
 #include "util/err.h"
 
-struct pbuf {
-	uint8_t *p;
-	size_t len, cap;
-};
-
+/* put_varint_field writes a varint field even when it is zero: the
+ * window's times are always sent, as the server expects both. */
 static void
-put(struct pbuf *b, const void *p, size_t n)
+put_varint_field(struct pbw *w, unsigned field, uint64_t v)
 {
-	if (b->len + n > b->cap) {
-		b->cap = (b->len + n) * 2 + 64;
-		b->p = xrealloc(b->p, b->cap);
-	}
-	memcpy(b->p + b->len, p, n);
-	b->len += n;
-}
-
-static void
-put_varint(struct pbuf *b, uint64_t v)
-{
-	uint8_t tmp[10];
-	size_t n = 0;
-
-	do {
-		tmp[n] = v & 0x7f;
-		v >>= 7;
-		if (v)
-			tmp[n] |= 0x80;
-		n++;
-	} while (v);
-	put(b, tmp, n);
-}
-
-static void
-put_tag(struct pbuf *b, int field, int wire)
-{
-	put_varint(b, (uint64_t)field << 3 | (uint64_t)wire);
-}
-
-static void
-put_bytes(struct pbuf *b, int field, const void *p, size_t n)
-{
-	put_tag(b, field, 2);
-	put_varint(b, n);
-	put(b, p, n);
+	pbw_varint(w, (uint64_t)field << 3);
+	pbw_varint(w, v);
 }
 
 uint8_t *
 pyro_encode_select(const struct pyro_query *q, size_t *len)
 {
-	struct pbuf b = { 0 };
+	struct pbw b = { 0 };
 
-	put_bytes(&b, 1, q->type, strlen(q->type));
-	put_bytes(&b, 2, q->selector, strlen(q->selector));
+	pbw_bytes(&b, 1, q->type, strlen(q->type));
+	pbw_bytes(&b, 2, q->selector, strlen(q->selector));
 	/* int64 fields: negative values would be 10-byte varints; times are
 	 * positive. */
-	put_tag(&b, 3, 0);
-	put_varint(&b, (uint64_t)q->start_ms);
-	put_tag(&b, 4, 0);
-	put_varint(&b, (uint64_t)q->end_ms);
+	put_varint_field(&b, 3, (uint64_t)q->start_ms);
+	put_varint_field(&b, 4, (uint64_t)q->end_ms);
 	if (q->keep_locations > 0) {
-		struct pbuf pgo = { 0 }, sel = { 0 };
+		/* StackTraceSelector{ go_pgo: GoPGO{ keep_locations,
+		 * aggregate_callees } }: sizes known up front, so no nested
+		 * buffers. */
+		size_t pgo = pb_field_size(1, (uint64_t)q->keep_locations) +
+		    pb_field_size(2, q->aggregate_callees ? 1 : 0);
 
-		put_tag(&pgo, 1, 0);
-		put_varint(&pgo, (uint64_t)q->keep_locations);
-		if (q->aggregate_callees) {
-			put_tag(&pgo, 2, 0);
-			put_varint(&pgo, 1);
-		}
-		put_bytes(&sel, 2, pgo.p, pgo.len);
-		put_bytes(&b, 6, sel.p, sel.len);
-		free(pgo.p);
-		free(sel.p);
+		pbw_len(&b, 6, pb_len_field_size(2, pgo));
+		pbw_len(&b, 2, pgo);
+		pbw_uint(&b, 1, (uint64_t)q->keep_locations);
+		pbw_uint(&b, 2, q->aggregate_callees ? 1 : 0);
 	}
 	*len = b.len;
-	return b.p;
+	/* The writer grows in 64 KiB steps; a request body is kept per chunk
+	 * until the run ends, so it is cut to its size. */
+	return xrealloc(b.buf, b.len);
 }
 
 /* days_from_civil: days since 1970-01-01 of a proleptic Gregorian date

@@ -9,6 +9,7 @@
 #include <curl/curl.h>
 
 #include "net/targets.h"
+#include "net/url.h"
 #include "util/err.h"
 
 static void
@@ -35,28 +36,6 @@ valid_port(const char *s)
 	if (errno || *end || v < 1 || v > 65535)
 		return -1;
 	return (int)v;
-}
-
-char *
-url_redact(const char *url)
-{
-	CURLU *u = curl_url();
-	char *s = NULL, *out;
-
-	if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK) {
-		curl_url_set(u, CURLUPART_USER, NULL, 0);
-		curl_url_set(u, CURLUPART_PASSWORD, NULL, 0);
-		curl_url_set(u, CURLUPART_OPTIONS, NULL, 0);
-		curl_url_get(u, CURLUPART_URL, &s, 0);
-	}
-	curl_url_cleanup(u);
-	if (s) {
-		out = xstrdup(s);
-		curl_free(s);
-		return out;
-	}
-	/* Unparseable: show nothing that might be a secret. */
-	return xstrdup("<url>");
 }
 
 static int

@@ -6,6 +6,9 @@
 
 #include <stddef.h>
 
+/* Targets are URLs; their users redact them with url_redact. */
+#include "net/url.h"
+
 struct target {
 	char *url;	/* the URL fetched; may carry user:password@ */
 	char *name;	/* for messages: the URL without credentials, or host:port */
@@ -29,9 +32,6 @@ int targets_read(struct targets *t, const char *path, int seconds);
 /* target_file_stem is "host_port" with every character outside
  * [A-Za-z0-9._-] replaced by '_' (no ':' in file names); a new string. */
 char *target_file_stem(const char *host, int port);
-
-/* url_redact returns url without its user:password part; a new string. */
-char *url_redact(const char *url);
 
 void targets_free(struct targets *t);
 

@@ -1,4 +1,4 @@
-/* The OCI distribution protocol over lib/http: the auth handshake (401
+/* The OCI distribution protocol over net/http: the auth handshake (401
  * challenges answered with Basic credentials or a Bearer token for the
  * scopes gathered so far), manifests, blob checks, mounts and uploads.
  * Facts and registry quirks: shared/reference/oci.md. */
@@ -9,10 +9,11 @@
 #include <string.h>
 #include <time.h>
 
-#include <curl/curl.h>
 #include <jansson.h>
 #include <openssl/evp.h>
 
+#include "net/retry.h"
+#include "net/url.h"
 #include "oci/image.h"
 #include "oci/registry.h"
 #include "util/err.h"
@@ -50,7 +51,7 @@ registry_new(struct http_client *http, const struct reg_ref *ref, int insecure)
 	 * certificate checks is tried first and plain http after it (see
 	 * registry_ping); everything else is https. */
 	snprintf(r->base, n, "%s://%s",
-	    !insecure && http_is_loopback(ref->host) ? "http" : "https", ref->host);
+	    !insecure && url_is_loopback(ref->host) ? "http" : "https", ref->host);
 	r->http_fallback = insecure;
 	if (insecure)
 		http->insecure_tls = 1;
@@ -300,16 +301,16 @@ fetch_token(struct registry *r)
 	membuf_puts(&url, r->realm);
 	membuf_puts(&url, strchr(r->realm, '?') ? "&" : "?");
 	if (r->service) {
-		esc = curl_easy_escape(NULL, r->service, 0);
+		esc = url_escape(r->service);
 		membuf_puts(&url, "service=");
 		membuf_puts(&url, esc);
-		curl_free(esc);
+		free(esc);
 	}
 	for (i = 0; i < r->n_scopes; i++) {
-		esc = curl_easy_escape(NULL, r->scopes[i], 0);
+		esc = url_escape(r->scopes[i]);
 		membuf_puts(&url, "&scope=");
 		membuf_puts(&url, esc);
-		curl_free(esc);
+		free(esc);
 	}
 	if (r->creds_state == 1)
 		basic = basic_value(r->user, r->pass);
@@ -446,11 +447,9 @@ registry_ping(struct registry *r)
 	if (r->http_fallback) {
 		/* One quick https attempt: a plain-http registry fails it at the
 		 * TLS handshake, and then everything goes over http. */
-		int saved = r->http->retries;
-
-		r->http->retries = 0;
+		rq.no_retry = 1;
 		rc = registry_do(r, &rq, &rs);
-		r->http->retries = saved;
+		rq.no_retry = 0;
 		if (rc == 0 || r->auth_failed)
 			goto answered;
 		memmove(r->base + 4, r->base + 5, strlen(r->base + 5) + 1);
@@ -624,38 +623,41 @@ next_location(const struct http_response *rs, const char *url)
 		seterr("registry answer without a Location header");
 		return NULL;
 	}
-	abs = http_resolve(url, loc);
+	abs = url_resolve(url, loc);
 	free(loc);
 	return abs;
 }
 
-/* upload_once runs one whole upload session; 0 done, -1 failed for good,
- * -2 failed in a way worth a fresh session (5xx, 429, dropped connection). */
+/* upload_failed reports an upload answer that is not the expected one: -2
+ * when the retry policy would retry its status (the session is then
+ * restarted: upload requests are not resent on their own), else -1. */
 static int
-upload_once(struct registry *r, const char *repo, struct reg_blob *b,
-    const char *mount_from, size_t chunk, struct membuf *loaded, int *mounted)
+upload_failed(struct registry *r, const struct http_response *rs,
+    const char *repo, const char *digest)
+{
+	set_context_error(r, rs, repo, "upload of", digest);
+	return retry_status(r->http->retry, rs->status) ? -2 : -1;
+}
+
+/* upload_start POSTs a new upload session (a mount when mount_from is
+ * set): 1 mounted, 0 with the session's URL in *loc, or upload_once's
+ * failure codes. */
+static int
+upload_start(struct registry *r, const char *repo, struct reg_blob *b,
+    const char *mount_from, char **loc)
 {
 	struct http_request rq = { 0 };
 	struct http_response rs;
-	char *url, *loc = NULL, *put;
-	const char *hdrs_patch[3] = { "Content-Type: application/octet-stream", NULL, NULL };
-	char range[96];
-	struct membuf view = { 0 }, *data = &view;
-	size_t off;
-	int rc = -1;
+	size_t n = strlen(r->base) + strlen(repo) + strlen(b->digest) +
+	    (mount_from ? strlen(mount_from) : 0) + 64;
+	char *url = xmalloc(n);
+	int rc = 0;
 
-	*mounted = 0;
-	{
-		size_t n = strlen(r->base) + strlen(repo) + strlen(b->digest) +
-		    (mount_from ? strlen(mount_from) : 0) + 64;
-
-		url = xmalloc(n);
-		if (mount_from)
-			snprintf(url, n, "%s/v2/%s/blobs/uploads/?mount=%s&from=%s", r->base, repo,
-			    b->digest, mount_from);
-		else
-			snprintf(url, n, "%s/v2/%s/blobs/uploads/", r->base, repo);
-	}
+	if (mount_from)
+		snprintf(url, n, "%s/v2/%s/blobs/uploads/?mount=%s&from=%s", r->base, repo,
+		    b->digest, mount_from);
+	else
+		snprintf(url, n, "%s/v2/%s/blobs/uploads/", r->base, repo);
 	rq.method = "POST";
 	rq.url = url;
 	rq.no_retry = 1;
@@ -663,71 +665,75 @@ upload_once(struct registry *r, const char *repo, struct reg_blob *b,
 		free(url);
 		return -2;
 	}
-	if (rs.status == 201 && mount_from) {
-		*mounted = 1;
-		rc = 0;
-		goto done;
-	}
-	if (rs.status != 202) {
-		set_context_error(r, &rs, repo, "upload of", b->digest);
-		rc = rs.status == 429 || rs.status >= 500 ? -2 : -1;
-		goto done;
-	}
-	if (!(loc = next_location(&rs, url)))
-		goto done;
+	if (rs.status == 201 && mount_from)
+		rc = 1;
+	else if (rs.status != 202)
+		rc = upload_failed(r, &rs, repo, b->digest);
+	else if (!(*loc = next_location(&rs, url)))
+		rc = -1;
 	http_response_free(&rs);
-	if (b->data) {
-		view.data = (char *)(uintptr_t)b->data;
-		view.len = (size_t)b->size;
-	} else {
-		if (!loaded->data && b->load(b->load_arg, loaded) < 0)
-			goto out;
-		view = *loaded;
-	}
+	free(url);
+	return rc;
+}
 
-	r->cur_digest = b->digest;
-	r->cur_total = (long long)data->len;
-	r->cur_offset = 0;
-	if (r->progress) {
-		r->http->progress = upload_progress;
-		r->http->progress_arg = r;
-	}
-	for (off = 0; data->len > chunk && off < data->len; off += chunk) {
+/* upload_chunks PATCHes data in chunks of chunk bytes to the session at
+ * *loc, following the Location of each answer; 0 or upload_once's codes. */
+static int
+upload_chunks(struct registry *r, const char *repo, struct reg_blob *b,
+    const struct membuf *data, size_t chunk, char **loc)
+{
+	const char *hdrs[3] = { "Content-Type: application/octet-stream", NULL, NULL };
+	struct http_request rq;
+	struct http_response rs;
+	char range[96], *next;
+
+	for (size_t off = 0; data->len > chunk && off < data->len; off += chunk) {
 		size_t n = data->len - off < chunk ? data->len - off : chunk;
 
 		snprintf(range, sizeof range, "Content-Range: %zu-%zu", off, off + n - 1);
-		hdrs_patch[1] = range;
+		hdrs[1] = range;
 		memset(&rq, 0, sizeof rq);
 		rq.method = "PATCH";
-		rq.url = loc;
-		rq.headers = hdrs_patch;
+		rq.url = *loc;
+		rq.headers = hdrs;
 		rq.body = data->data + off;
 		rq.body_len = n;
 		rq.no_retry = 1;
 		r->cur_offset = (long long)off;
-		if (registry_do(r, &rq, &rs) < 0) {
-			rc = -2;
-			goto out;
-		}
+		if (registry_do(r, &rq, &rs) < 0)
+			return -2;
 		if (rs.status != 202) {
-			set_context_error(r, &rs, repo, "upload of", b->digest);
-			rc = rs.status == 429 || rs.status >= 500 ? -2 : -1;
-			goto done;
+			int rc = upload_failed(r, &rs, repo, b->digest);
+
+			http_response_free(&rs);
+			return rc;
 		}
-		put = next_location(&rs, loc);
-		free(loc);
-		loc = put;
+		next = next_location(&rs, *loc);
 		http_response_free(&rs);
-		if (!loc)
-			goto out;
+		free(*loc);
+		*loc = next;
+		if (!next)
+			return -1;
 	}
-	put = xmalloc(strlen(loc) + strlen(b->digest) + 16);
+	return 0;
+}
+
+/* upload_finish PUTs the closing request with the digest (and the whole
+ * body when it was not sent in chunks); 0 or upload_once's codes. */
+static int
+upload_finish(struct registry *r, const char *repo, struct reg_blob *b,
+    const struct membuf *data, size_t chunk, const char *loc)
+{
+	const char *hdrs[] = { "Content-Type: application/octet-stream", NULL };
+	struct http_request rq = { 0 };
+	struct http_response rs;
+	char *put = xmalloc(strlen(loc) + strlen(b->digest) + 16);
+	int rc = 0;
+
 	sprintf(put, "%s%cdigest=%s", loc, strchr(loc, '?') ? '&' : '?', b->digest);
-	memset(&rq, 0, sizeof rq);
 	rq.method = "PUT";
 	rq.url = put;
-	rq.headers = hdrs_patch;
-	hdrs_patch[1] = NULL;
+	rq.headers = hdrs;
 	if (data->len <= chunk) {
 		rq.body = data->data;
 		rq.body_len = data->len;
@@ -736,22 +742,54 @@ upload_once(struct registry *r, const char *repo, struct reg_blob *b,
 	r->cur_offset = data->len <= chunk ? 0 : (long long)data->len;
 	if (registry_do(r, &rq, &rs) < 0) {
 		free(put);
-		rc = -2;
-		goto out;
+		return -2;
 	}
 	free(put);
-	if (rs.status != 201) {
-		set_context_error(r, &rs, repo, "upload of", b->digest);
-		rc = rs.status == 429 || rs.status >= 500 ? -2 : -1;
-		goto done;
-	}
-	rc = 0;
-done:
+	if (rs.status != 201)
+		rc = upload_failed(r, &rs, repo, b->digest);
 	http_response_free(&rs);
-out:
+	return rc;
+}
+
+/* upload_once runs one whole upload session; 0 done, -1 failed for good,
+ * -2 failed in a way worth a fresh session (what the retry policy retries,
+ * or a dropped connection). */
+static int
+upload_once(struct registry *r, const char *repo, struct reg_blob *b,
+    const char *mount_from, size_t chunk, struct membuf *loaded, int *mounted)
+{
+	struct membuf data = { 0 };
+	char *loc = NULL;
+	int rc;
+
+	*mounted = 0;
+	rc = upload_start(r, repo, b, mount_from, &loc);
+	if (rc != 0) {
+		*mounted = rc == 1;
+		return rc == 1 ? 0 : rc;
+	}
+	if (b->data) {
+		data.data = (char *)(uintptr_t)b->data;
+		data.len = (size_t)b->size;
+	} else {
+		if (!loaded->data && b->load(b->load_arg, loaded) < 0) {
+			free(loc);
+			return -1;
+		}
+		data = *loaded;
+	}
+	r->cur_digest = b->digest;
+	r->cur_total = (long long)data.len;
+	r->cur_offset = 0;
+	if (r->progress) {
+		r->http->progress = upload_progress;
+		r->http->progress_arg = r;
+	}
+	rc = upload_chunks(r, repo, b, &data, chunk, &loc);
+	if (rc == 0)
+		rc = upload_finish(r, repo, b, &data, chunk, loc);
 	r->http->progress = NULL;
 	r->cur_digest = NULL;
-	free(url);
 	free(loc);
 	return rc;
 }
@@ -774,10 +812,10 @@ registry_push_blob(struct registry *r, const char *repo, struct reg_blob *b,
 			membuf_free(&data);
 			return REG_MOUNTED;
 		}
-		if (rc != -2 || attempt >= r->http->retries)
+		if (rc != -2 || attempt >= r->http->retry->retries)
 			break;
 		{
-			long ms = r->http->backoff_ms << (attempt < 6 ? attempt : 6);
+			long ms = retry_backoff_ms(r->http->retry, attempt);
 			struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
 
 			nanosleep(&ts, NULL);

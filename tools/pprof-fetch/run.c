@@ -10,8 +10,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
-
 #include "codec/gzip.h"
 #include "net/answer.h"
 #include "run.h"
@@ -19,6 +17,7 @@
 #include "util/output.h"
 #include "pprof/profile.h"
 #include "net/pyroscope.h"
+#include "net/url.h"
 #include "util/cli.h"
 #include "util/err.h"
 
@@ -166,20 +165,13 @@ stems_unique(struct run *r)
 static char *
 base_stem(const char *base)
 {
-	CURLU *u = curl_url();
-	char *host = NULL, *port = NULL, *stem, *h;
+	struct url_parts u;
+	char *stem;
 
-	if (u && curl_url_set(u, CURLUPART_URL, base, 0) == CURLUE_OK) {
-		curl_url_get(u, CURLUPART_HOST, &host, 0);
-		curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT);
-	}
-	h = host ? host : "pyroscope";
-	if (*h == '[')
-		h++;
-	stem = target_file_stem(h, port ? atoi(port) : 0);
-	curl_free(host);
-	curl_free(port);
-	curl_url_cleanup(u);
+	if (url_split(base, &u) < 0)
+		return target_file_stem("pyroscope", 0);
+	stem = target_file_stem(u.host, u.port);
+	url_parts_free(&u);
 	return stem;
 }
 
@@ -187,17 +179,13 @@ base_stem(const char *base)
 static int
 base_ok(const char *base)
 {
-	CURLU *u = curl_url();
-	char *scheme = NULL, *host = NULL;
-	int ok = 0;
+	struct url_parts u;
+	int ok;
 
-	if (u && curl_url_set(u, CURLUPART_URL, base, 0) == CURLUE_OK &&
-	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
-	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK)
-		ok = (!strcmp(scheme, "http") || !strcmp(scheme, "https")) && *host;
-	curl_free(scheme);
-	curl_free(host);
-	curl_url_cleanup(u);
+	if (url_split(base, &u) < 0)
+		return 0;
+	ok = !strcmp(u.scheme, "http") || !strcmp(u.scheme, "https");
+	url_parts_free(&u);
 	return ok;
 }
 
