@@ -15,6 +15,7 @@
 #include "net/multi.h"
 #include "net/retry.h"
 #include "util/err.h"
+#include "util/progress.h"
 
 enum state { WAITING, ACTIVE, BACKOFF, DONE };
 
@@ -50,8 +51,6 @@ struct engine {
 	size_t mem_used;
 	long long bytes;	/* received, all transfers */
 	long long t0;
-	long long last_progress;
-	int progress_shown;
 };
 
 static long long
@@ -364,10 +363,7 @@ finish(struct engine *e, size_t i, const char *error, long status)
 		rs.error = "cannot read back the spilled answer";
 	rs.body = x->a.mem;
 	rs.len = x->a.len;
-	if (e->progress_shown) {
-		fputs("\r\033[K", stderr);
-		e->progress_shown = 0;
-	}
+	progress_clear();
 	e->o->done(&e->rq[i], &rs, e->o->arg);
 	free(ctype);
 	answer_reset(e, &x->a);
@@ -507,24 +503,16 @@ static void
 show_progress(struct engine *e, long long now)
 {
 	char b[32];
-	long left = 0;
+	long left;
 
-	if (now - e->last_progress < 200)
-		return;
-	e->last_progress = now;
 	human_bytes(b, sizeof b, e->bytes);
-	if (e->o->window_ms > 0) {
-		left = (long)((e->t0 + e->o->window_ms - now + 999) / 1000);
-		if (left < 0)
-			left = 0;
+	if (e->o->window_ms <= 0) {
+		progress_show(0, "%zu/%zu done, %zu active, %s", e->ndone, e->n, e->nactive, b);
+		return;
 	}
-	fprintf(stderr, "\r%s: %zu/%zu done, %zu active, %s", argv0, e->ndone, e->n,
-	    e->nactive, b);
-	if (e->o->window_ms > 0)
-		fprintf(stderr, ", %ld s left", left);
-	fputs("\033[K", stderr);
-	fflush(stderr);
-	e->progress_shown = 1;
+	left = (long)((e->t0 + e->o->window_ms - now + 999) / 1000);
+	progress_show(0, "%zu/%zu done, %zu active, %s, %ld s left", e->ndone, e->n,
+	    e->nactive, b, left < 0 ? 0 : left);
 }
 
 /* pick returns the next request to start: a retry that is due first, then a
@@ -706,8 +694,7 @@ fetch_all(struct fetch_req *rq, size_t n, const struct fetch_opts *o)
 		if (wait > 0 || e.nactive == 0)
 			curl_multi_poll(e.m, NULL, 0, (int)(wait > 0 ? wait : 0), NULL);
 	}
-	if (e.progress_shown)
-		fputs("\r\033[K", stderr);
+	progress_clear();
 	engine_close(&e);
 	return rc;
 }

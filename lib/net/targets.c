@@ -1,16 +1,15 @@
 /* Parsing pprof-fetch targets: host:port shorthands, URLs and target files.
- * URLs go through libcurl's URL parser so what we check is what curl fetches. */
+ * URLs go through the URL module (libcurl's parser), so what we check is
+ * what curl fetches. */
 #include <ctype.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <curl/curl.h>
-
 #include "net/targets.h"
 #include "net/url.h"
 #include "util/err.h"
+#include "util/num.h"
 
 static void
 push(struct targets *t, char *url, char *name, char *host, int port)
@@ -26,76 +25,25 @@ push(struct targets *t, char *url, char *name, char *host, int port)
 static int
 valid_port(const char *s)
 {
-	char *end;
-	long v;
+	const char *why;
+	long long v = num_int(s, 1, 65535, &why);
 
-	if (!isdigit((unsigned char)*s))
-		return -1;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || *end || v < 1 || v > 65535)
-		return -1;
-	return (int)v;
+	return why || !isdigit((unsigned char)*s) ? -1 : (int)v;
 }
 
 static int
 add_url(struct targets *t, const char *spec, int seconds)
 {
-	CURLU *u = curl_url();
-	char *scheme = NULL, *host = NULL, *port = NULL, *path = NULL, *query = NULL;
-	char *url = NULL, *h;
-	int rc = -1, p;
+	struct url_parts parts;
+	char q[64], *url;
 
-	if (!u)
-		die("out of memory");
-	if (curl_url_set(u, CURLUPART_URL, spec, 0) != CURLUE_OK) {
-		seterr("not a valid URL");
-		goto out;
-	}
-	curl_url_get(u, CURLUPART_SCHEME, &scheme, 0);
-	if (!scheme || (strcmp(scheme, "http") && strcmp(scheme, "https"))) {
-		seterr("only http and https URLs are supported");
-		goto out;
-	}
-	curl_url_get(u, CURLUPART_HOST, &host, 0);
-	curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT);
-	curl_url_get(u, CURLUPART_PATH, &path, 0);
-	curl_url_get(u, CURLUPART_QUERY, &query, 0);
-	if (!host || !*host || !port) {
-		seterr("no host in URL");
-		goto out;
-	}
-	p = atoi(port);
-	if ((!path || !strcmp(path, "/")) && !query) {
-		char q[64];
-
-		/* No path: the Go runtime's CPU profile endpoint. */
-		snprintf(q, sizeof q, "seconds=%d", seconds);
-		curl_url_set(u, CURLUPART_PATH, "/debug/pprof/profile", 0);
-		curl_url_set(u, CURLUPART_QUERY, q, 0);
-	}
-	if (curl_url_get(u, CURLUPART_URL, &url, 0) != CURLUE_OK) {
-		seterr("not a valid URL");
-		goto out;
-	}
-	h = host;
-	if (h[0] == '[') {
-		h = xstrdup(h + 1);
-		h[strcspn(h, "]")] = '\0';
-	} else {
-		h = xstrdup(h);
-	}
-	push(t, xstrdup(url), url_redact(url), h, p);
-	rc = 0;
-out:
-	curl_free(scheme);
-	curl_free(host);
-	curl_free(port);
-	curl_free(path);
-	curl_free(query);
-	curl_free(url);
-	curl_url_cleanup(u);
-	return rc;
+	/* No path: the Go runtime's CPU profile endpoint. */
+	snprintf(q, sizeof q, "seconds=%d", seconds);
+	if (!(url = url_default_path(spec, "/debug/pprof/profile", q, &parts)))
+		return -1;
+	push(t, url, url_redact(url), xstrdup(parts.host), parts.port);
+	url_parts_free(&parts);
+	return 0;
 }
 
 int

@@ -68,6 +68,40 @@ url_split(const char *url, struct url_parts *p)
 	return 0;
 }
 
+char *
+url_default_path(const char *url, const char *path, const char *query,
+    struct url_parts *p)
+{
+	CURLU *u;
+	char *have_path, *have_query, *s = NULL, *out = NULL;
+
+	if (url_split(url, p) < 0)
+		return NULL;
+	if (strcmp(p->scheme, "http") && strcmp(p->scheme, "https")) {
+		url_parts_free(p);
+		seterr("only http and https URLs are supported");
+		return NULL;
+	}
+	u = parse(url);
+	have_path = part(u, CURLUPART_PATH, 0);
+	have_query = part(u, CURLUPART_QUERY, 0);
+	if ((!*have_path || !strcmp(have_path, "/")) && !*have_query) {
+		curl_url_set(u, CURLUPART_PATH, path, 0);
+		curl_url_set(u, CURLUPART_QUERY, query, 0);
+	}
+	if (curl_url_get(u, CURLUPART_URL, &s, 0) == CURLUE_OK && s) {
+		out = xstrdup(s);
+		curl_free(s);
+	} else {
+		url_parts_free(p);
+		seterr("not a valid URL");
+	}
+	free(have_path);
+	free(have_query);
+	curl_url_cleanup(u);
+	return out;
+}
+
 void
 url_parts_free(struct url_parts *p)
 {

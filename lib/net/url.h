@@ -17,6 +17,13 @@ struct url_parts {
 int url_split(const char *url, struct url_parts *p);
 void url_parts_free(struct url_parts *p);
 
+/* url_default_path returns url as libcurl will fetch it, with path and
+ * query put in when url has neither (a bare "http://host:port"); p gets
+ * its parts. Only http and https are accepted. A new string, or NULL with
+ * seterr(). */
+char *url_default_path(const char *url, const char *path, const char *query,
+    struct url_parts *p);
+
 /* url_resolve resolves ref (absolute, or relative like a Location header)
  * against base; a new string, or NULL with seterr(). */
 char *url_resolve(const char *base, const char *ref);

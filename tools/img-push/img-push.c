@@ -75,36 +75,136 @@ parse_file(const char *arg, struct tar_file *f)
 	f->src = s;
 }
 
+enum { O_CHUNK = 256, O_CMD, O_ENTRYPOINT, O_ENV, O_INSECURE, O_LABEL, O_NO_CACHE,
+	O_PLATFORM, O_WORKDIR };
+static const struct option longopts[] = {
+	{ "base", required_argument, NULL, 'b' },
+	{ "chunk-size", required_argument, NULL, O_CHUNK },
+	{ "cmd", required_argument, NULL, O_CMD },
+	{ "digest-file", required_argument, NULL, 'o' },
+	{ "entrypoint", required_argument, NULL, O_ENTRYPOINT },
+	{ "env", required_argument, NULL, O_ENV },
+	{ "file", required_argument, NULL, 'f' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "insecure", no_argument, NULL, O_INSECURE },
+	{ "label", required_argument, NULL, O_LABEL },
+	{ "no-cache", no_argument, NULL, O_NO_CACHE },
+	{ "output", required_argument, NULL, 'o' },
+	{ "platform", required_argument, NULL, O_PLATFORM },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "version", no_argument, NULL, 'V' },
+	{ "workdir", required_argument, NULL, O_WORKDIR },
+	{ NULL, 0, NULL, 0 }
+};
+
+/* key_value checks a --env or --label argument. */
+static char *
+key_value(const char *opt, char *arg)
+{
+	if (!strchr(arg, '=') || arg[0] == '=')
+		diex(EXIT_USAGE, "%s %s: not key=value", opt, arg);
+	return arg;
+}
+
+/* long_option applies a long option that has no letter to b. */
+static void
+long_option(struct oci_build *b, int c, int *no_cache)
+{
+	struct oci_change *ch = &b->change;
+
+	switch (c) {
+	case O_CHUNK: b->chunk = cli_size("--chunk-size", optarg); break;
+	case O_CMD:
+		ch->cmd = push(ch->cmd, &ch->n_cmd, optarg);
+		ch->set_cmd = 1;
+		break;
+	case O_ENTRYPOINT:
+		ch->entrypoint = push(ch->entrypoint, &ch->n_entrypoint, optarg);
+		ch->set_entrypoint = 1;
+		break;
+	case O_ENV: ch->env = push(ch->env, &ch->n_env, key_value("--env", optarg)); break;
+	case O_INSECURE: b->insecure = 1; break;
+	case O_LABEL:
+		ch->labels = push(ch->labels, &ch->n_labels, key_value("--label", optarg));
+		break;
+	case O_NO_CACHE: *no_cache = 1; break;
+	case O_PLATFORM: b->platform = optarg; break;
+	case O_WORKDIR: ch->workdir = optarg; break;
+	default: cli_usage(EXIT_USAGE);
+	}
+}
+
+/* check_environment validates --platform and reads SOURCE_DATE_EPOCH. */
+static void
+check_environment(struct oci_build *b)
+{
+	const char *sde, *why;
+
+	if (b->platform) {
+		struct oci_platform p;
+
+		if (oci_parse_platform(b->platform, &p) < 0)
+			diex(2, "--platform %s", errmsg());
+		oci_platform_free(&p);
+	}
+	if ((sde = getenv("SOURCE_DATE_EPOCH")) && *sde) {
+		b->epoch = num_int(sde, 0, LLONG_MAX, &why);
+		if (why)
+			diex(EXIT_USAGE, "SOURCE_DATE_EPOCH=%s: %s (want a number of seconds)", sde, why);
+		b->have_epoch = 1;
+	}
+}
+
+/* cache_dir: $XDG_CACHE_HOME/pgokit/layers or ~/.cache/pgokit/layers. */
+static char *
+cache_dir(void)
+{
+	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+	char *dir;
+
+	if (!(xdg && *xdg) && !(home && *home))
+		return NULL;
+	dir = xmalloc(strlen(xdg && *xdg ? xdg : home) + 32);
+	sprintf(dir, "%s%s/pgokit/layers", xdg && *xdg ? xdg : home,
+	    xdg && *xdg ? "" : "/.cache");
+	return dir;
+}
+
+static void
+write_digest(const char *digest_file, const char *result)
+{
+	size_t n = strlen(result);
+	char *line = xmalloc(n + 2);
+
+	memcpy(line, result, n);
+	line[n] = '\n';
+	if (write_atomic(digest_file, line, n + 1, 0666) < 0)
+		die("%s", errmsg());
+	free(line);
+}
+
+static void
+build_free(struct oci_build *b)
+{
+	for (size_t i = 0; i < b->n_files; i++) {
+		free(b->files[i].src);
+		free(b->files[i].dst);
+	}
+	free(b->files);
+	free(b->change.cmd);
+	free(b->change.entrypoint);
+	free(b->change.env);
+	free(b->change.labels);
+}
+
 int
 main(int argc, char *argv[])
 {
-	enum { O_CHUNK = 256, O_CMD, O_ENTRYPOINT, O_ENV, O_INSECURE,
-		O_LABEL, O_NO_CACHE, O_PLATFORM, O_WORKDIR };
-	static const struct option longopts[] = {
-		{ "base", required_argument, NULL, 'b' },
-		{ "chunk-size", required_argument, NULL, O_CHUNK },
-		{ "cmd", required_argument, NULL, O_CMD },
-		{ "digest-file", required_argument, NULL, 'o' },
-		{ "entrypoint", required_argument, NULL, O_ENTRYPOINT },
-		{ "env", required_argument, NULL, O_ENV },
-		{ "file", required_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "insecure", no_argument, NULL, O_INSECURE },
-		{ "label", required_argument, NULL, O_LABEL },
-		{ "no-cache", no_argument, NULL, O_NO_CACHE },
-		{ "output", required_argument, NULL, 'o' },
-		{ "platform", required_argument, NULL, O_PLATFORM },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "version", no_argument, NULL, 'V' },
-		{ "workdir", required_argument, NULL, O_WORKDIR },
-		{ NULL, 0, NULL, 0 }
-	};
 	struct oci_build b;
-	const char *digest_file = NULL, *sde;
-	char *result = NULL;
+	const char *digest_file = NULL;
+	char *result = NULL, *cache = NULL;
 	int c, quiet = 0, no_cache = 0;
-	char *cache = NULL;
 
 	cli_init(argv[0], synopsis);
 	memset(&b, 0, sizeof b);
@@ -112,63 +212,17 @@ main(int argc, char *argv[])
 	b.chunk = (size_t)32 << 20;
 	while ((c = getopt_long(argc, argv, "b:f:ho:qVv", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'b':
-			b.base = optarg;
-			break;
+		case 'b': b.base = optarg; break;
 		case 'f':
 			b.files = xreallocarray(b.files, b.n_files + 1, sizeof *b.files);
 			parse_file(optarg, &b.files[b.n_files++]);
 			break;
-		case 'h':
-			cli_usage(0);
-		case 'o':
-			digest_file = optarg;
-			break;
-		case 'q':
-			quiet = 1;
-			b.verbose = 0;
-			break;
-		case 'V':
-			cli_version();
-		case 'v':
-			b.verbose = 1;
-			quiet = 0;
-			break;
-		case O_CHUNK:
-			b.chunk = cli_size("--chunk-size", optarg);
-			break;
-		case O_CMD:
-			b.change.cmd = push(b.change.cmd, &b.change.n_cmd, optarg);
-			b.change.set_cmd = 1;
-			break;
-		case O_ENTRYPOINT:
-			b.change.entrypoint = push(b.change.entrypoint, &b.change.n_entrypoint, optarg);
-			b.change.set_entrypoint = 1;
-			break;
-		case O_ENV:
-			if (!strchr(optarg, '=') || optarg[0] == '=')
-				diex(2, "--env %s: not key=value", optarg);
-			b.change.env = push(b.change.env, &b.change.n_env, optarg);
-			break;
-		case O_INSECURE:
-			b.insecure = 1;
-			break;
-		case O_LABEL:
-			if (!strchr(optarg, '=') || optarg[0] == '=')
-				diex(2, "--label %s: not key=value", optarg);
-			b.change.labels = push(b.change.labels, &b.change.n_labels, optarg);
-			break;
-		case O_NO_CACHE:
-			no_cache = 1;
-			break;
-		case O_PLATFORM:
-			b.platform = optarg;
-			break;
-		case O_WORKDIR:
-			b.change.workdir = optarg;
-			break;
-		default:
-			cli_usage(EXIT_USAGE);
+		case 'h': cli_usage(0);
+		case 'o': digest_file = optarg; break;
+		case 'q': quiet = 1; b.verbose = 0; break;
+		case 'V': cli_version();
+		case 'v': b.verbose = 1; quiet = 0; break;
+		default: long_option(&b, c, &no_cache);
 		}
 	}
 	argc -= optind;
@@ -176,56 +230,18 @@ main(int argc, char *argv[])
 	if (argc != 1)
 		cli_usage(EXIT_USAGE);
 	b.dest = argv[0];
-	if (b.platform) {
-		struct oci_platform p;
-
-		if (oci_parse_platform(b.platform, &p) < 0)
-			diex(2, "--platform %s", errmsg());
-		oci_platform_free(&p);
-	}
-	if ((sde = getenv("SOURCE_DATE_EPOCH")) && *sde) {
-		const char *why;
-
-		b.epoch = num_int(sde, 0, LLONG_MAX, &why);
-		if (why)
-			diex(EXIT_USAGE, "SOURCE_DATE_EPOCH=%s: %s (want a number of seconds)", sde, why);
-		b.have_epoch = 1;
-	}
+	check_environment(&b);
 	b.progress = !quiet && isatty(2);
-	if (!no_cache) {
-		const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
-
-		if ((xdg && *xdg) || (home && *home)) {
-			cache = xmalloc(strlen(xdg && *xdg ? xdg : home) + 32);
-			sprintf(cache, "%s%s/pgokit/layers", xdg && *xdg ? xdg : home,
-			    xdg && *xdg ? "" : "/.cache");
-			b.cache_dir = cache;
-		}
-	}
+	if (!no_cache)
+		b.cache_dir = cache = cache_dir();
 	if (oci_build_run(&b, &result) < 0)
 		die("%s", errmsg());
-	if (digest_file) {
-		size_t n = strlen(result);
-		char *line = xmalloc(n + 2);
-
-		memcpy(line, result, n);
-		line[n] = '\n';
-		if (write_atomic(digest_file, line, n + 1, 0666) < 0)
-			die("%s", errmsg());
-		free(line);
-	}
+	if (digest_file)
+		write_digest(digest_file, result);
 	printf("%s\n", result);
 	free(result);
 	free(cache);
-	for (size_t i = 0; i < b.n_files; i++) {
-		free(b.files[i].src);
-		free(b.files[i].dst);
-	}
-	free(b.files);
-	free(b.change.cmd);
-	free(b.change.entrypoint);
-	free(b.change.env);
-	free(b.change.labels);
+	build_free(&b);
 	stdout_close();
 	return 0;
 }

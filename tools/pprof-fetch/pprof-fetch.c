@@ -13,6 +13,7 @@
 #include "util/cli.h"
 #include "util/err.h"
 #include "util/num.h"
+#include "util/progress.h"
 
 static const char synopsis[] =
     "pprof-fetch [-qv] [-d dir | -o file] [-j jobs] [-r retries] [-s seconds]\n"
@@ -46,14 +47,101 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+/* long_option sets what a long option (one with no letter) says. */
+static void
+long_option(struct fetch_config *c, int ch)
+{
+	size_t n;
+
+	switch (ch) {
+	case OPT_FROM: c->from = optarg; break;
+	case OPT_INSECURE: c->net.insecure = 1; break;
+	case OPT_MAXSIZE: c->net.max_body = cli_size("--max-size", optarg); break;
+	case OPT_MINOK:
+		n = strlen(optarg);
+		if (n > 1 && optarg[n - 1] == '%') {
+			char *pct = xstrdup(optarg);
+
+			pct[n - 1] = '\0';
+			c->min_ok_pct = cli_real("--min-ok", pct, 0, 100);
+			free(pct);
+		} else {
+			c->min_ok = cli_int("--min-ok", optarg, 0, 1000000000);
+		}
+		break;
+	case OPT_NETRC_FILE: c->net.netrc_file = optarg; /* FALLTHROUGH */
+	case OPT_NETRC: c->net.netrc = 1; break;
+	case OPT_PGOKEEP: c->pgo_keep = (int)cli_int("--pgo-keep", optarg, 1, 1000); break;
+	case OPT_PYROSCOPE: c->pyroscope = optarg; break;
+	case OPT_QUERY: c->query = optarg; break;
+	case OPT_TENANT: c->tenant = optarg; break;
+	case OPT_TO: c->to = optarg; break;
+	case OPT_TYPE: c->type = optarg; break;
+	default: cli_usage(EXIT_USAGE);
+	}
+}
+
+/* check_mode settles Pyroscope mode or the targets of a fleet fetch: from
+ * the -f files, then the operands. Every problem is a usage error. */
+static void
+check_mode(struct fetch_config *c, char **argv, int argc, const char **files, int nfiles)
+{
+	if (c->dir && c->out)
+		diex(2, "-d and -o exclude each other");
+	if (c->pyroscope) {
+		if (argc > 0 || nfiles > 0)
+			diex(2, "--pyroscope takes no targets");
+		if (!c->query)
+			diex(2, "--pyroscope needs --query (e.g. '{service_name=\"checkout\"}')");
+		if (c->tenant && strpbrk(c->tenant, "\r\n"))
+			diex(2, "--tenant: no line breaks");
+		return;
+	}
+	if (c->query || c->from || c->to || c->type || c->tenant || c->pgo_keep)
+		diex(2, "--query, --from, --to, --type, --tenant and --pgo-keep need --pyroscope");
+	for (int i = 0; i < nfiles; i++)
+		if (targets_read(&c->targets, files[i], c->seconds) < 0)
+			diex(2, "%s", errmsg());
+	for (int i = 0; i < argc; i++)
+		if (targets_add(&c->targets, argv[i], c->seconds) < 0)
+			diex(2, "%s: %s", argv[i], errmsg());
+	if (c->targets.n == 0 && nfiles > 0)
+		diex(2, "no targets");
+	if (c->targets.n == 0)
+		cli_usage(EXIT_USAGE);
+	if (c->out && strcmp(c->out, "-") && c->targets.n > 1)
+		diex(2, "-o takes one target; use -d, or stdout and pprof-merge, for several");
+}
+
+/* from_environment reads the secrets and the memory budget. Secrets come
+ * from the environment or a netrc file, never from the command line, where
+ * ps and shell history would show them. */
+static void
+from_environment(struct fetch_config *c)
+{
+	const char *s;
+	long long sz;
+
+	c->net.bearer = getenv("PPROF_FETCH_TOKEN");
+	c->net.user = getenv("PPROF_FETCH_USER");
+	c->net.password = getenv("PPROF_FETCH_PASSWORD");
+	if (c->net.bearer && !*c->net.bearer)
+		c->net.bearer = NULL;
+	if (c->net.user && !*c->net.user)
+		c->net.user = NULL;
+	if ((s = getenv("PPROF_FETCH_MEMORY")) && *s) {
+		if ((sz = parse_size(s)) < 0)
+			diex(2, "PPROF_FETCH_MEMORY=%s: not a size", s);
+		c->net.mem_budget = (size_t)sz;
+	}
+}
+
 int
 main(int argc, char *argv[])
 {
 	struct fetch_config c;
 	const char *files[64];
 	int nfiles = 0, ch, st;
-	long long sz;
-	const char *s;
 
 	cli_init(argv[0], synopsis);
 	memset(&c, 0, sizeof c);
@@ -63,140 +151,33 @@ main(int argc, char *argv[])
 	c.min_ok_pct = -1;
 	while ((ch = getopt_long(argc, argv, "d:f:hj:o:qr:s:T:Vv", longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'd':
-			c.dir = optarg;
-			break;
-		case 'h':
-			cli_usage(0);
+		case 'd': c.dir = optarg; break;
 		case 'f':
 			if (nfiles == (int)(sizeof files / sizeof files[0]))
 				diex(2, "too many -f options");
 			files[nfiles++] = optarg;
 			break;
-		case 'j':
-			c.net.jobs = (int)cli_int("-j", optarg, 1, 100000);
-			break;
-		case 'o':
-			c.out = optarg;
-			break;
-		case 'r':
-			c.net.retries = (int)cli_int("-r", optarg, 0, 100);
-			break;
-		case 's':
-			c.seconds = (int)cli_int("-s", optarg, 1, 86400);
-			break;
-		case 'q':
-			cli_verbosity = -1;
-			c.net.verbose = 0;
-			break;
-		case 'T':
-			/* Below a millisecond the transfer timeout would be 0: none. */
-			c.timeout_s = cli_real("-T", optarg, 0.001, 86400);
-			break;
-		case 'v':
-			cli_verbosity = 1;
-			c.net.verbose = 1;
-			break;
-		case 'V':
-			cli_version();
-		case OPT_FROM:
-			c.from = optarg;
-			break;
-		case OPT_INSECURE:
-			c.net.insecure = 1;
-			break;
-		case OPT_MAXSIZE:
-			c.net.max_body = cli_size("--max-size", optarg);
-			break;
-		case OPT_MINOK: {
-			size_t n = strlen(optarg);
-
-			if (n > 1 && optarg[n - 1] == '%') {
-				char *pct = xstrdup(optarg);
-
-				pct[n - 1] = '\0';
-				c.min_ok_pct = cli_real("--min-ok", pct, 0, 100);
-				free(pct);
-			} else {
-				c.min_ok = cli_int("--min-ok", optarg, 0, 1000000000);
-			}
-			break;
-		}
-		case OPT_NETRC:
-			c.net.netrc = 1;
-			break;
-		case OPT_NETRC_FILE:
-			c.net.netrc = 1;
-			c.net.netrc_file = optarg;
-			break;
-		case OPT_PGOKEEP:
-			c.pgo_keep = (int)cli_int("--pgo-keep", optarg, 1, 1000);
-			break;
-		case OPT_PYROSCOPE:
-			c.pyroscope = optarg;
-			break;
-		case OPT_QUERY:
-			c.query = optarg;
-			break;
-		case OPT_TENANT:
-			c.tenant = optarg;
-			break;
-		case OPT_TO:
-			c.to = optarg;
-			break;
-		case OPT_TYPE:
-			c.type = optarg;
-			break;
-		default:
-			cli_usage(EXIT_USAGE);
+		case 'h': cli_usage(0);
+		case 'j': c.net.jobs = (int)cli_int("-j", optarg, 1, 100000); break;
+		case 'o': c.out = optarg; break;
+		case 'q': cli_verbosity = -1; c.net.verbose = 0; break;
+		case 'r': c.net.retries = (int)cli_int("-r", optarg, 0, 100); break;
+		case 's': c.seconds = (int)cli_int("-s", optarg, 1, 86400); break;
+		/* Below a millisecond the transfer timeout would be 0: none. */
+		case 'T': c.timeout_s = cli_real("-T", optarg, 0.001, 86400); break;
+		case 'V': cli_version();
+		case 'v': cli_verbosity = 1; c.net.verbose = 1; break;
+		default: long_option(&c, ch);
 		}
 	}
 	argc -= optind;
 	argv += optind;
-
-	if (c.dir && c.out)
-		diex(2, "-d and -o exclude each other");
-	if (c.pyroscope) {
-		if (argc > 0 || nfiles > 0)
-			diex(2, "--pyroscope takes no targets");
-		if (!c.query)
-			diex(2, "--pyroscope needs --query (e.g. '{service_name=\"checkout\"}')");
-		if (c.tenant && strpbrk(c.tenant, "\r\n"))
-			diex(2, "--tenant: no line breaks");
-	} else {
-		if (c.query || c.from || c.to || c.type || c.tenant || c.pgo_keep)
-			diex(2, "--query, --from, --to, --type, --tenant and --pgo-keep need --pyroscope");
-		for (int i = 0; i < nfiles; i++)
-			if (targets_read(&c.targets, files[i], c.seconds) < 0)
-				diex(2, "%s", errmsg());
-		for (int i = 0; i < argc; i++)
-			if (targets_add(&c.targets, argv[i], c.seconds) < 0)
-				diex(2, "%s: %s", argv[i], errmsg());
-		if (c.targets.n == 0 && nfiles > 0)
-			diex(2, "no targets");
-		if (c.targets.n == 0)
-			cli_usage(EXIT_USAGE);
-		if (c.out && strcmp(c.out, "-") && c.targets.n > 1)
-			diex(2, "-o takes one target; use -d, or stdout and pprof-merge, for several");
-	}
-
-	/* Secrets come from the environment or a netrc file, never from the
-	 * command line, where ps and shell history would show them. */
-	c.net.bearer = getenv("PPROF_FETCH_TOKEN");
-	c.net.user = getenv("PPROF_FETCH_USER");
-	c.net.password = getenv("PPROF_FETCH_PASSWORD");
-	if (c.net.bearer && !*c.net.bearer)
-		c.net.bearer = NULL;
-	if (c.net.user && !*c.net.user)
-		c.net.user = NULL;
-	if ((s = getenv("PPROF_FETCH_MEMORY")) && *s) {
-		if ((sz = parse_size(s)) < 0)
-			diex(2, "PPROF_FETCH_MEMORY=%s: not a size", s);
-		c.net.mem_budget = (size_t)sz;
-	}
+	check_mode(&c, argv, argc, files, nfiles);
+	from_environment(&c);
 	if (c.net.insecure)
 		warn("warning: --insecure: TLS certificates are not verified");
-	c.net.progress = isatty(2) && cli_verbosity == 0;
+	progress_init(cli_verbosity == 0);
+	c.net.progress = progress_on();
 
 	tmp_install_handlers();
 	st = fetch_main(&c);
