@@ -11,7 +11,7 @@
 #include "codec/gzip.h"
 #include "pprof/merge.h"
 #include "util/output.h"
-#include "pprof/stream.h"
+#include "pprof/load.h"
 #include "pprof/profile.h"
 #include "util/err.h"
 
@@ -119,38 +119,34 @@ main(int argc, char *argv[])
 		char *arg = xstrdup(argv[i]);
 		double w;
 		const char *path = split_weight(arg, &w);
-		struct pfreader *r = pfreader_open(path, cap);
+		struct profile_stream *r = profile_stream_open(path, cap);
 		const uint8_t *buf;
 		size_t len;
 		int got, nth = 0;
 
-		if (!r) {
-			warn("%s", errmsg());
-			bad++;
-			free(arg);
-			if (strict)
-				exit(1);
-			continue;
-		}
-		while ((got = pfreader_next(r, &buf, &len)) > 0) {
+		while ((got = profile_stream_next(r, &buf, &len)) > 0) {
 			nth++;
 			if (merger_add_bytes(m, buf, len, w) < 0) {
 				if (nth > 1)
-					warn("%s: profile %d: %s", pfreader_name(r), nth, errmsg());
+					warn("%s: profile %d: %s", profile_stream_name(r), nth, errmsg());
 				else
-					warn("%s: %s", pfreader_name(r), errmsg());
+					warn("%s: %s", profile_stream_name(r), errmsg());
 				bad++;
 				if (strict)
 					exit(1);
 			}
 		}
-		if (got < 0) {
+		if (got == 0 && profile_stream_count(r) == 0) {
+			warn("%s: empty input", profile_stream_name(r));
+			got = LOAD_INVALID;
+		} else if (got < 0)
 			warn("%s", errmsg());
+		if (got < 0) {
 			bad++;
 			if (strict)
 				exit(1);
 		}
-		pfreader_close(r);
+		profile_stream_close(r);
 		free(arg);
 	}
 	if (merger_count(m) == 0)

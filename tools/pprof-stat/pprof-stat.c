@@ -6,15 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "codec/gzip.h"
 #include "report/flame.h"
 #include "report/folded.h"
-#include "pprof/lean.h"
+#include "pprof/load.h"
 #include "util/output.h"
 #include "pgo/check.h"
 #include "report/pgo.h"
 #include "pprof/profile.h"
-#include "run.h"
 #include "report/json.h"
 #include "report/top.h"
 #include "util/err.h"
@@ -60,7 +58,6 @@ int main(int argc, char *argv[])
 	enum mode mode = TOP;
 	int c, nmodes = 0, count = 0, nprof, st = 0;
 	const char *type = NULL, *path = "-";
-	size_t rawlen;
 	char *end;
 
 	setprogname(argv[0]);
@@ -99,29 +96,22 @@ int main(int argc, char *argv[])
 
 	/* The -top report of one profile file reads its samples in place:
 	 * a fleet profile then costs about its raw size in memory. */
-	struct lean_profile lean = { 0 };
-	struct profile *p = NULL;
-	if (mode == TOP) {
-		if (lean_load(path, default_size_cap(), &lean) == 1) {
-			p = lean.p;
-			nprof = 1;
-		}
-	}
-	if (!p)
-		p = stat_input(path, default_size_cap(), &nprof, &rawlen);
-	if (!p) {
-		static const char empty[] = ": empty input";
-		const char *e = errmsg();
-		size_t el = strlen(e), sl = sizeof(empty) - 1;
+	struct loaded in;
+	int got = profile_load(path, LOAD_MERGED | (mode == TOP ? LOAD_LEAN : 0), &in);
+	struct profile *p = in.p;
+	nprof = in.nprofiles;
+	if (got == LOAD_EMPTY) {
 		/* Go treats an empty file as a profile without samples. */
-		if (mode == CHECK && el >= sl && !strcmp(e + el - sl, empty)) {
+		if (mode == CHECK) {
 			printf("%s: not usable for PGO (go build accepts it, but it has no effect)\n"
 			    "  - empty file: no samples\n", name);
 			stdout_close();
 			return 1;
 		}
-		diex(2, "%s", e);
+		diex(2, "%s: empty input", name);
 	}
+	if (got != LOAD_OK)
+		diex(2, "%s", errmsg());
 
 	if (type && profile_sample_type(p, type) < 0)
 		diex(2, "%s: %s", name, errmsg());
@@ -129,7 +119,7 @@ int main(int argc, char *argv[])
 	switch (mode) {
 	case TOP: {
 		struct top_report r;
-		struct top_opts o = { type, count, 0.005, lean.raw, lean.len };
+		struct top_opts o = { type, count, 0.005, in.raw, in.rawlen };
 		if ((rc = top_build(p, &o, &r)) == 0) {
 			top_print(&r, stdout);
 			top_free(&r);
@@ -158,10 +148,7 @@ int main(int argc, char *argv[])
 		diex(1, "<stdout>: write error");
 	if (rc < 0)
 		diex(2, "%s: %s", name, errmsg());
-	if (lean.p)
-		lean_free(&lean);
-	else
-		profile_free(p);
+	loaded_free(&in);
 	stdout_close();
 	return st;
 }
