@@ -1,4 +1,4 @@
-/* A decoded, validated pprof profile and the calls to read, look up, encode
+/* A decoded, validated pprof profile and the calls to decode, look up, encode
  * and write one. The protobuf-c structs are the in-memory form; everything a
  * profile owns lives in its arena. */
 #ifndef PGOKIT_PROFILE_H
