@@ -18,10 +18,11 @@ test_expect_success 'setup: profiles from the running service, and broken ones' 
 	go_spy
 '
 
-# reject NAME FILE PATTERN: exit 1, the reason on stderr, go never ran.
+# reject NAME FILE PATTERN [STATUS]: exit STATUS (1), the reason on stderr,
+# go never ran.
 reject() {
 	: >go.log &&
-	test_expect_code 1 env GO=$PWD/go-spy pgo-build -p "$2" -- -C "$SERVICE_SRC" -o "$PWD/svc-$1" . 2>err-$1 &&
+	test_expect_code ${4:-1} env GO=$PWD/go-spy pgo-build -p "$2" -- -C "$SERVICE_SRC" -o "$PWD/svc-$1" . 2>err-$1 &&
 	cat err-$1 &&
 	grep -E "$3" err-$1 &&
 	grep "nothing built" err-$1 &&
@@ -42,8 +43,8 @@ test_expect_success 'an empty file is rejected' '
 test_expect_success 'random bytes are rejected' '
 	reject random random.pprof "random.pprof: not a pprof profile"
 '
-test_expect_success 'a missing file is rejected' '
-	reject missing no-such.pprof "no-such.pprof: .*No such file"
+test_expect_success 'a missing file is rejected: an unreadable input, exit 2' '
+	reject missing no-such.pprof "no-such.pprof: .*No such file" 2
 '
 test_expect_success 'the heap profile: every reason, not just the first' '
 	test $(grep -c "heap.pprof: " err-heap) -ge 2

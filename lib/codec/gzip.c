@@ -1,6 +1,6 @@
 /* Whole-buffer gzip with libdeflate: profiles are read and written whole, and
  * libdeflate measured about twice as fast as zlib both ways on fleet
- * profiles. Streams (pipes) go through zlib in pfreader.c instead. */
+ * profiles. Streams (pipes) go through zlib in inflate_stream.c instead. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>

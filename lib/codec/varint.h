@@ -1,5 +1,5 @@
 /* Reading one protobuf varint, or skipping one field, in a bounded buffer,
- * for the code that walks raw profile bytes in place (leanpf.c,
+ * for the code that walks raw profile bytes in place (lean.c,
  * sampleiter.c, merge.c). */
 #ifndef PGOKIT_VARINT_H
 #define PGOKIT_VARINT_H

@@ -11,6 +11,7 @@
 
 #include "codec/gzip.h"
 #include "net/answer.h"
+#include "pprof/load.h"
 #include "pprof/profile.h"
 #include "net/targets.h"
 #include "util/err.h"
@@ -121,26 +122,6 @@ status_reason(const struct fetch_res *rs, struct checked *c)
 	}
 }
 
-/* is_legacy_export: Pyroscope 0.x /render?format=pprof profiles have a
- * sample type without a name and no line numbers anywhere. */
-static int
-is_legacy_export(const struct profile *p)
-{
-	const PbProfile *pb = p->pb;
-
-	for (size_t i = 0; i < pb->n_sample_type; i++)
-		if (profile_str(p, pb->sample_type[i]->type)[0])
-			return 0;
-	for (size_t i = 0; i < pb->n_location; i++)
-		for (size_t j = 0; j < pb->location[i]->n_line; j++)
-			if (pb->location[i]->line[j]->line != 0)
-				return 0;
-	for (size_t i = 0; i < pb->n_function; i++)
-		if (pb->function[i]->start_line != 0)
-			return 0;
-	return 1;
-}
-
 static void
 bad(struct checked *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -158,11 +139,9 @@ bad(struct checked *c, const char *fmt, ...)
 void
 fetch_check(const struct fetch_res *rs, int empty_ok, size_t cap, struct checked *c)
 {
-	uint8_t *raw = NULL;
-	const uint8_t *pb;
-	size_t rawlen = 0, pblen, used = 0;
-	int gz;
+	struct loaded in;
 	struct profile *p;
+	int gz;
 
 	memset(c, 0, sizeof *c);
 	c->kind = ANSWER_BAD;
@@ -187,19 +166,7 @@ fetch_check(const struct fetch_res *rs, int empty_ok, size_t cap, struct checked
 		return;
 	}
 	gz = is_gzip(rs->body, rs->len);
-	if (gz) {
-		if (gz_inflate_member(rs->body, rs->len, cap, &raw, &rawlen, &used) < 0) {
-			bad(c, "bad gzip (truncated or corrupt): %s", errmsg());
-			return;
-		}
-		if (used != rs->len) {
-			free(raw);
-			bad(c, "%zu bytes of trailing data after the gzip member", rs->len - used);
-			return;
-		}
-		pb = raw;
-		pblen = rawlen;
-	} else if (looks_html(rs->body, rs->len, rs->ctype)) {
+	if (!gz && looks_html(rs->body, rs->len, rs->ctype)) {
 		char t[256];
 
 		if (html_title(t, sizeof t, rs->body, rs->len))
@@ -207,27 +174,29 @@ fetch_check(const struct fetch_res *rs, int empty_ok, size_t cap, struct checked
 		else
 			bad(c, "an HTML page, not a profile");
 		return;
-	} else {
-		pb = rs->body;
-		pblen = rs->len;
 	}
-	if (!(p = profile_decode(pb, pblen))) {
-		if (is_text(rs->ctype)) {
+	if (profile_load_mem(rs->body, rs->len, LOAD_ONE, cap, &in) != LOAD_OK) {
+		if (in.stage == LOAD_AT_GZIP)
+			bad(c, "bad gzip (truncated or corrupt): %s", in.why);
+		else if (in.stage == LOAD_AT_SEVERAL || in.stage == LOAD_AT_TRAILING)
+			bad(c, "%zu bytes of trailing data after the gzip member",
+			    rs->len - in.offset);
+		else if (is_text(rs->ctype)) {
 			char t[200];
 
 			snippet(t, sizeof t, rs->body, rs->len);
 			bad(c, "not a profile (%s: %s)", rs->ctype, t);
-		} else {
-			bad(c, "not a profile: %s", errmsg());
-		}
-		free(raw);
+		} else
+			bad(c, "not a profile: %s", in.why);
+		loaded_free(&in);
 		return;
 	}
+	p = in.p;
+	in.p = NULL;
 	if (p->pb->n_sample_type == 0 || p->pb->n_sample == 0) {
 		const char *what = p->pb->n_sample_type == 0 ? "no sample types" : "no samples";
 
 		profile_free(p);
-		free(raw);
 		if (empty_ok) {
 			c->kind = ANSWER_EMPTY;
 			snprintf(c->why, sizeof c->why, "no data (profile with %s)", what);
@@ -236,23 +205,21 @@ fetch_check(const struct fetch_res *rs, int empty_ok, size_t cap, struct checked
 		}
 		return;
 	}
-	if (is_legacy_export(p)) {
+	if (profile_is_legacy_pyroscope(p)) {
 		profile_free(p);
-		free(raw);
 		bad(c, "a pyroscope 0.x /render export: %s", legacy_pyroscope_reason);
 		return;
 	}
 	if (gz) {
 		c->gz = rs->body;
 		c->gzlen = rs->len;
-	} else if (gz_deflate(pb, pblen, 6, &c->gz_owned, &c->gzlen) < 0) {
+	} else if (gz_deflate(rs->body, rs->len, 6, &c->gz_owned, &c->gzlen) < 0) {
 		profile_free(p);
 		bad(c, "cannot compress: %s", errmsg());
 		return;
 	} else {
 		c->gz = c->gz_owned;
 	}
-	free(raw);
 	c->prof = p;
 	c->kind = ANSWER_PROFILE;
 }

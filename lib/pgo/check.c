@@ -53,24 +53,6 @@ static void sample_types(const struct profile *p, char *buf, size_t n)
 		snprintf(buf, n, "none");
 }
 
-/* legacy_pyroscope: pyroscope-io 0.x /render?format=pprof exports have a
- * sample type with an empty name and no line numbers or start lines. */
-static int legacy_pyroscope(const struct profile *p)
-{
-	const PbProfile *pb = p->pb;
-	int empty = 0;
-	for (size_t i = 0; i < pb->n_sample_type; i++)
-		if (!profile_str(p, pb->sample_type[i]->type)[0])
-			empty = 1;
-	if (!empty)
-		return 0;
-	for (size_t i = 0; i < pb->n_location; i++)
-		for (size_t j = 0; j < pb->location[i]->n_line; j++)
-			if (pb->location[i]->line[j]->line)
-				return 0;
-	return 1;
-}
-
 static const char *non_cpu_kind(const struct profile *p)
 {
 	const PbProfile *pb = p->pb;
@@ -109,7 +91,7 @@ int pgo_check(const struct profile *p, struct pgo_verdict *v)
 	if (v->accepted)
 		pgo_edges_free(&e);
 
-	if (legacy_pyroscope(p))
+	if (profile_is_legacy_pyroscope(p))
 		reason(v, "a legacy Pyroscope 0.x export (empty sample type name, no line numbers)");
 	const char *kind = non_cpu_kind(p);
 	if (kind)

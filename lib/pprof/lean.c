@@ -1,46 +1,14 @@
-/* Lean loading: a regular file with one profile is inflated, the library
- * decodes its top-level fields other than samples, and the samples are
- * checked in place (location ids, value counts, label strings). Anything
- * unexpected falls back to the ordinary reader, so bad input still gets the
+/* Lean decoding: the library decodes a raw profile's top-level fields other
+ * than samples, and the samples are checked in place (location ids, value
+ * counts, label strings). Anything unexpected sends the caller back to the
+ * ordinary decode (pprof/load.c does), so bad input still gets the
  * library's own message. */
-#include <fcntl.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include "codec/gzip.h"
 #include "pprof/lean.h"
 #include "pprof/sampleiter.h"
 #include "util/err.h"
-
-static uint8_t *slurp(const char *path, size_t cap, size_t *len)
-{
-	int fd = open(path, O_RDONLY);
-	struct stat st;
-	if (fd < 0)
-		return NULL;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
-	    (uint64_t)st.st_size > cap) {
-		close(fd);
-		return NULL;
-	}
-	size_t n = (size_t)st.st_size, got = 0;
-	uint8_t *buf = xmalloc(n);
-	while (got < n) {
-		ssize_t r = read(fd, buf + got, n - got);
-		if (r <= 0) {
-			free(buf);
-			close(fd);
-			return NULL;
-		}
-		got += (size_t)r;
-	}
-	close(fd);
-	*len = n;
-	return buf;
-}
 
 static int samples_valid(const struct profile *p, const uint8_t *raw, size_t len)
 {
@@ -58,36 +26,6 @@ static int samples_valid(const struct profile *p, const uint8_t *raw, size_t len
 		ok = 0;
 	sample_iter_free(&it);
 	return ok;
-}
-
-int lean_load(const char *path, size_t cap, struct lean_profile *lp)
-{
-	uint8_t *file, *raw;
-	size_t flen, len, used;
-
-	memset(lp, 0, sizeof(*lp));
-	if (!path || !strcmp(path, "-"))
-		return 0;
-	if (!(file = slurp(path, cap, &flen)))
-		return 0;
-	if (is_gzip(file, flen)) {
-		raw = NULL;
-		used = 0;
-		if (gz_inflate_member(file, flen, cap, &raw, &len, &used) < 0) {
-			free(file);
-			return 0;
-		}
-		if (used != flen) {     /* more members: a stream to merge */
-			free(raw);
-			free(file);
-			return 0;
-		}
-		free(file);
-	} else {
-		raw = file;
-		len = flen;
-	}
-	return lean_from_raw(raw, len, lp);
 }
 
 struct profile *lean_view(const uint8_t *raw, size_t len)

@@ -1,4 +1,4 @@
-/* Lean loading of one profile file for reports: everything but the samples
+/* The lean view of one profile for reports: everything but the samples
  * is decoded and validated by the library; the samples stay raw and are
  * validated as they are first walked. A merged fleet profile then needs
  * about its raw size in memory instead of several times that. */
@@ -16,13 +16,9 @@ struct lean_profile {
 	size_t nsample;
 };
 
-/* lean_load reads path when it is a regular file holding exactly one
- * profile. 1: loaded; 0: not applicable (stdin, several gzip members):
- * read it the ordinary way; -1: error with seterr() ("path: why"), the
- * library's message for a malformed profile. */
-int lean_load(const char *path, size_t cap, struct lean_profile *lp);
-/* lean_from_raw does the same for raw protobuf bytes, taking ownership of
- * raw (malloc'd); 0 means: decode it the ordinary way (raw is freed). */
+/* lean_from_raw takes ownership of raw (malloc'd) and, when the view
+ * applies, gives it to lp: 1. 0 means: decode it the ordinary way (raw is
+ * freed). Files are read this way by profile_load(LOAD_LEAN). */
 int lean_from_raw(uint8_t *raw, size_t len, struct lean_profile *lp);
 void lean_free(struct lean_profile *lp);
 /* lean_view decodes and validates raw (borrowed, len bytes) but its

@@ -9,7 +9,6 @@
 #include "codec/gzip.h"
 #include "util/output.h"
 #include "codec/pbread.h"
-#include "pprof/stream.h"
 #include "pprof/decode.h"
 #include "pprof/profile.h"
 #include "util/err.h"
@@ -256,32 +255,6 @@ profile_free(struct profile *p)
 	free(p);
 }
 
-struct profile *
-profile_read(const char *path, size_t cap)
-{
-	struct pfreader *r;
-	struct profile *p = NULL;
-	const uint8_t *buf, *extra;
-	size_t len, elen;
-	int got;
-
-	if (!(r = pfreader_open(path, cap)))
-		return NULL;
-	got = pfreader_next(r, &buf, &len);
-	if (got == 0)
-		seterr("empty input");
-	if (got == 1)
-		p = profile_decode(buf, len);
-	if (p && (got = pfreader_next(r, &extra, &elen)) != 0) {
-		if (got > 0)
-			seterr("more than one profile (concatenated gzip members)");
-		profile_free(p);
-		p = NULL;
-	}
-	pfreader_close(r);
-	return p;
-}
-
 PbLocation *
 profile_location(const struct profile *p, uint64_t id)
 {
@@ -388,4 +361,33 @@ profile_write(const struct profile *p, const char *path, int level)
 	r = write_output(path, buf, len, 1);
 	free(buf);
 	return r;
+}
+
+/* Pyroscope 0.x /render?format=pprof exports are built from flame graph
+ * trees that hold only function names: their one sample type has an empty
+ * name, and no Line has a line number, no Function a start_line. Every
+ * condition must hold ("all", not "any"): runtime/pprof names every sample
+ * type, so a real Go profile never has an unnamed one, and requiring the
+ * missing line numbers and start lines too keeps a converter's profile
+ * that merely leaves a type unnamed from being called a 0.x export. A
+ * profile with no sample types at all is not one either: it has nothing to
+ * be unnamed, and callers report it as such. */
+int
+profile_is_legacy_pyroscope(const struct profile *p)
+{
+	const PbProfile *pb = p->pb;
+
+	if (pb->n_sample_type == 0)
+		return 0;
+	for (size_t i = 0; i < pb->n_sample_type; i++)
+		if (profile_str(p, pb->sample_type[i]->type)[0])
+			return 0;
+	for (size_t i = 0; i < pb->n_location; i++)
+		for (size_t j = 0; j < pb->location[i]->n_line; j++)
+			if (pb->location[i]->line[j]->line != 0)
+				return 0;
+	for (size_t i = 0; i < pb->n_function; i++)
+		if (pb->function[i]->start_line != 0)
+			return 0;
+	return 1;
 }

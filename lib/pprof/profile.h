@@ -1,4 +1,4 @@
-/* A decoded, validated pprof profile and the calls to read, look up, encode
+/* A decoded, validated pprof profile and the calls to decode, look up, encode
  * and write one. The protobuf-c structs are the in-memory form; everything a
  * profile owns lives in its arena. */
 #ifndef PGOKIT_PROFILE_H
@@ -41,10 +41,10 @@ struct profile *profile_decode(const uint8_t *buf, size_t len);
 struct profile *profile_decode_lean(const uint8_t *buf, size_t len, size_t *nsample);
 void profile_free(struct profile *p);
 
-/* profile_read reads exactly one profile (gzip or raw) from path, "-" or NULL
- * meaning stdin. Several concatenated profiles are an error here: tools that
- * take streams use pfreader.h. */
-struct profile *profile_read(const char *path, size_t cap);
+/* profile_is_legacy_pyroscope: the profile is a Pyroscope 0.x
+ * /render?format=pprof export (unnamed sample type, no line numbers, no
+ * start lines), useless for PGO. Reading profiles: pprof/load.h. */
+int profile_is_legacy_pyroscope(const struct profile *p);
 
 /* Lookups by id; NULL when absent (never after validation for references). */
 PbLocation *profile_location(const struct profile *p, uint64_t id);

@@ -1,6 +1,6 @@
 /* Walking a profile's samples either from the decoded profile or straight
  * from the raw protobuf bytes, so a report over a large profile need not
- * hold every sample as a decoded struct (lean loading, leanpf.h). */
+ * hold every sample as a decoded struct (the lean view, pprof/load.h). */
 #ifndef PGOKIT_SAMPLEITER_H
 #define PGOKIT_SAMPLEITER_H
 

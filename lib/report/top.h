@@ -15,7 +15,7 @@ struct top_opts {
 	int nodecount;            /* -n: rows to keep; 0 = all above the drop cut */
 	double nodefraction;      /* drop nodes with |cum| below this share; pprof: 0.005 */
 	const uint8_t *raw;       /* non-NULL: the samples are read from these raw */
-	size_t rawlen;            /* profile bytes (leanpf.h), not from p */
+	size_t rawlen;            /* profile bytes (the lean view, pprof/load.h), not from p */
 };
 
 struct top_row {

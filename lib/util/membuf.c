@@ -78,3 +78,38 @@ membuf_read_file(struct membuf *b, const char *path)
 	membuf_append(b, "", 0);
 	return 0;
 }
+
+int
+read_fd_capped(int fd, size_t hint, size_t cap, const char *name,
+    unsigned char **out, size_t *outlen)
+{
+	size_t size = hint ? hint + 1 : 65536, len = 0;
+	unsigned char *buf = xmalloc(size);
+	ssize_t n;
+
+	for (;;) {
+		if (len == size) {
+			if (size > cap) {
+				free(buf);
+				seterr("%s: input exceeds the limit of %zu bytes", name, cap);
+				return -2;
+			}
+			size *= 2;
+			buf = xrealloc(buf, size);
+		}
+		n = read(fd, buf + len, size - len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			seterr("%s: read:", name);
+			free(buf);
+			return -1;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	*out = buf;
+	*outlen = len;
+	return 0;
+}

@@ -18,4 +18,11 @@ void membuf_free(struct membuf *b);
 /* membuf_read_file reads all of path into b; -1 with seterr() on failure. */
 int membuf_read_file(struct membuf *b, const char *path);
 
+/* read_fd_capped reads fd to EOF into a malloc'd buffer (*out, *outlen),
+ * hint being the expected size (0 = unknown). More than cap bytes is an
+ * error: profiles are bounded before they are read, not after. 0 on
+ * success; -1 read error, -2 over the cap, both with seterr("name: why"). */
+int read_fd_capped(int fd, size_t hint, size_t cap, const char *name,
+    unsigned char **out, size_t *outlen);
+
 #endif

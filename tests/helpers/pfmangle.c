@@ -5,9 +5,30 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "codec/gzip.h"
+#include "pprof/load.h"
 #include "pprof/profile.h"
 #include "util/err.h"
+
+/* load_one reads the one profile in path; NULL with seterr() otherwise. */
+static struct profile *
+load_one(const char *path)
+{
+	struct loaded in;
+	struct profile *p;
+
+	switch (profile_load(path, LOAD_ONE, &in)) {
+	case LOAD_OK:
+		p = in.p;
+		in.p = NULL;
+		loaded_free(&in);
+		return p;
+	case LOAD_EMPTY:
+		seterr("%s: empty input", in.name);
+		return NULL;
+	default:
+		return NULL;
+	}
+}
 
 int main(int argc, char *argv[])
 {
@@ -15,7 +36,7 @@ int main(int argc, char *argv[])
 	if (argc != 4)
 		diex(2, "usage: pfmangle nomap|nostartline|nosamples|pyroscope0|zero in out");
 	const char *op = argv[1];
-	struct profile *p = profile_read(argv[2], default_size_cap());
+	struct profile *p = load_one(argv[2]);
 	if (!p)
 		diex(2, "%s", errmsg());
 	PbProfile *pb = p->pb;

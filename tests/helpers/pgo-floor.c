@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "codec/gzip.h"
-#include "pprof/stream.h"
+#include "pprof/load.h"
 #include "util/err.h"
 
 int
@@ -18,7 +18,7 @@ main(int argc, char *argv[])
 	size_t total = 0;
 	const uint8_t *buf;
 	size_t len;
-	struct pfreader *r;
+	struct profile_stream *r;
 	uint8_t *gz;
 	size_t gzlen;
 	uint8_t *copy;
@@ -34,13 +34,15 @@ main(int argc, char *argv[])
 	if (!rawpath || optind == argc)
 		diex(2, "usage: pgo-floor -z level -r merged.raw input...");
 	for (i = optind; i < argc; i++) {
-		if (!(r = pfreader_open(argv[i], 0)))
-			die("%s", errmsg());
-		while (pfreader_next(r, &buf, &len) > 0)
+		r = profile_stream_open(argv[i], 0);
+		while ((c = profile_stream_next(r, &buf, &len)) > 0)
 			total += len;
-		pfreader_close(r);
+		if (c < 0)
+			die("%s", errmsg());
+		profile_stream_close(r);
 	}
-	if (!(r = pfreader_open(rawpath, 0)) || pfreader_next(r, &buf, &len) <= 0)
+	r = profile_stream_open(rawpath, 0);
+	if (profile_stream_next(r, &buf, &len) <= 0)
 		die("%s: %s", rawpath, errmsg());
 	if (level > 0) {
 		if (gz_deflate(buf, len, level, &gz, &gzlen) < 0)
@@ -53,7 +55,7 @@ main(int argc, char *argv[])
 			copy[k] = buf[k];
 		free(copy);
 	}
-	pfreader_close(r);
+	profile_stream_close(r);
 	printf("%zu\n", total);
 	return 0;
 }

@@ -8,10 +8,31 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "codec/gzip.h"
+#include "pprof/load.h"
 #include "pgo/prepare.h"
 #include "pprof/profile.h"
 #include "util/err.h"
+
+/* load_one reads the one profile in path; NULL with seterr() otherwise. */
+static struct profile *
+load_one(const char *path)
+{
+	struct loaded in;
+	struct profile *p;
+
+	switch (profile_load(path, LOAD_ONE, &in)) {
+	case LOAD_OK:
+		p = in.p;
+		in.p = NULL;
+		loaded_free(&in);
+		return p;
+	case LOAD_EMPTY:
+		seterr("%s: empty input", in.name);
+		return NULL;
+	default:
+		return NULL;
+	}
+}
 
 int
 main(int argc, char *argv[])
@@ -49,8 +70,8 @@ main(int argc, char *argv[])
 	if (argc - optind != 2)
 		diex(2, "usage: pgoprep-run [-nD] [-k keep] [-d deny]... [-r from=to] in out");
 	o.deny = deny;
-	if (!(p = profile_read(argv[optind], default_size_cap())))
-		die("%s: %s", argv[optind], errmsg());
+	if (!(p = load_one(argv[optind])))
+		die("%s", errmsg());
 	if (rename) {
 		const char *eq = strchr(rename, '=');
 

@@ -9,9 +9,30 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "codec/gzip.h"
+#include "pprof/load.h"
 #include "pprof/profile.h"
 #include "util/err.h"
+
+/* load_one reads the one profile in path; NULL with seterr() otherwise. */
+static struct profile *
+load_one(const char *path)
+{
+	struct loaded in;
+	struct profile *p;
+
+	switch (profile_load(path, LOAD_ONE, &in)) {
+	case LOAD_OK:
+		p = in.p;
+		in.p = NULL;
+		loaded_free(&in);
+		return p;
+	case LOAD_EMPTY:
+		seterr("%s: empty input", in.name);
+		return NULL;
+	default:
+		return NULL;
+	}
+}
 
 int
 main(int argc, char *argv[])
@@ -36,8 +57,8 @@ main(int argc, char *argv[])
 	}
 	if (argc - optind != 2)
 		diex(2, "usage: pprof-edit [-M] [-S] [-t index] [-P period] [-z level] in out");
-	if (!(p = profile_read(argv[optind], default_size_cap())))
-		die("%s: %s", argv[optind], errmsg());
+	if (!(p = load_one(argv[optind])))
+		die("%s", errmsg());
 	pb = p->pb;
 	if (nomap) {
 		pb->n_mapping = 0;

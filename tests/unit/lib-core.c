@@ -1,5 +1,5 @@
 /* Unit tests for the core of lib/: sizes, gzip both ways with the bomb cap,
- * the profile stream reader on concatenated members, the hash index, the
+ * the profile stream on concatenated members, the hash index, the
  * wire-format diagnosis and the decoder's validation messages; byte hashing
  * and the huge-page allocations under the big tables. */
 #include <stdlib.h>
@@ -13,7 +13,7 @@
 #include "pprof/merge.h"
 #include "codec/pbread.h"
 #include "codec/pbwrite.h"
-#include "pprof/stream.h"
+#include "pprof/load.h"
 #include "pprof/profile.h"
 #include "tap.h"
 #include "util/err.h"
@@ -201,18 +201,22 @@ main(void)
 	close(fd);
 	free(gz);
 	{
-		struct pfreader *r = pfreader_open(path, 0);
+		struct profile_stream *r = profile_stream_open(path, 0);
 		const uint8_t *buf;
 		size_t len;
 		int k = 0, got;
+		struct loaded in;
 
-		while ((got = pfreader_next(r, &buf, &len)) > 0)
+		while ((got = profile_stream_next(r, &buf, &len)) > 0)
 			k += len == sizeof valid;
-		ok(got == 0 && k == 3, "pfreader: three members, %d read", k);
-		pfreader_close(r);
+		ok(got == 0 && k == 3 && profile_stream_count(r) == 3,
+		    "profile stream: three members, %d read", k);
+		profile_stream_close(r);
+		ok(profile_load(path, LOAD_ONE, &in) == LOAD_INVALID &&
+		    in.stage == LOAD_AT_SEVERAL && strstr(errmsg(), "more than one profile"),
+		    "profile_load refuses a stream: %s", errmsg());
+		loaded_free(&in);
 	}
-	ok(!profile_read(path, 0) && strstr(errmsg(), "more than one profile"),
-	    "profile_read refuses a stream: %s", errmsg());
 	unlink(path);
 
 	{

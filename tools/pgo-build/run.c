@@ -12,16 +12,15 @@
 #include <unistd.h>
 
 #include "util/child.h"
-#include "codec/gzip.h"
 #include "pgo/elfsyms.h"
 #include "pgo/gotool.h"
-#include "util/membuf.h"
 #include "util/output.h"
 #include "run.h"
 #include "pgo/check.h"
 #include "pgo/coverage.h"
 #include "pgo/edges.h"
 #include "pgo/prepare.h"
+#include "pprof/load.h"
 #include "pprof/profile.h"
 #include "util/sha256.h"
 #include "util/err.h"
@@ -31,7 +30,7 @@
 struct run {
 	const struct pgobuild_config *c;
 	const char *name;               /* the profile as messages call it */
-	struct membuf in;               /* the profile file's bytes */
+	struct loaded in;               /* the profile and its file's bytes */
 	struct profile *p;
 	char reason[MAX_REASONS][300];
 	size_t nreason;
@@ -61,50 +60,41 @@ static void
 add_reason(struct run *r, const char *msg)
 {
 	if (r->nreason < MAX_REASONS)
-		snprintf(r->reason[r->nreason++], sizeof r->reason[0], "%s", msg);
+		snprintf(r->reason[r->nreason++], sizeof r->reason[0], "%.*s",
+		    (int)sizeof r->reason[0] - 1, msg);
 }
 
 /* load_profile reads, decodes and checks the profile; 0 when go build can
- * use it, -1 with r->reason[] holding every reason it cannot. */
+ * use it, -1 with r->reason[] holding every reason it cannot, -2 when the
+ * file cannot be read at all (exit status 2, like every tool). The file's
+ * bytes are kept: --raw passes them on and the summary hashes them. */
 static int
 load_profile(struct run *r)
 {
-	const char *path = r->c->profile;
-	uint8_t *raw = NULL;
-	size_t rawlen, used;
 	struct pgo_verdict v;
+	char msg[sizeof r->in.why + 32];
 
-	if (membuf_read_file(&r->in, strcmp(path, "-") ? path : "/dev/stdin") < 0) {
-		add_reason(r, errmsg());
-		return -1;
-	}
-	if (r->in.len == 0) {
+	switch (profile_load(r->c->profile, LOAD_ONE | LOAD_KEEP_FILE, &r->in)) {
+	case LOAD_OK:
+		break;
+	case LOAD_EMPTY:
 		add_reason(r, "empty file");
 		return -1;
-	}
-	if (is_gzip((const uint8_t *)r->in.data, r->in.len)) {
-		if (gz_inflate_member((const uint8_t *)r->in.data, r->in.len,
-		    default_size_cap(), &raw, &rawlen, &used) < 0) {
-			add_reason(r, errmsg());
-			return -1;
-		}
-		if (used < r->in.len) {
-			free(raw);
+	case LOAD_UNREADABLE:
+		add_reason(r, r->in.why);
+		return -2;
+	default:
+		if (r->in.stage == LOAD_AT_SEVERAL)
 			add_reason(r, "more than one profile (concatenated gzip members): "
 			    "merge them first (pprof-merge)");
-			return -1;
-		}
-		r->p = profile_decode(raw, rawlen);
-		free(raw);
-	} else
-		r->p = profile_decode((const uint8_t *)r->in.data, r->in.len);
-	if (!r->p) {
-		char msg[300];
-
-		snprintf(msg, sizeof msg, "not a pprof profile: %s", errmsg());
-		add_reason(r, msg);
+		else if (r->in.stage == LOAD_AT_DECODE) {
+			snprintf(msg, sizeof msg, "not a pprof profile: %s", r->in.why);
+			add_reason(r, msg);
+		} else
+			add_reason(r, r->in.why);
 		return -1;
 	}
+	r->p = r->in.p;
 	pgo_check(r->p, &v);
 	for (size_t i = 0; i < v.nreason; i++)
 		add_reason(r, v.reason[i]);
@@ -176,13 +166,13 @@ prepare(struct run *r)
 			warn("%s", errmsg());
 			return -1;
 		}
-		r->prep = (uint8_t *)r->in.data;
-		r->preplen = r->in.len;
+		r->prep = r->in.file;
+		r->preplen = r->in.filelen;
 		return 0;
 	}
 	if (c->raw) {
-		r->prep = (uint8_t *)r->in.data;
-		r->preplen = r->in.len;
+		r->prep = r->in.file;
+		r->preplen = r->in.filelen;
 	} else {
 		struct pgoprep_opts o = {
 			.keep = c->keep, .deny = c->deny, .ndeny = c->ndeny,
@@ -355,16 +345,16 @@ summary(struct run *r)
 
 	if (c->quiet)
 		return;
-	sha256_digest(r->in.data, r->in.len, digest);
-	warn("profile %s: %s, %zu bytes", r->name, digest, r->in.len);
+	sha256_digest(r->in.file, r->in.filelen, digest);
+	warn("profile %s: %s, %zu bytes", r->name, digest, r->in.filelen);
 	if (c->raw) {
 		warn("used as is (--raw): %s", r->prep_path);
 		warn("hot edges: %zu of %zu (99%% CDF)", hot, r->edges.nedge);
 		return;
 	}
 	warn("prepared %s: %zu -> %zu bytes (%.1f%%), %zu -> %zu samples, %zu -> %zu locations",
-	    r->prep_path, r->in.len, r->preplen,
-	    r->in.len ? 100.0 * (double)r->preplen / (double)r->in.len : 0.0,
+	    r->prep_path, r->in.filelen, r->preplen,
+	    r->in.filelen ? 100.0 * (double)r->preplen / (double)r->in.filelen : 0.0,
 	    r->st.samples_in, r->st.samples_out, r->st.locations_in, r->st.locations_out);
 	warn("hot edges: %zu of %zu (99%% CDF), %s after preparation (%zu edges kept)",
 	    hot, r->edges.nedge, r->st.same_hot ? "the same" : "CHANGED", r->st.edges_out);
@@ -401,11 +391,9 @@ install(struct run *r)
 static void
 run_free(struct run *r)
 {
-	if (r->prep != (uint8_t *)r->in.data)
+	if (r->prep != r->in.file)
 		free(r->prep);
-	membuf_free(&r->in);
-	if (r->p)
-		profile_free(r->p);
+	loaded_free(&r->in);         /* and r->p */
 	if (r->have_edges)
 		pgo_edges_free(&r->edges);
 	free(r->prep_path);
@@ -428,13 +416,14 @@ pgobuild_run(const struct pgobuild_config *c)
 	}
 
 	/* Validate first: a bad profile stops here, before go runs. */
-	ok = load_profile(&r) == 0;
+	st = load_profile(&r);
+	ok = st == 0;
 	if (!ok) {
 		print_reasons(&r);
 		if (!c->fallback) {
 			warn("%s: not usable for PGO; nothing built", r.name);
 			run_free(&r);
-			return 1;
+			return st == -2 ? 2 : 1;
 		}
 	}
 	if (!ok) {

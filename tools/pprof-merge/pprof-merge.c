@@ -10,7 +10,7 @@
 #include "codec/gzip.h"
 #include "pprof/merge.h"
 #include "util/output.h"
-#include "pprof/stream.h"
+#include "pprof/load.h"
 #include "pprof/profile.h"
 #include "util/cli.h"
 #include "util/err.h"
@@ -51,37 +51,34 @@ merge_input(struct merger *m, const char *argument, size_t cap, int strict)
 	char *arg = xstrdup(argument);
 	double w;
 	const char *path = split_weight(arg, &w);
-	struct pfreader *r = pfreader_open(path, cap);
+	struct profile_stream *r = profile_stream_open(path, cap);
 	const uint8_t *buf;
 	size_t len;
 	int got, nth = 0, bad = 0;
 
-	if (!r) {
-		warn("%s", errmsg());
-		free(arg);
-		if (strict)
-			exit(EXIT_USAGE);
-		return 1;
-	}
-	while ((got = pfreader_next(r, &buf, &len)) > 0) {
+	while ((got = profile_stream_next(r, &buf, &len)) > 0) {
 		nth++;
 		if (merger_add_bytes(m, buf, len, w) < 0) {
 			if (nth > 1)
-				warn("%s: profile %d: %s", pfreader_name(r), nth, errmsg());
+				warn("%s: profile %d: %s", profile_stream_name(r), nth, errmsg());
 			else
-				warn("%s: %s", pfreader_name(r), errmsg());
+				warn("%s: %s", profile_stream_name(r), errmsg());
 			bad++;
 			if (strict)
 				exit(EXIT_USAGE);
 		}
 	}
-	if (got < 0) {
+	if (got == 0 && profile_stream_count(r) == 0) {
+		warn("%s: empty input", profile_stream_name(r));
+		got = LOAD_INVALID;
+	} else if (got < 0)
 		warn("%s", errmsg());
+	if (got < 0) {
 		bad++;
 		if (strict)
 			exit(EXIT_USAGE);
 	}
-	pfreader_close(r);
+	profile_stream_close(r);
 	free(arg);
 	return bad;
 }
@@ -154,8 +151,8 @@ main(int argc, char *argv[])
 	m = merger_new(&mo);
 	for (i = 0; i < argc; i++)
 		bad += merge_input(m, argv[i], cap, strict);
-	/* Inputs that cannot be read as profiles are exit status 2, like every
-	 * tool's unreadable input; an empty stream is a plain failure. */
+	/* Inputs that cannot be read as profiles (an empty one too) are exit
+	 * status 2, like every tool's unreadable input. */
 	if (merger_count(m) == 0)
 		diex(bad ? EXIT_USAGE : 1, "no valid input profile%s", bad ? "" : "s");
 	if (bad && cli_verbosity >= 0)

@@ -7,15 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "codec/gzip.h"
 #include "report/flame.h"
 #include "report/folded.h"
-#include "pprof/lean.h"
+#include "pprof/load.h"
 #include "util/output.h"
 #include "pgo/check.h"
 #include "report/pgo.h"
 #include "pprof/profile.h"
-#include "run.h"
 #include "report/json.h"
 #include "report/top.h"
 #include "util/cli.h"
@@ -96,7 +94,6 @@ int main(int argc, char *argv[])
 	enum mode mode = TOP;
 	int c, nmodes = 0, count = 0, nprof, st = 0;
 	const char *type = NULL, *path = "-", *output = NULL;
-	size_t rawlen = 0;
 	struct sink out;
 
 	cli_init(argv[0], synopsis);
@@ -127,22 +124,13 @@ int main(int argc, char *argv[])
 
 	/* The -top report of one profile file reads its samples in place:
 	 * a fleet profile then costs about its raw size in memory. */
-	struct lean_profile lean = { 0 };
-	struct profile *p = NULL;
-	if (mode == TOP) {
-		if (lean_load(path, default_size_cap(), &lean) == 1) {
-			p = lean.p;
-			nprof = 1;
-		}
-	}
-	if (!p)
-		p = stat_input(path, default_size_cap(), &nprof, &rawlen);
-	if (!p) {
-		static const char empty[] = ": empty input";
-		const char *e = errmsg();
-		size_t el = strlen(e), sl = sizeof(empty) - 1;
+	struct loaded in;
+	int got = profile_load(path, LOAD_MERGED | (mode == TOP ? LOAD_LEAN : 0), &in);
+	struct profile *p = in.p;
+	nprof = in.nprofiles;
+	if (got == LOAD_EMPTY) {
 		/* Go treats an empty file as a profile without samples. */
-		if (mode == CHECK && el >= sl && !strcmp(e + el - sl, empty)) {
+		if (mode == CHECK) {
 			sink_open(&out, output);
 			if (cli_verbosity >= 0)
 				fprintf(out.f, "%s: not usable for PGO (go build accepts it, "
@@ -150,20 +138,22 @@ int main(int argc, char *argv[])
 			sink_close(&out);
 			return 1;
 		}
-		diex(2, "%s", e);
+		diex(2, "%s: empty input", name);
 	}
+	if (got != LOAD_OK)
+		diex(2, "%s", errmsg());
 
 	if (type && profile_sample_type(p, type) < 0)
 		diex(2, "%s: %s", name, errmsg());
 	if (cli_verbosity > 0)
 		warn("%s: %d profile%s, %s read", name, nprof, nprof == 1 ? "" : "s",
-		    lean.p ? "lean" : "full");
+		    in.raw ? "lean" : "full");
 	sink_open(&out, output);
 	int rc = 0;
 	switch (mode) {
 	case TOP: {
 		struct top_report r;
-		struct top_opts o = { type, count, 0.005, lean.raw, lean.len };
+		struct top_opts o = { type, count, 0.005, in.raw, in.rawlen };
 		if ((rc = top_build(p, &o, &r)) == 0) {
 			top_print(&r, out.f);
 			top_free(&r);
@@ -190,10 +180,7 @@ int main(int argc, char *argv[])
 	}
 	if (rc < 0 && !ferror(out.f))
 		diex(2, "%s: %s", name, errmsg());
-	if (lean.p)
-		lean_free(&lean);
-	else
-		profile_free(p);
+	loaded_free(&in);
 	sink_close(&out);
 	return st;
 }

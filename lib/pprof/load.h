@@ -1,0 +1,95 @@
+/* The one way to read profiles: a file, stdin or a buffer holding one
+ * profile, a stream of concatenated profiles merged into one, or the lean
+ * view pprof-stat's report reads in place; and the stream iteration
+ * pprof-merge needs. The size bound lives here, so no tool reads on its own. */
+#ifndef PGOKIT_LOAD_H
+#define PGOKIT_LOAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct profile;
+
+/* What to read (flags). LOAD_ONE alone: exactly one profile, and several
+ * concatenated gzip members are an error. LOAD_MERGED: any number of
+ * concatenated profiles, merged with the library's merge (pprof -proto
+ * rules), one input in memory at a time. LOAD_LEAN (with either): a regular
+ * file holding one profile is decoded but for its samples, which stay raw
+ * in out->raw (a fleet profile then costs about its raw size); anything
+ * else falls back to the ordinary read. LOAD_KEEP_FILE: keep the input's
+ * bytes as read in out->file (pgo-build hashes and passes them on); not
+ * with LOAD_LEAN. */
+enum {
+	LOAD_ONE = 0,
+	LOAD_MERGED = 1 << 0,
+	LOAD_LEAN = 1 << 1,
+	LOAD_KEEP_FILE = 1 << 2,
+};
+
+/* What profile_load returns. An empty input is a value, not an error: Go
+ * takes an empty file as a profile without samples, so tools decide. */
+enum load_status {
+	LOAD_OK = 0,
+	LOAD_EMPTY = 1,         /* zero bytes: no profile, no error set */
+	LOAD_UNREADABLE = -1,   /* open or read failed, or a directory */
+	LOAD_INVALID = -2,      /* read, but not a valid profile (or too big) */
+};
+
+/* Where a failure happened, for callers that word it their own way. */
+enum load_stage {
+	LOAD_AT_READ,           /* opening or reading, or over the size cap */
+	LOAD_AT_GZIP,           /* a corrupt, truncated or oversized member */
+	LOAD_AT_SEVERAL,        /* LOAD_ONE: another profile follows the first */
+	LOAD_AT_TRAILING,       /* bytes that are not gzip follow a member */
+	LOAD_AT_DECODE,         /* the protobuf is not a valid profile */
+	LOAD_AT_MERGE,          /* LOAD_MERGED: the profiles do not merge */
+};
+
+struct loaded {
+	struct profile *p;      /* LOAD_OK: the profile (loaded_free frees it) */
+	const char *name;       /* the path, "<stdin>" or "<memory>" */
+	int nprofiles;          /* how many profiles the input held */
+	uint8_t *raw;           /* LOAD_LEAN: the bytes p's samples live in, */
+	size_t rawlen;          /* NULL when p is complete */
+	uint8_t *file;          /* LOAD_KEEP_FILE: the input's bytes */
+	size_t filelen;
+	/* on LOAD_UNREADABLE / LOAD_INVALID: errmsg() is "name: ..." */
+	enum load_stage stage;
+	size_t offset;          /* LOAD_AT_SEVERAL/TRAILING: where they start */
+	char why[512];          /* the reason alone, without name or context */
+};
+
+/* profile_load reads path, NULL or "-" meaning stdin (named "<stdin>"),
+ * with the size cap default_size_cap() per decompressed profile. Returns
+ * an enum load_status; out is always filled (loaded_free it). */
+int profile_load(const char *path, unsigned flags, struct loaded *out);
+
+/* profile_load_mem does the same for len bytes at buf (borrowed), such as
+ * an HTTP body; cap bounds each decompressed profile (0: the default).
+ * LOAD_LEAN and LOAD_KEEP_FILE do not apply. */
+int profile_load_mem(const uint8_t *buf, size_t len, unsigned flags, size_t cap,
+    struct loaded *out);
+
+void loaded_free(struct loaded *out);
+
+/* A stream of profiles, handed out as raw protobuf bytes one at a time for
+ * callers that merge them straight from the bytes (pprof-merge). A regular
+ * file is read whole and inflated member by member; a pipe is inflated as
+ * it arrives, so memory holds one profile at a time.
+ * profile_stream_open never fails: an open error is reported by the first
+ * profile_stream_next. cap bounds each profile (0: default_size_cap()). */
+struct profile_stream;
+struct profile_stream *profile_stream_open(const char *path, size_t cap);
+
+/* profile_stream_next yields the next profile's raw bytes, valid until the
+ * next call. 1: got one; 0: end of input (an empty input when
+ * profile_stream_count is 0); LOAD_UNREADABLE or LOAD_INVALID with
+ * seterr("name: why"), after which the stream is over. */
+int profile_stream_next(struct profile_stream *s, const uint8_t **buf, size_t *len);
+
+/* The input's name for messages and how many profiles were handed out. */
+const char *profile_stream_name(const struct profile_stream *s);
+int profile_stream_count(const struct profile_stream *s);
+void profile_stream_close(struct profile_stream *s);
+
+#endif
