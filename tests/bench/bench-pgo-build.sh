@@ -29,7 +29,7 @@ secs() { /usr/bin/time -f %e -o t.$$ "$@" >/dev/null 2>>bench.log; st=$?; cat t.
 # shared machine CPU time is the steadier measure.
 cpu() { /usr/bin/time -f '%e %U %S' -o t.$$ "$@" >/dev/null 2>>bench.log; st=$?; read -r w u s <t.$$; rm -f t.$$; echo "$w $(echo "$u + $s" | bc -l)"; return $st; }
 
-# --- the prepared profile (lib/pgoprep, what pgo-build writes; step 3
+# --- the prepared profile (lib/pgo/prepare.c, what pgo-build writes; step 3
 # checks pgo-build wrote the same bytes)
 have pgoprep-run || { echo "  tests/helpers not built"; exit 1; }
 cp -r "$SRC" svc

@@ -76,39 +76,43 @@ static void sink_close(struct sink *k)
 	stdout_close();
 }
 
-int main(int argc, char *argv[])
-{
-	static const struct option longopts[] = {
-		{ "check", no_argument, NULL, 'C' },
-		{ "folded", no_argument, NULL, 'F' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "json", no_argument, NULL, 'J' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "pgo", no_argument, NULL, 'P' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "svg", no_argument, NULL, 'S' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
-	};
-	enum mode mode = TOP;
-	int c, nmodes = 0, count = 0, nprof, st = 0;
-	const char *type = NULL, *path = "-", *output = NULL;
-	struct sink out;
+static const struct option longopts[] = {
+	{ "check", no_argument, NULL, 'C' },
+	{ "folded", no_argument, NULL, 'F' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "json", no_argument, NULL, 'J' },
+	{ "output", required_argument, NULL, 'o' },
+	{ "pgo", no_argument, NULL, 'P' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "svg", no_argument, NULL, 'S' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
 
-	cli_init(argv[0], synopsis);
+struct options {
+	enum mode mode;
+	int count;
+	const char *type, *path, *name, *output;
+};
+
+static void parse_options(int argc, char *argv[], struct options *o)
+{
+	int c, nmodes = 0;
+
+	*o = (struct options){ .mode = TOP, .path = "-" };
 	while ((c = getopt_long(argc, argv, "hn:o:qt:Vv", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'C': mode = CHECK; nmodes++; break;
-		case 'F': mode = FOLDED; nmodes++; break;
-		case 'J': mode = JSON; nmodes++; break;
-		case 'P': mode = PGO; nmodes++; break;
-		case 'S': mode = SVG; nmodes++; break;
+		case 'C': o->mode = CHECK; nmodes++; break;
+		case 'F': o->mode = FOLDED; nmodes++; break;
+		case 'J': o->mode = JSON; nmodes++; break;
+		case 'P': o->mode = PGO; nmodes++; break;
+		case 'S': o->mode = SVG; nmodes++; break;
 		case 'h': cli_usage(0);
-		case 'n': count = (int)cli_int("-n", optarg, 0, INT_MAX); break;
-		case 'o': output = optarg; break;
+		case 'n': o->count = (int)cli_int("-n", optarg, 0, INT_MAX); break;
+		case 'o': o->output = optarg; break;
 		case 'q': cli_verbosity = -1; break;
-		case 't': type = optarg; break;
+		case 't': o->type = optarg; break;
 		case 'V': cli_version();
 		case 'v': cli_verbosity = 1; break;
 		default: cli_usage(EXIT_USAGE);
@@ -119,67 +123,81 @@ int main(int argc, char *argv[])
 	if (nmodes > 1 || argc > 1)
 		cli_usage(EXIT_USAGE);
 	if (argc == 1)
-		path = argv[0];
-	const char *name = strcmp(path, "-") ? path : "<stdin>";
+		o->path = argv[0];
+	o->name = strcmp(o->path, "-") ? o->path : "<stdin>";
+}
 
-	/* The -top report of one profile file reads its samples in place:
-	 * a fleet profile then costs about its raw size in memory. */
-	struct loaded in;
-	int got = profile_load(path, LOAD_MERGED | (mode == TOP ? LOAD_LEAN : 0), &in);
-	struct profile *p = in.p;
-	nprof = in.nprofiles;
-	if (got == LOAD_EMPTY) {
-		/* Go treats an empty file as a profile without samples. */
-		if (mode == CHECK) {
-			sink_open(&out, output);
-			if (cli_verbosity >= 0)
-				fprintf(out.f, "%s: not usable for PGO (go build accepts it, "
-				    "but it has no effect)\n  - empty file: no samples\n", name);
-			sink_close(&out);
-			return 1;
-		}
-		diex(2, "%s: empty input", name);
-	}
-	if (got != LOAD_OK)
-		diex(2, "%s", errmsg());
-
-	if (type && profile_sample_type(p, type) < 0)
-		diex(2, "%s: %s", name, errmsg());
-	if (cli_verbosity > 0)
-		warn("%s: %d profile%s, %s read", name, nprof, nprof == 1 ? "" : "s",
-		    in.raw ? "lean" : "full");
-	sink_open(&out, output);
+/* report writes the mode's report of p; the exit status. */
+static int report(const struct options *o, struct loaded *in, FILE *f)
+{
+	const struct profile *p = in->p;
 	int rc = 0;
-	switch (mode) {
+
+	switch (o->mode) {
 	case TOP: {
 		struct top_report r;
-		struct top_opts o = { type, count, 0.005, in.raw, in.rawlen };
-		if ((rc = top_build(p, &o, &r)) == 0) {
-			top_print(&r, out.f);
+		struct top_opts to = { o->type, o->count, 0.005, in->raw, in->rawlen };
+		if ((rc = top_build(p, &to, &r)) == 0) {
+			top_print(&r, f);
 			top_free(&r);
 		}
 		break;
 	}
 	case CHECK:
-		st = check(p, name, out.f);
-		break;
+		return check(p, o->name, f);
 	case FOLDED:
-		rc = folded_write(p, type, out.f);
+		rc = folded_write(p, o->type, f);
 		break;
 	case JSON:
-		rc = statjson_write(p, type, count, nprof, out.f);
+		rc = statjson_write(p, o->type, o->count, in->nprofiles, f);
 		break;
 	case PGO:
 		/* Go rejects the profile: a "no" like --check's, not a usage error */
-		if (pgoreport_write(p, type, count, out.f) < 0 && !ferror(out.f))
-			diex(1, "%s: %s", name, errmsg());
+		if (pgoreport_write(p, o->type, o->count, f) < 0 && !ferror(f))
+			diex(1, "%s: %s", o->name, errmsg());
 		break;
 	case SVG:
-		rc = flame_write(p, type, name, out.f);
+		rc = flame_write(p, o->type, o->name, f);
 		break;
 	}
-	if (rc < 0 && !ferror(out.f))
-		diex(2, "%s: %s", name, errmsg());
+	if (rc < 0 && !ferror(f))
+		diex(2, "%s: %s", o->name, errmsg());
+	return 0;
+}
+
+int main(int argc, char *argv[])
+{
+	struct options o;
+	struct loaded in;
+	struct sink out;
+	int got, st;
+
+	cli_init(argv[0], synopsis);
+	parse_options(argc, argv, &o);
+	/* The -top report of one profile file reads its samples in place:
+	 * a fleet profile then costs about its raw size in memory. */
+	got = profile_load(o.path, LOAD_MERGED | (o.mode == TOP ? LOAD_LEAN : 0), &in);
+	if (got == LOAD_EMPTY) {
+		/* Go treats an empty file as a profile without samples. */
+		if (o.mode == CHECK) {
+			sink_open(&out, o.output);
+			if (cli_verbosity >= 0)
+				fprintf(out.f, "%s: not usable for PGO (go build accepts it, "
+				    "but it has no effect)\n  - empty file: no samples\n", o.name);
+			sink_close(&out);
+			return 1;
+		}
+		diex(2, "%s: empty input", o.name);
+	}
+	if (got != LOAD_OK)
+		diex(2, "%s", errmsg());
+	if (o.type && profile_sample_type(in.p, o.type) < 0)
+		diex(2, "%s: %s", o.name, errmsg());
+	if (cli_verbosity > 0)
+		warn("%s: %d profile%s, %s read", o.name, in.nprofiles,
+		    in.nprofiles == 1 ? "" : "s", in.raw ? "lean" : "full");
+	sink_open(&out, o.output);
+	st = report(&o, &in, out.f);
 	loaded_free(&in);
 	sink_close(&out);
 	return st;
