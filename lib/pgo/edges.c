@@ -8,7 +8,6 @@
 #include "util/arena.h"
 #include "util/keymap.h"
 #include "pprof/locframes.h"
-#include "pgo/check.h"
 #include "pgo/edges.h"
 #include "util/err.h"
 
@@ -152,6 +151,19 @@ static void graph_free(struct graph *g)
 	free(g->node);
 	locframes_free(&g->lf);
 	free(g->edgew);
+}
+
+int pgo_sample_index(const struct profile *p)
+{
+	const PbProfile *pb = p->pb;
+	for (size_t i = 0; i < pb->n_sample_type; i++) {
+		const char *t = profile_str(p, pb->sample_type[i]->type);
+		const char *u = profile_str(p, pb->sample_type[i]->unit);
+		if ((!strcmp(t, "samples") && !strcmp(u, "count")) ||
+		    (!strcmp(t, "cpu") && !strcmp(u, "nanoseconds")))
+			return (int)i;
+	}
+	return -1;
 }
 
 static int edge_cmp(const void *a, const void *b)
