@@ -9,19 +9,6 @@
 #include "pgo/edges.h"
 #include "util/err.h"
 
-int pgo_sample_index(const struct profile *p)
-{
-	const PbProfile *pb = p->pb;
-	for (size_t i = 0; i < pb->n_sample_type; i++) {
-		const char *t = profile_str(p, pb->sample_type[i]->type);
-		const char *u = profile_str(p, pb->sample_type[i]->unit);
-		if ((!strcmp(t, "samples") && !strcmp(u, "count")) ||
-		    (!strcmp(t, "cpu") && !strcmp(u, "nanoseconds")))
-			return (int)i;
-	}
-	return -1;
-}
-
 static void reason(struct pgo_verdict *v, const char *fmt, ...)
 {
 	if (v->nreason == PGO_MAX_REASONS)

@@ -27,8 +27,4 @@ struct pgo_verdict {
  * Returns v->usable (1/0); never fails. */
 int pgo_check(const struct profile *p, struct pgo_verdict *v);
 
-/* pgo_sample_index is the first sample type named samples/count or
- * cpu/nanoseconds, as the compiler picks it; -1 when none. */
-int pgo_sample_index(const struct profile *p);
-
 #endif

@@ -8,7 +8,6 @@
 #include "util/arena.h"
 #include "util/keymap.h"
 #include "pprof/locframes.h"
-#include "pgo/check.h"
 #include "pgo/edges.h"
 #include "util/err.h"
 
@@ -154,6 +153,19 @@ static void graph_free(struct graph *g)
 	free(g->edgew);
 }
 
+int pgo_sample_index(const struct profile *p)
+{
+	const PbProfile *pb = p->pb;
+	for (size_t i = 0; i < pb->n_sample_type; i++) {
+		const char *t = profile_str(p, pb->sample_type[i]->type);
+		const char *u = profile_str(p, pb->sample_type[i]->unit);
+		if ((!strcmp(t, "samples") && !strcmp(u, "count")) ||
+		    (!strcmp(t, "cpu") && !strcmp(u, "nanoseconds")))
+			return (int)i;
+	}
+	return -1;
+}
+
 static int edge_cmp(const void *a, const void *b)
 {
 	const struct pgo_edge *x = a, *y = b;
@@ -165,6 +177,70 @@ static int edge_cmp(const void *a, const void *b)
 	if ((c = strcmp(x->callee, y->callee)))
 		return c;
 	return (x->offset > y->offset) - (x->offset < y->offset);
+}
+
+/* sampled_start_line: only nodes with a value are in Go's graph; only they
+ * count for start_line. */
+static int sampled_start_line(const struct graph *g)
+{
+	for (size_t i = 0; i < g->nnode; i++)
+		if ((g->node[i].cum || g->node[i].flat) && g->node[i].start_line)
+			return 1;
+	return 0;
+}
+
+/* named_edges sums the node edges per (caller name, callee name, call-site
+ * offset), the key Go's compiler keeps; only sampled callers contribute.
+ * *weight gets the sums by named index, out->total their sum. */
+static struct keymap *named_edges(const struct graph *g, int64_t **weight,
+    struct pgo_edges *out)
+{
+	struct keymap *named = keymap_new(3);
+	size_t capw = 0;
+	size_t nedge = keymap_count(g->edgekeys);
+	*weight = NULL;
+	for (size_t i = 0; i < nedge; i++) {
+		const uint64_t *k = keymap_key(g->edgekeys, i);
+		const struct node *src = &g->node[k[0]], *dst = &g->node[k[1]];
+		if (!src->cum && !src->flat)
+			continue;
+		uint64_t key[3] = { src->name, dst->name, (uint64_t)(src->line - src->start_line) };
+		int added;
+		size_t j = keymap_intern(named, key, &added);
+		if (added) {
+			if (j >= capw) {
+				capw = capw ? capw * 2 : 256;
+				*weight = xreallocarray(*weight, capw, sizeof(**weight));
+			}
+			(*weight)[j] = 0;
+		}
+		(*weight)[j] += g->edgew[i];
+		out->total += g->edgew[i];
+	}
+	return named;
+}
+
+/* edge_list copies the named edges into out, names into its arena (each name
+ * once: edges share them), sorted as preprofile sorts them. */
+static void edge_list(const struct graph *g, const struct keymap *named,
+    const int64_t *weight, struct pgo_edges *out)
+{
+	size_t nnames = strmap_count(g->names);
+	const char **copy = xcalloc(nnames ? nnames : 1, sizeof(*copy));
+	out->nedge = keymap_count(named);
+	out->edge = arena_alloc(out->arena, (out->nedge ? out->nedge : 1) * sizeof(*out->edge));
+	for (size_t j = 0; j < out->nedge; j++) {
+		const uint64_t *k = keymap_key(named, j);
+		for (int c = 0; c < 2; c++)
+			if (!copy[k[c]])
+				copy[k[c]] = arena_strdup(out->arena, strmap_str(g->names, k[c]));
+		out->edge[j].caller = copy[k[0]];
+		out->edge[j].callee = copy[k[1]];
+		out->edge[j].offset = (int64_t)k[2];
+		out->edge[j].weight = weight[j];
+	}
+	free(copy);
+	qsort(out->edge, out->nedge, sizeof(*out->edge), edge_cmp);
 }
 
 int pgo_edges_build(const struct profile *p, int sample_index, struct pgo_edges *out)
@@ -191,62 +267,17 @@ int pgo_edges_build(const struct profile *p, int sample_index, struct pgo_edges 
 	g.edgekeys = keymap_new(2);
 	graph_nodes(&g, p);
 	graph_samples(&g, p, sample_index);
-
-	/* Only nodes with a value are in Go's graph; only they count for
-	 * start_line and contribute their out-edges. */
-	int seen_start_line = 0;
-	for (size_t i = 0; i < g.nnode; i++)
-		if ((g.node[i].cum || g.node[i].flat) && g.node[i].start_line)
-			seen_start_line = 1;
-	if (!seen_start_line) {
+	if (!sampled_start_line(&g)) {
 		seterr("profile missing Function.start_line data");
 		graph_free(&g);
 		pgo_edges_free(out);
 		return -1;
 	}
 
-	struct keymap *named = keymap_new(3);
-	int64_t *weight = NULL;
-	size_t capw = 0;
-	size_t nedge = keymap_count(g.edgekeys);
-	for (size_t i = 0; i < nedge; i++) {
-		const uint64_t *k = keymap_key(g.edgekeys, i);
-		const struct node *src = &g.node[k[0]], *dst = &g.node[k[1]];
-		if (!src->cum && !src->flat)
-			continue;
-		uint64_t key[3] = { src->name, dst->name, (uint64_t)(src->line - src->start_line) };
-		int added;
-		size_t j = keymap_intern(named, key, &added);
-		if (added) {
-			if (j >= capw) {
-				capw = capw ? capw * 2 : 256;
-				weight = xreallocarray(weight, capw, sizeof(*weight));
-			}
-			weight[j] = 0;
-		}
-		weight[j] += g.edgew[i];
-		out->total += g.edgew[i];
-	}
-
-	if (out->total != 0) {
-		/* names are shared between edges: copy each once */
-		size_t nnames = strmap_count(g.names);
-		const char **copy = xcalloc(nnames ? nnames : 1, sizeof(*copy));
-		out->nedge = keymap_count(named);
-		out->edge = arena_alloc(out->arena, (out->nedge ? out->nedge : 1) * sizeof(*out->edge));
-		for (size_t j = 0; j < out->nedge; j++) {
-			const uint64_t *k = keymap_key(named, j);
-			for (int c = 0; c < 2; c++)
-				if (!copy[k[c]])
-					copy[k[c]] = arena_strdup(out->arena, strmap_str(g.names, k[c]));
-			out->edge[j].caller = copy[k[0]];
-			out->edge[j].callee = copy[k[1]];
-			out->edge[j].offset = (int64_t)k[2];
-			out->edge[j].weight = weight[j];
-		}
-		free(copy);
-		qsort(out->edge, out->nedge, sizeof(*out->edge), edge_cmp);
-	}
+	int64_t *weight;
+	struct keymap *named = named_edges(&g, &weight, out);
+	if (out->total != 0)
+		edge_list(&g, named, weight, out);
 	free(weight);
 	keymap_free(named);
 	graph_free(&g);

@@ -29,6 +29,10 @@ struct pgo_edges {
 	struct arena *arena;
 };
 
+/* pgo_sample_index is the first sample type named samples/count or
+ * cpu/nanoseconds, as the compiler picks it; -1 when none. */
+int pgo_sample_index(const struct profile *p);
+
 /* pgo_edges_build builds the edge list of p. sample_index < 0 picks what the
  * compiler picks (pgo_sample_index). A profile without samples gives an empty
  * list, as Go accepts it. -1 with seterr() where go build fails: no

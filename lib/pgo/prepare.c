@@ -237,41 +237,53 @@ remap_str(const uint32_t *map, const PbProfile *pb, int64_t i)
 	return map[i];
 }
 
-/* compact drops the mappings, locations, functions and strings no sample
- * reaches, renumbers the string indices and rebuilds the id lookups. */
+/* What compact keeps: the locations, functions and mappings some sample
+ * reaches (by index), and the strings they or the header refer to (old index
+ * to new; 0 while unused). */
+struct compaction {
+	uint8_t *uloc, *ufun, *umap;
+	uint32_t *smap;
+	char **tab;             /* the new string table */
+	size_t nstr;            /* its length */
+	uint64_t *ids;          /* scratch for rebuilding one id lookup */
+};
+
+/* mark_reached marks the locations samples name, then the mappings and
+ * functions of those locations. */
 static void
-compact(struct profile *p)
+mark_reached(const struct profile *p, struct compaction *c)
 {
-	PbProfile *pb = p->pb;
-	uint8_t *uloc = xcalloc(pb->n_location + 1, 1);
-	uint8_t *ufun = xcalloc(pb->n_function + 1, 1);
-	uint8_t *umap = xcalloc(pb->n_mapping + 1, 1);
-	uint32_t *smap = xcalloc(pb->n_string_table + 1, sizeof(*smap));
-	uint64_t *ids;
-	size_t i, j, n, maxn;
-	char **tab;
+	const PbProfile *pb = p->pb;
+	size_t i, j;
 
 	for (i = 0; i < pb->n_sample; i++)
 		for (j = 0; j < pb->sample[i]->n_location_id; j++) {
 			int64_t k = idmap_get(&p->locs, pb->sample[i]->location_id[j]);
 
 			if (k >= 0)
-				uloc[k] = 1;
+				c->uloc[k] = 1;
 		}
 	for (i = 0; i < pb->n_location; i++) {
 		const PbLocation *l = pb->location[i];
 		int64_t k;
 
-		if (!uloc[i])
+		if (!c->uloc[i])
 			continue;
 		if (l->mapping_id && (k = idmap_get(&p->maps, l->mapping_id)) >= 0)
-			umap[k] = 1;
+			c->umap[k] = 1;
 		for (j = 0; j < l->n_line; j++)
 			if ((k = idmap_get(&p->funcs, l->line[j]->function_id)) >= 0)
-				ufun[k] = 1;
+				c->ufun[k] = 1;
 	}
+}
 
-	/* Strings still referred to, in their old order. */
+/* mark_strings marks the strings still referred to. */
+static void
+mark_strings(const PbProfile *pb, struct compaction *c)
+{
+	uint32_t *smap = c->smap;
+	size_t i;
+
 	for (i = 0; i < pb->n_sample_type; i++) {
 		mark_str(smap, pb, pb->sample_type[i]->type);
 		mark_str(smap, pb, pb->sample_type[i]->unit);
@@ -287,26 +299,40 @@ compact(struct profile *p)
 	mark_str(smap, pb, pb->default_sample_type);
 	mark_str(smap, pb, pb->doc_url);
 	for (i = 0; i < pb->n_function; i++)
-		if (ufun[i]) {
+		if (c->ufun[i]) {
 			mark_str(smap, pb, pb->function[i]->name);
 			mark_str(smap, pb, pb->function[i]->system_name);
 			mark_str(smap, pb, pb->function[i]->filename);
 		}
 	for (i = 0; i < pb->n_mapping; i++)
-		if (umap[i]) {
+		if (c->umap[i]) {
 			mark_str(smap, pb, pb->mapping[i]->filename);
 			mark_str(smap, pb, pb->mapping[i]->build_id);
 		}
-	tab = arena_alloc(p->arena, (pb->n_string_table ? pb->n_string_table : 1) * sizeof(*tab));
-	tab[0] = pb->n_string_table ? pb->string_table[0] : "";
-	n = 1;
-	for (i = 1; i < pb->n_string_table; i++)
-		if (smap[i]) {
-			tab[n] = pb->string_table[i];
-			smap[i] = (uint32_t)n++;
-		}
+}
 
-	for (i = 0; i < pb->n_sample_type; i++) {
+/* new_string_table lists the marked strings in their old order and turns
+ * smap into the old-to-new index map. */
+static void
+new_string_table(struct profile *p, struct compaction *c)
+{
+	const PbProfile *pb = p->pb;
+	size_t n = 1;
+
+	c->tab = arena_alloc(p->arena, (pb->n_string_table ? pb->n_string_table : 1) * sizeof(*c->tab));
+	c->tab[0] = pb->n_string_table ? pb->string_table[0] : "";
+	for (size_t i = 1; i < pb->n_string_table; i++)
+		if (c->smap[i]) {
+			c->tab[n] = pb->string_table[i];
+			c->smap[i] = (uint32_t)n++;
+		}
+	c->nstr = n;
+}
+
+static void
+remap_header_strings(PbProfile *pb, const uint32_t *smap)
+{
+	for (size_t i = 0; i < pb->n_sample_type; i++) {
 		pb->sample_type[i]->type = remap_str(smap, pb, pb->sample_type[i]->type);
 		pb->sample_type[i]->unit = remap_str(smap, pb, pb->sample_type[i]->unit);
 	}
@@ -314,67 +340,110 @@ compact(struct profile *p)
 		pb->period_type->type = remap_str(smap, pb, pb->period_type->type);
 		pb->period_type->unit = remap_str(smap, pb, pb->period_type->unit);
 	}
-	for (i = 0; i < pb->n_comment; i++)
+	for (size_t i = 0; i < pb->n_comment; i++)
 		pb->comment[i] = remap_str(smap, pb, pb->comment[i]);
 	pb->drop_frames = remap_str(smap, pb, pb->drop_frames);
 	pb->keep_frames = remap_str(smap, pb, pb->keep_frames);
 	pb->default_sample_type = remap_str(smap, pb, pb->default_sample_type);
 	pb->doc_url = remap_str(smap, pb, pb->doc_url);
+}
+
+/* keep_functions, keep_mappings and keep_locations drop the unreached
+ * records, renumber their strings and rebuild their id lookups. */
+static void
+keep_functions(struct profile *p, struct compaction *c)
+{
+	PbProfile *pb = p->pb;
+	size_t i, n;
+
+	for (i = n = 0; i < pb->n_function; i++) {
+		PbFunction *f = pb->function[i];
+
+		if (!c->ufun[i])
+			continue;
+		f->name = remap_str(c->smap, pb, f->name);
+		f->system_name = remap_str(c->smap, pb, f->system_name);
+		f->filename = remap_str(c->smap, pb, f->filename);
+		c->ids[n] = f->id;
+		pb->function[n++] = f;
+	}
+	pb->n_function = n;
+	idmap_build(&p->funcs, p->arena, c->ids, n);
+}
+
+static void
+keep_mappings(struct profile *p, struct compaction *c)
+{
+	PbProfile *pb = p->pb;
+	size_t i, n;
+
+	for (i = n = 0; i < pb->n_mapping; i++) {
+		PbMapping *m = pb->mapping[i];
+
+		if (!c->umap[i])
+			continue;
+		m->filename = remap_str(c->smap, pb, m->filename);
+		m->build_id = remap_str(c->smap, pb, m->build_id);
+		c->ids[n] = m->id;
+		pb->mapping[n++] = m;
+	}
+	pb->n_mapping = n;
+	idmap_build(&p->maps, p->arena, c->ids, n);
+}
+
+static void
+keep_locations(struct profile *p, struct compaction *c)
+{
+	PbProfile *pb = p->pb;
+	size_t i, n;
+
+	for (i = n = 0; i < pb->n_location; i++) {
+		if (!c->uloc[i])
+			continue;
+		c->ids[n] = pb->location[i]->id;
+		pb->location[n++] = pb->location[i];
+	}
+	pb->n_location = n;
+	idmap_build(&p->locs, p->arena, c->ids, n);
+}
+
+/* compact drops the mappings, locations, functions and strings no sample
+ * reaches, renumbers the string indices and rebuilds the id lookups. */
+static void
+compact(struct profile *p)
+{
+	PbProfile *pb = p->pb;
+	struct compaction c = { 0 };
+	size_t maxn;
+
+	c.uloc = xcalloc(pb->n_location + 1, 1);
+	c.ufun = xcalloc(pb->n_function + 1, 1);
+	c.umap = xcalloc(pb->n_mapping + 1, 1);
+	c.smap = xcalloc(pb->n_string_table + 1, sizeof(*c.smap));
+	mark_reached(p, &c);
+	mark_strings(pb, &c);
+	new_string_table(p, &c);
+	remap_header_strings(pb, c.smap);
 
 	maxn = pb->n_location;
 	if (pb->n_function > maxn)
 		maxn = pb->n_function;
 	if (pb->n_mapping > maxn)
 		maxn = pb->n_mapping;
-	ids = xcalloc(maxn + 1, sizeof(*ids));
+	c.ids = xcalloc(maxn + 1, sizeof(*c.ids));
+	keep_functions(p, &c);
+	keep_mappings(p, &c);
+	keep_locations(p, &c);
 
-	for (i = n = 0; i < pb->n_function; i++) {
-		PbFunction *f = pb->function[i];
+	/* Last: remap_str reads the old table's length. */
+	pb->string_table = c.tab;
+	pb->n_string_table = pb->n_string_table ? c.nstr : 0;
 
-		if (!ufun[i])
-			continue;
-		f->name = remap_str(smap, pb, f->name);
-		f->system_name = remap_str(smap, pb, f->system_name);
-		f->filename = remap_str(smap, pb, f->filename);
-		ids[n] = f->id;
-		pb->function[n++] = f;
-	}
-	pb->n_function = n;
-	idmap_build(&p->funcs, p->arena, ids, n);
-
-	for (i = n = 0; i < pb->n_mapping; i++) {
-		PbMapping *m = pb->mapping[i];
-
-		if (!umap[i])
-			continue;
-		m->filename = remap_str(smap, pb, m->filename);
-		m->build_id = remap_str(smap, pb, m->build_id);
-		ids[n] = m->id;
-		pb->mapping[n++] = m;
-	}
-	pb->n_mapping = n;
-	idmap_build(&p->maps, p->arena, ids, n);
-
-	for (i = n = 0; i < pb->n_location; i++) {
-		if (!uloc[i])
-			continue;
-		ids[n] = pb->location[i]->id;
-		pb->location[n++] = pb->location[i];
-	}
-	pb->n_location = n;
-	idmap_build(&p->locs, p->arena, ids, n);
-
-	for (i = n = 1; i < pb->n_string_table; i++)
-		if (smap[i])
-			n++;
-	pb->string_table = tab;
-	pb->n_string_table = pb->n_string_table ? n : 0;
-
-	free(ids);
-	free(smap);
-	free(umap);
-	free(ufun);
-	free(uloc);
+	free(c.ids);
+	free(c.smap);
+	free(c.umap);
+	free(c.ufun);
+	free(c.uloc);
 }
 
 int

@@ -361,30 +361,36 @@ pprof_decode(struct arena *a, const uint8_t *buf, size_t len)
 	return pprof_decode_lean(a, buf, len, NULL);
 }
 
-PbProfile *
-pprof_decode_lean(struct arena *a, const uint8_t *buf, size_t len, struct lean_samples *ls)
+/* A profile being decoded: the count of each top-level field (pass 1), the
+ * arrays sized from them, and where the samples are. */
+struct pdecode {
+	struct arena *a;
+	PbProfile *m;
+	size_t n[16];
+	PbValueType *vts;
+	PbSample *samples;
+	PbMapping *mappings;
+	PbLocation *locations;
+	PbFunction *functions;
+	const uint8_t *lo, *hi;  /* the first sample's start, the last's end */
+	int runs;               /* runs of consecutive samples */
+};
+
+/* count_fields is pass 1: count the repeated fields, find the samples. */
+static inline int
+count_fields(struct pdecode *d, const uint8_t *buf, size_t len)
 {
-	static const PbProfile init = PERFTOOLS__PROFILES__PROFILE__INIT;
 	struct rd r = { buf, buf + len }, sub;
-	size_t n[16] = { 0 };
+	const uint8_t *at = buf, *lo = buf + len, *hi = buf + len;
+	size_t *n = d->n;
 	uint64_t v = 0;
 	uint32_t f;
-	int wt, k;
-	PbProfile *m = arena_alloc(a, sizeof *m);
-	PbValueType *vts = NULL;
-	PbSample *samples = NULL;
-	PbMapping *mappings = NULL;
-	PbLocation *locations = NULL;
-	PbFunction *functions = NULL;
-	const uint8_t *at = buf, *lo = buf + len, *hi = buf + len;
-	int runs = 0;            /* runs of consecutive samples */
+	int wt, k, runs = 0;
 
-	*m = init;
-	/* pass 1: count the repeated fields, find the samples */
 	while ((k = next_field(&r, &f, &wt, &v, &sub)) > 0) {
 		if (f == 2) {
 			if (wt != 2)
-				goto bad;
+				return -1;
 			if (!n[2] || at != hi) {
 				runs++;
 				if (!n[2])
@@ -398,115 +404,162 @@ pprof_decode_lean(struct arena *a, const uint8_t *buf, size_t len, struct lean_s
 			n[f]++;
 		at = r.p;
 	}
-	if (k < 0)
-		goto bad;
+	d->lo = lo;
+	d->hi = hi;
+	d->runs = runs;
+	return k;
+}
+
+/* size_fields allocates the arrays pass 2 fills; a lean decode gets the
+ * samples' count and place in *ls and no sample array. */
+static inline void
+size_fields(struct pdecode *d, const uint8_t *buf, struct lean_samples *ls)
+{
+	struct arena *a = d->a;
+	PbProfile *m = d->m;
+	size_t *n = d->n;
+
 	if (n[1]) {
 		m->sample_type = arena_alloc(a, n[1] * sizeof *m->sample_type);
-		vts = arena_alloc(a, n[1] * sizeof *vts);
+		d->vts = arena_alloc(a, n[1] * sizeof *d->vts);
 	}
 	if (ls) {               /* lean: samples counted, left in buf */
 		ls->n = n[2];
-		ls->lo = (size_t)(lo - buf);
-		ls->hi = (size_t)(hi - buf);
+		ls->lo = (size_t)(d->lo - buf);
+		ls->hi = (size_t)(d->hi - buf);
 		n[2] = 0;
 	}
 	if (n[2]) {
 		m->sample = arena_alloc(a, n[2] * sizeof *m->sample);
-		samples = arena_alloc(a, n[2] * sizeof *samples);
+		d->samples = arena_alloc(a, n[2] * sizeof *d->samples);
 	}
 	if (n[3]) {
 		m->mapping = arena_alloc(a, n[3] * sizeof *m->mapping);
-		mappings = arena_alloc(a, n[3] * sizeof *mappings);
+		d->mappings = arena_alloc(a, n[3] * sizeof *d->mappings);
 	}
 	if (n[4]) {
 		m->location = arena_alloc(a, n[4] * sizeof *m->location);
-		locations = arena_alloc(a, n[4] * sizeof *locations);
+		d->locations = arena_alloc(a, n[4] * sizeof *d->locations);
 	}
 	if (n[5]) {
 		m->function = arena_alloc(a, n[5] * sizeof *m->function);
-		functions = arena_alloc(a, n[5] * sizeof *functions);
+		d->functions = arena_alloc(a, n[5] * sizeof *d->functions);
 	}
 	if (n[6])
 		m->string_table = arena_alloc(a, n[6] * sizeof *m->string_table);
 	if (n[13])
 		m->comment = arena_alloc(a, n[13] * sizeof *m->comment);
+}
+
+/* put_field decodes one top-level field in pass 2: one of the repeated
+ * messages (1-5) or a string (6) into the next slot of its array, or one of
+ * the profile's own fields (7-15). -1 when malformed. One switch: the
+ * decode's hot loop dispatches on the field number once. */
+static inline int
+put_field(struct pdecode *d, uint32_t f, int wt, uint64_t v, struct rd sub, int lean)
+{
+	PbProfile *m = d->m;
+
+	switch (f) {
+	case 1:
+		if (wt != 2 || decode_valuetype(sub, &d->vts[m->n_sample_type]) < 0)
+			return -1;
+		m->sample_type[m->n_sample_type] = &d->vts[m->n_sample_type];
+		m->n_sample_type++;
+		break;
+	case 2:
+		if (lean)
+			break;
+		if (decode_sample(d->a, sub, &d->samples[m->n_sample]) < 0)
+			return -1;
+		m->sample[m->n_sample] = &d->samples[m->n_sample];
+		m->n_sample++;
+		break;
+	case 3:
+		if (wt != 2 || decode_mapping(sub, &d->mappings[m->n_mapping]) < 0)
+			return -1;
+		m->mapping[m->n_mapping] = &d->mappings[m->n_mapping];
+		m->n_mapping++;
+		break;
+	case 4:
+		if (wt != 2 || decode_location(d->a, sub, &d->locations[m->n_location]) < 0)
+			return -1;
+		m->location[m->n_location] = &d->locations[m->n_location];
+		m->n_location++;
+		break;
+	case 5:
+		if (wt != 2 || decode_function(sub, &d->functions[m->n_function]) < 0)
+			return -1;
+		m->function[m->n_function] = &d->functions[m->n_function];
+		m->n_function++;
+		break;
+	case 6: {
+		size_t slen = (size_t)(sub.end - sub.p);
+		char *s;
+
+		if (wt != 2)
+			return -1;
+		s = arena_alloc(d->a, slen + 1);
+		memcpy(s, sub.p, slen);
+		s[slen] = '\0';
+		m->string_table[m->n_string_table++] = s;
+		break;
+	}
+	case 7: if (wt) return -1; m->drop_frames = (int64_t)v; break;
+	case 8: if (wt) return -1; m->keep_frames = (int64_t)v; break;
+	case 9: if (wt) return -1; m->time_nanos = (int64_t)v; break;
+	case 10: if (wt) return -1; m->duration_nanos = (int64_t)v; break;
+	case 11:
+		if (wt != 2)
+			return -1;
+		if (!m->period_type)
+			m->period_type = arena_alloc(d->a, sizeof *m->period_type);
+		if (decode_valuetype(sub, m->period_type) < 0)
+			return -1;
+		break;
+	case 12: if (wt) return -1; m->period = (int64_t)v; break;
+	case 13:
+		if (read_repeated(wt, v, &sub, (uint64_t *)m->comment, &m->n_comment) < 0)
+			return -1;
+		break;
+	case 14: if (wt) return -1; m->default_sample_type = (int64_t)v; break;
+	case 15: if (wt) return -1; m->doc_url = (int64_t)v; break;
+	}
+	return 0;
+}
+
+PbProfile *
+pprof_decode_lean(struct arena *a, const uint8_t *buf, size_t len, struct lean_samples *ls)
+{
+	static const PbProfile init = PERFTOOLS__PROFILES__PROFILE__INIT;
+	struct pdecode d = { .a = a };
+	struct rd r = { buf, buf + len }, sub;
+	const uint8_t *lo, *hi;
+	uint64_t v = 0;
+	uint32_t f;
+	int wt, k, skip;
+
+	d.m = arena_alloc(a, sizeof *d.m);
+	*d.m = init;
+	if (count_fields(&d, buf, len) < 0)
+		goto bad;
+	size_fields(&d, buf, ls);
 
 	/* pass 2: fill; a lean decode steps over the samples when they are
 	 * all in one run (as every writer of pprof puts them) */
-	r.p = buf;
+	skip = ls && d.runs == 1;
+	lo = d.lo;
+	hi = d.hi;
 	for (;;) {
-		if (ls && runs == 1 && r.p == lo)
+		if (skip && r.p == lo)
 			r.p = hi;
 		if ((k = next_field(&r, &f, &wt, &v, &sub)) <= 0)
 			break;
-		switch (f) {
-		case 1:
-			if (wt != 2 || decode_valuetype(sub, &vts[m->n_sample_type]) < 0)
-				goto bad;
-			m->sample_type[m->n_sample_type] = &vts[m->n_sample_type];
-			m->n_sample_type++;
-			break;
-		case 2:
-			if (ls)
-				break;
-			if (decode_sample(a, sub, &samples[m->n_sample]) < 0)
-				goto bad;
-			m->sample[m->n_sample] = &samples[m->n_sample];
-			m->n_sample++;
-			break;
-		case 3:
-			if (wt != 2 || decode_mapping(sub, &mappings[m->n_mapping]) < 0)
-				goto bad;
-			m->mapping[m->n_mapping] = &mappings[m->n_mapping];
-			m->n_mapping++;
-			break;
-		case 4:
-			if (wt != 2 || decode_location(a, sub, &locations[m->n_location]) < 0)
-				goto bad;
-			m->location[m->n_location] = &locations[m->n_location];
-			m->n_location++;
-			break;
-		case 5:
-			if (wt != 2 || decode_function(sub, &functions[m->n_function]) < 0)
-				goto bad;
-			m->function[m->n_function] = &functions[m->n_function];
-			m->n_function++;
-			break;
-		case 6: {
-			size_t slen = (size_t)(sub.end - sub.p);
-			char *s;
-
-			if (wt != 2)
-				goto bad;
-			s = arena_alloc(a, slen + 1);
-			memcpy(s, sub.p, slen);
-			s[slen] = '\0';
-			m->string_table[m->n_string_table++] = s;
-			break;
-		}
-		case 7: if (wt) goto bad; m->drop_frames = (int64_t)v; break;
-		case 8: if (wt) goto bad; m->keep_frames = (int64_t)v; break;
-		case 9: if (wt) goto bad; m->time_nanos = (int64_t)v; break;
-		case 10: if (wt) goto bad; m->duration_nanos = (int64_t)v; break;
-		case 11:
-			if (wt != 2)
-				goto bad;
-			if (!m->period_type)
-				m->period_type = arena_alloc(a, sizeof *m->period_type);
-			if (decode_valuetype(sub, m->period_type) < 0)
-				goto bad;
-			break;
-		case 12: if (wt) goto bad; m->period = (int64_t)v; break;
-		case 13:
-			if (read_repeated(wt, v, &sub, (uint64_t *)m->comment, &m->n_comment) < 0)
-				goto bad;
-			break;
-		case 14: if (wt) goto bad; m->default_sample_type = (int64_t)v; break;
-		case 15: if (wt) goto bad; m->doc_url = (int64_t)v; break;
-		}
+		if (put_field(&d, f, wt, v, sub, ls != NULL) < 0)
+			goto bad;
 	}
 	if (k == 0)
-		return m;
+		return d.m;
 bad:
 	seterr("malformed protobuf: a field has the wrong wire type or bad contents");
 	return NULL;

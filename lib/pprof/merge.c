@@ -1085,6 +1085,134 @@ map_frame(struct swalk *wk, const uint64_t *locv, size_t nlocv, uint64_t id, uin
 	return -1;
 }
 
+/* next_sample makes the walk's next sample current: its body parsed, its
+ * location ids left as one packed run in *run (NULL when they are not, or
+ * the walk is not raw). 0 at the end of the samples or the limit, or on a
+ * malformed sample (wk->bad, seterr); wk->end is set then. */
+static inline int
+next_sample(struct swalk *wk, const uint8_t **run, size_t *runlen)
+{
+	struct sample_iter *it = &wk->it;
+	const uint8_t *body;
+	size_t blen;
+	int got = 0;
+
+	if (wk->n >= wk->limit) {
+		wk->end = 1;
+		return 0;
+	}
+	*run = NULL;
+	if (wk->raw && (got = sample_iter_next_body(it, &body, &blen)) == 1) {
+		int r = sample_iter_parse(it, body, blen, run, runlen);
+
+		if (r == 1) {   /* not one packed run: the general way */
+			*run = NULL;
+			r = sample_iter_parse(it, body, blen, NULL, NULL);
+		}
+		got = r < 0 ? -1 : 1;
+	} else if (!wk->raw) {
+		got = sample_iter_next(it);
+	}
+	if (got != 1) {
+		wk->bad = got < 0;
+		wk->end = 1;
+		return 0;
+	}
+	if (it->nval != wk->p->pb->n_sample_type) {
+		seterr("sample %zu has %zu values but the profile has %zu sample types",
+		    wk->n + 1, it->nval, wk->p->pb->n_sample_type);
+		wk->bad = wk->end = 1;
+		return 0;
+	}
+	return 1;
+}
+
+/* weighted_values puts the current sample's values, weighted, in the merged
+ * columns v; 1 when one is not zero. */
+static inline int
+weighted_values(const struct merger *m, const struct sample_iter *it, double w, int64_t *v)
+{
+	int nonzero = 0;
+
+	for (size_t c = 0; c < m->ncols; c++) {
+		v[c] = m->colmap[c] >= 0 ? scale(it->val[m->colmap[c]], w) : 0;
+		nonzero |= v[c] != 0;
+	}
+	return nonzero;
+}
+
+/* run_frames appends the key bytes of a packed run of location ids: the
+ * ids decoded and mapped in one pass, the key in locals like the map. -1
+ * (the walk ends, bad) on a malformed or missing id. */
+static inline int
+run_frames(struct swalk *wk, struct sbatch *bt, const uint64_t *locv, size_t nlocv,
+    const uint8_t *run, size_t runlen)
+{
+	const uint8_t *b = run, *end = run + runlen;
+	size_t nl = bt->nloc;
+	uint8_t *keyb = bt->locs;
+
+	while (b < end) {
+		uint64_t id, x;
+
+		if (varint_next(&b, end, &id) < 0) {
+			seterr("malformed sample %zu: bad location id", wk->n + 1);
+			wk->bad = wk->end = 1;
+			return -1;
+		}
+		if (map_frame(wk, locv, nlocv, id, &x) < 0)
+			return -1;
+		nl = put_frame(keyb, nl, x);
+	}
+	bt->nloc = nl;
+	return 0;
+}
+
+/* id_frames does the same for the iterator's decoded location ids. */
+static inline int
+id_frames(struct swalk *wk, struct sbatch *bt, const uint64_t *locv, size_t nlocv)
+{
+	const struct sample_iter *it = &wk->it;
+
+	for (size_t j = 0; j < it->nloc; j++) {
+		uint64_t x;
+
+		if (map_frame(wk, locv, nlocv, it->loc[j], &x) < 0)
+			return -1;
+		bt->nloc = put_frame(bt->locs, bt->nloc, x);
+	}
+	return 0;
+}
+
+/* batch_labels appends the current sample's labels, in merged string ids
+ * and sorted, and returns hh with them hashed in. */
+static inline uint64_t
+batch_labels(struct merger *m, struct sbatch *bt, const struct sample_iter *it, uint64_t hh)
+{
+	size_t j;
+
+	if (bt->nlab + it->nlab > bt->caplab) {
+		bt->caplab = (bt->nlab + it->nlab) * 2;
+		bt->labs = xreallocarray(bt->labs, bt->caplab, sizeof *bt->labs);
+	}
+	for (j = 0; j < it->nlab; j++) {
+		const struct sample_label *l = &it->lab[j];
+		struct mlabel *ml = &bt->labs[bt->nlab + j];
+
+		ml->zero = 0;
+		ml->key = in_string(m, l->key);
+		ml->str = in_string(m, l->str);
+		ml->unit = in_string(m, l->unit);
+		ml->num = ml->str ? 0 : l->num;
+	}
+	sort_labels(&bt->labs[bt->nlab], it->nlab);
+	for (j = 0; j < it->nlab; j++, bt->nlab++)
+		hh = hash_u64(hash_u64(hash_u64(hash_u64(hh, bt->labs[bt->nlab].key),
+		    bt->labs[bt->nlab].str), bt->labs[bt->nlab].unit),
+		    (uint64_t)bt->labs[bt->nlab].num);
+	return hh;
+}
+
 /* fill reads up to BATCH kept samples into bt: values, key bytes, labels,
  * hash; the hash slot of each is prefetched. Sets wk->end at the end of
  * the samples (or the limit), wk->bad on a malformed one (seterr). */
@@ -1092,53 +1220,20 @@ static void
 fill(struct swalk *wk, struct sbatch *bt)
 {
 	struct merger *m = wk->m;
-	const PbProfile *pb = wk->p->pb;
 	struct sample_iter *it = &wk->it;
-	const uint8_t *body, *run;
+	const uint8_t *run;
 	const uint64_t *locv = wk->dense ? m->in_locv : NULL;
-	size_t blen, runlen = 0, nfr, j, c, nlocv = wk->dense ? m->nin_locv : 0;
-	int got = 0;
+	size_t runlen = 0, nfr, nlocv = wk->dense ? m->nin_locv : 0;
 
 	bt->nb = bt->nloc = bt->nlab = 0;
 	while (bt->nb < BATCH) {
 		struct pending *q = &bt->q[bt->nb];
 		int64_t *v = &bt->vals[bt->nb * m->ncols];
 		uint64_t hh = 4;
-		int nonzero = 0;
 
-		if (wk->n >= wk->limit) {
-			wk->end = 1;
+		if (!next_sample(wk, &run, &runlen))
 			return;
-		}
-		run = NULL;
-		if (wk->raw && (got = sample_iter_next_body(it, &body, &blen)) == 1) {
-			int r = sample_iter_parse(it, body, blen, &run, &runlen);
-
-			if (r == 1) {   /* not one packed run: the general way */
-				run = NULL;
-				r = sample_iter_parse(it, body, blen, NULL, NULL);
-			}
-			got = r < 0 ? -1 : 1;
-		} else if (!wk->raw) {
-			got = sample_iter_next(it);
-		}
-		if (got != 1) {
-			wk->bad = got < 0;
-			wk->end = 1;
-			return;
-		}
-		if (it->nval != pb->n_sample_type) {
-			seterr("sample %zu has %zu values but the profile has %zu sample types",
-			    wk->n + 1, it->nval, pb->n_sample_type);
-			wk->bad = wk->end = 1;
-			return;
-		}
-		for (c = 0; c < m->ncols; c++) {
-			v[c] = m->colmap[c] >= 0 ? scale(it->val[m->colmap[c]], wk->w) : 0;
-			nonzero |= v[c] != 0;
-		}
-		nfr = run ? runlen : it->nloc;    /* at most, for a run */
-		if (!nonzero) {
+		if (!weighted_values(m, it, wk->w, v)) {
 			/* dropped, but its locations must exist all the same */
 			if (wk->raw && check_frames(m, wk->p, it, run, runlen, wk->n) < 0) {
 				wk->bad = wk->end = 1;
@@ -1147,63 +1242,20 @@ fill(struct swalk *wk, struct sbatch *bt)
 			wk->n++;
 			continue;
 		}
+		nfr = run ? runlen : it->nloc;    /* at most, for a run */
 		if (bt->nloc + nfr * 5 + 8 > bt->caploc) {
 			bt->caploc = (bt->nloc + nfr * 5 + 8) * 2;
 			bt->locs = xreallocarray(bt->locs, bt->caploc, sizeof *bt->locs);
 		}
 		q->loc_off = bt->nloc;
-		if (run) {
-			/* the packed ids decoded and mapped in one pass, the
-			 * key in locals like the map */
-			const uint8_t *b = run, *end = run + runlen;
-			size_t nl = bt->nloc;
-			uint8_t *keyb = bt->locs;
-
-			while (b < end) {
-				uint64_t id, x;
-
-				if (varint_next(&b, end, &id) < 0) {
-					seterr("malformed sample %zu: bad location id", wk->n + 1);
-					wk->bad = wk->end = 1;
-					return;
-				}
-				if (map_frame(wk, locv, nlocv, id, &x) < 0)
-					return;
-				nl = put_frame(keyb, nl, x);
-			}
-			bt->nloc = nl;
-		}
-		for (j = 0; !run && j < it->nloc; j++) {
-			uint64_t id = it->loc[j], x;
-
-			if (map_frame(wk, locv, nlocv, id, &x) < 0)
-				return;
-			bt->nloc = put_frame(bt->locs, bt->nloc, x);
-		}
+		if (run ? run_frames(wk, bt, locv, nlocv, run, runlen) < 0 :
+		    id_frames(wk, bt, locv, nlocv) < 0)
+			return;
 		q->k.nloc = bt->nloc - q->loc_off;
 		hh = hash_u64(hh, hash_bytes(bt->locs + q->loc_off, q->k.nloc));
 		q->lab_off = bt->nlab;
-		if (!m->o.drop_labels && it->nlab) {
-			if (bt->nlab + it->nlab > bt->caplab) {
-				bt->caplab = (bt->nlab + it->nlab) * 2;
-				bt->labs = xreallocarray(bt->labs, bt->caplab, sizeof *bt->labs);
-			}
-			for (j = 0; j < it->nlab; j++) {
-				const struct sample_label *l = &it->lab[j];
-				struct mlabel *ml = &bt->labs[bt->nlab + j];
-
-				ml->zero = 0;
-				ml->key = in_string(m, l->key);
-				ml->str = in_string(m, l->str);
-				ml->unit = in_string(m, l->unit);
-				ml->num = ml->str ? 0 : l->num;
-			}
-			sort_labels(&bt->labs[bt->nlab], it->nlab);
-			for (j = 0; j < it->nlab; j++, bt->nlab++)
-				hh = hash_u64(hash_u64(hash_u64(hash_u64(hh, bt->labs[bt->nlab].key),
-				    bt->labs[bt->nlab].str), bt->labs[bt->nlab].unit),
-				    (uint64_t)bt->labs[bt->nlab].num);
-		}
+		if (!m->o.drop_labels && it->nlab)
+			hh = batch_labels(m, bt, it, hh);
 		q->k.nlab = bt->nlab - q->lab_off;
 		q->hash = hash_fold(hh);
 		htab_prefetch(&m->sampletab, q->hash);

@@ -44,12 +44,12 @@ check_ids(struct idmap *m, struct arena *a, const uint64_t *ids, size_t n, const
 	return 0;
 }
 
+/* check_header_strings: string_table[0] and the profile's own string
+ * indices (types, units, frames, doc_url, comments). */
 static int
-validate(struct profile *p)
+check_header_strings(const PbProfile *pb)
 {
-	PbProfile *pb = p->pb;
-	uint64_t *ids;
-	size_t i, j, n;
+	size_t i;
 
 	if (pb->n_string_table == 0 || pb->string_table[0][0] != '\0') {
 		seterr("string_table[0] is not the empty string");
@@ -70,58 +70,81 @@ validate(struct profile *p)
 	for (i = 0; i < pb->n_comment; i++)
 		if (check_str(pb, pb->comment[i], "comment"))
 			return -1;
+	return 0;
+}
 
-	n = pb->n_mapping;
-	if (pb->n_location > n)
-		n = pb->n_location;
-	if (pb->n_function > n)
-		n = pb->n_function;
-	ids = xmalloc((n ? n : 1) * sizeof *ids);
-	for (i = 0; i < pb->n_mapping; i++) {
-		PbMapping *m = pb->mapping[i];
+/* check_mappings, check_functions and check_locations check one record
+ * kind's strings and references and build its id lookup; ids is room for
+ * the ids of any kind. Locations refer to mappings and functions, so they
+ * come last. */
+static int
+check_mappings(struct profile *p, uint64_t *ids)
+{
+	const PbProfile *pb = p->pb;
+
+	for (size_t i = 0; i < pb->n_mapping; i++) {
+		const PbMapping *m = pb->mapping[i];
 
 		ids[i] = m->id;
 		if (check_str(pb, m->filename, "mapping filename") ||
 		    check_str(pb, m->build_id, "mapping build_id"))
-			goto fail;
+			return -1;
 	}
-	if (check_ids(&p->maps, p->arena, ids, pb->n_mapping, "mapping"))
-		goto fail;
-	for (i = 0; i < pb->n_function; i++) {
-		PbFunction *f = pb->function[i];
+	return check_ids(&p->maps, p->arena, ids, pb->n_mapping, "mapping");
+}
+
+static int
+check_functions(struct profile *p, uint64_t *ids)
+{
+	const PbProfile *pb = p->pb;
+
+	for (size_t i = 0; i < pb->n_function; i++) {
+		const PbFunction *f = pb->function[i];
 
 		ids[i] = f->id;
 		if (check_str(pb, f->name, "function name") ||
 		    check_str(pb, f->system_name, "function system_name") ||
 		    check_str(pb, f->filename, "function filename"))
-			goto fail;
+			return -1;
 	}
-	if (check_ids(&p->funcs, p->arena, ids, pb->n_function, "function"))
-		goto fail;
-	for (i = 0; i < pb->n_location; i++) {
-		PbLocation *l = pb->location[i];
+	return check_ids(&p->funcs, p->arena, ids, pb->n_function, "function");
+}
+
+static int
+check_locations(struct profile *p, uint64_t *ids)
+{
+	const PbProfile *pb = p->pb;
+
+	for (size_t i = 0; i < pb->n_location; i++) {
+		const PbLocation *l = pb->location[i];
 
 		ids[i] = l->id;
 		if (l->mapping_id && idmap_get(&p->maps, l->mapping_id) < 0) {
 			seterr("location %llu refers to missing mapping %llu",
 			    (unsigned long long)l->id, (unsigned long long)l->mapping_id);
-			goto fail;
+			return -1;
 		}
-		for (j = 0; j < l->n_line; j++)
+		for (size_t j = 0; j < l->n_line; j++)
 			if (l->line[j]->function_id &&
 			    idmap_get(&p->funcs, l->line[j]->function_id) < 0) {
 				seterr("location %llu refers to missing function %llu",
 				    (unsigned long long)l->id,
 				    (unsigned long long)l->line[j]->function_id);
-				goto fail;
+				return -1;
 			}
 	}
-	if (check_ids(&p->locs, p->arena, ids, pb->n_location, "location"))
-		goto fail;
-	free(ids);
+	return check_ids(&p->locs, p->arena, ids, pb->n_location, "location");
+}
+
+/* check_samples: value counts, locations and label strings. */
+static int
+check_samples(const struct profile *p)
+{
+	const PbProfile *pb = p->pb;
+	size_t i, j;
 
 	for (i = 0; i < pb->n_sample; i++) {
-		PbSample *s = pb->sample[i];
+		const PbSample *s = pb->sample[i];
 
 		if (s->n_value != pb->n_sample_type) {
 			seterr("sample %zu has %zu values but the profile has %zu sample types",
@@ -135,7 +158,7 @@ validate(struct profile *p)
 				return -1;
 			}
 		for (j = 0; j < s->n_label; j++) {
-			PbLabel *l = s->label[j];
+			const PbLabel *l = s->label[j];
 
 			if (check_str(pb, l->key, "label key") ||
 			    check_str(pb, l->str, "label value") ||
@@ -144,9 +167,29 @@ validate(struct profile *p)
 		}
 	}
 	return 0;
-fail:
+}
+
+static int
+validate(struct profile *p)
+{
+	const PbProfile *pb = p->pb;
+	uint64_t *ids;
+	size_t n;
+	int rc;
+
+	if (check_header_strings(pb))
+		return -1;
+	n = pb->n_mapping;
+	if (pb->n_location > n)
+		n = pb->n_location;
+	if (pb->n_function > n)
+		n = pb->n_function;
+	ids = xmalloc((n ? n : 1) * sizeof *ids);
+	rc = check_mappings(p, ids) || check_functions(p, ids) || check_locations(p, ids);
 	free(ids);
-	return -1;
+	if (rc)
+		return -1;
+	return check_samples(p);
 }
 
 /* An HTML error page or a plain-text message saved as a "profile" is the

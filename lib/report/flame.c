@@ -110,26 +110,34 @@ static const char script[] =
 "}\n"
 "]]></script>\n";
 
-int flame_write(const struct profile *p, const char *spec, const char *title, FILE *f)
-{
+/* The graph being drawn: the tree (node 0 is the root, "all"), each node's
+ * children in kids[first .. first+nchild), and the picture's size. */
+struct flame {
 	struct stacks s;
-	if (stacks_build(p, spec, &s) < 0)
-		return -1;
+	struct fnode *nodes;
+	size_t n;
+	size_t *kids;
+	int64_t total;
+	size_t maxdepth;
+	double height;
+};
 
-	/* the tree; node 0 is the root ("all") */
+/* flame_tree merges the stacks with a positive value into the tree. */
+static void flame_tree(struct flame *fl)
+{
+	const struct stacks *s = &fl->s;
 	struct keymap *km = keymap_new(2);
 	size_t cap = 1024, n = 1;
 	struct fnode *nodes = xcalloc(cap, sizeof(*nodes));
-	int64_t total = 0;
-	for (size_t i = 0; i < s.nstack; i++) {
-		if (s.value[i] <= 0)
+	for (size_t i = 0; i < s->nstack; i++) {
+		if (s->value[i] <= 0)
 			continue;
-		int64_t v = s.value[i];
-		total += v;
+		int64_t v = s->value[i];
+		fl->total += v;
 		size_t cur = 0;
 		nodes[0].value += v;
-		for (size_t d = 0; d < s.depth[i]; d++) {
-			uint64_t key[2] = { cur, s.frame[i][d] };
+		for (size_t d = 0; d < s->depth[i]; d++) {
+			uint64_t key[2] = { cur, s->frame[i][d] };
 			int added;
 			size_t idx = keymap_intern(km, key, &added) + 1;
 			if (added) {
@@ -138,7 +146,7 @@ int flame_write(const struct profile *p, const char *spec, const char *title, FI
 					nodes = xreallocarray(nodes, cap, sizeof(*nodes));
 				}
 				memset(&nodes[idx], 0, sizeof(nodes[idx]));
-				nodes[idx].name = s.frame[i][d];
+				nodes[idx].name = s->frame[i][d];
 				nodes[idx].parent = cur;
 				nodes[idx].depth = nodes[cur].depth + 1;
 				n = idx + 1;
@@ -149,9 +157,17 @@ int flame_write(const struct profile *p, const char *spec, const char *title, FI
 		nodes[cur].self += v;
 	}
 	keymap_free(km);
+	fl->nodes = nodes;
+	fl->n = n;
+}
 
-	/* children lists, sorted by name, then x positions top-down (parents
-	 * always precede their children in index order) */
+/* flame_layout lists each node's children, sorted by name, then gives them
+ * their x positions top-down (parents always precede their children in index
+ * order). */
+static void flame_layout(struct flame *fl)
+{
+	struct fnode *nodes = fl->nodes;
+	size_t n = fl->n;
 	size_t *kids = xcalloc(n, sizeof(*kids)), *fill = xcalloc(n, sizeof(*fill));
 	for (size_t i = 1; i < n; i++)
 		nodes[nodes[i].parent].nchild++;
@@ -164,9 +180,9 @@ int flame_write(const struct profile *p, const char *spec, const char *title, FI
 		struct fnode *pa = &nodes[nodes[i].parent];
 		kids[pa->first + fill[nodes[i].parent]++] = i;
 	}
-	cmp_stacks = &s;
+	free(fill);
+	cmp_stacks = &fl->s;
 	cmp_nodes = nodes;
-	size_t maxdepth = 0;
 	for (size_t i = 0; i < n; i++) {
 		qsort(kids + nodes[i].first, nodes[i].nchild, sizeof(*kids), child_cmp);
 		int64_t x = nodes[i].x;
@@ -175,11 +191,17 @@ int flame_write(const struct profile *p, const char *spec, const char *title, FI
 			c->x = x;
 			x += c->value;
 		}
-		if (nodes[i].depth > maxdepth)
-			maxdepth = nodes[i].depth;
+		if (nodes[i].depth > fl->maxdepth)
+			fl->maxdepth = nodes[i].depth;
 	}
+	fl->kids = kids;
+	fl->height = PAD_TOP + (double)(fl->maxdepth + 1) * FRAME_H + PAD_BOTTOM;
+}
 
-	double height = PAD_TOP + (double)(maxdepth + 1) * FRAME_H + PAD_BOTTOM;
+/* write_head writes the SVG up to the first frame: style, script, title. */
+static void write_head(const struct flame *fl, const char *title, FILE *f)
+{
+	double height = fl->height;
 	fprintf(f, "<?xml version=\"1.0\" standalone=\"no\"?>\n"
 	    "<svg version=\"1.1\" width=\"%g\" height=\"%g\" viewBox=\"0 0 %g %g\" "
 	    "onload=\"init(evt)\" xmlns=\"http://www.w3.org/2000/svg\">\n",
@@ -192,63 +214,85 @@ int flame_write(const struct profile *p, const char *spec, const char *title, FI
 	fprintf(f, "<text id=\"title\" x=\"%g\" y=\"20\" text-anchor=\"middle\">Flame graph: ", WIDTH / 2);
 	xml_escape(f, title, 200);
 	fprintf(f, " (");
-	xml_escape(f, s.type, 100);
+	xml_escape(f, fl->s.type, 100);
 	fprintf(f, ")</text>\n<text id=\"details\" x=\"10\" y=\"40\"> </text>\n"
 	    "<text id=\"unzoom\" x=\"%g\" y=\"20\" text-anchor=\"end\" style=\"display:none\">Reset zoom</text>\n",
 	    WIDTH - 10);
+}
 
+/* too_narrow: is the frame, or one of its ancestors, under MIN_PX wide? Its
+ * children are narrower still. */
+static int too_narrow(const struct flame *fl, size_t i)
+{
+	const struct fnode *nodes = fl->nodes;
+	double total = (double)fl->total;
+	if ((double)nodes[i].value / total * WIDTH < MIN_PX)
+		return 1;
+	for (size_t a = nodes[i].parent; i && a; a = nodes[a].parent)
+		if ((double)nodes[a].value / total * WIDTH < MIN_PX)
+			return 1;
+	return 0;
+}
+
+/* write_frame writes node i's <g>: its data for the script, its tooltip,
+ * its box and as much of its name as fits. */
+static void write_frame(const struct flame *fl, size_t i, FILE *f)
+{
+	const struct fnode *nd = &fl->nodes[i];
+	int64_t total = fl->total;
 	char val[64], sval[64];
-	for (size_t i = 0; i < n && total > 0; i++) {
-		const struct fnode *nd = &nodes[i];
-		double w = (double)nd->value / (double)total * WIDTH;
-		if (w < MIN_PX)
-			continue;       /* its children are narrower still */
-		int skip = 0;
-		for (size_t a = nd->parent; i && a; a = nodes[a].parent)
-			if ((double)nodes[a].value / (double)total * WIDTH < MIN_PX)
-				skip = 1;
-		if (skip)
-			continue;
-		const char *name = i ? stacks_name(&s, nd->name) : "all";
-		double x = (double)nd->x / (double)total * WIDTH;
-		double y = height - PAD_BOTTOM - (double)(nd->depth + 1) * FRAME_H;
-		int r, g, b;
-		if (i)
-			color(name, &r, &g, &b);
-		else
-			r = 200, g = 200, b = 200;
-		units_label(val, sizeof(val), nd->value, s.unit, "auto");
-		units_label(sval, sizeof(sval), nd->self, s.unit, "auto");
-		fprintf(f, "<g class=\"f\" data-x=\"%lld\" data-w=\"%lld\" data-d=\"%zu\" "
-		    "data-s=\"%lld\" data-sv=\"%s, %.2f%%\" data-n=\"",
-		    (long long)nd->x, (long long)nd->value, nd->depth, (long long)nd->self,
-		    sval, 100.0 * (double)nd->self / (double)total);
-		xml_escape(f, name, SIZE_MAX);
-		fprintf(f, "\"><title>");
-		xml_escape(f, name, SIZE_MAX);
-		fprintf(f, " (%s, %.2f%%)</title><rect x=\"%.2f\" y=\"%.0f\" width=\"%.2f\" "
-		    "height=\"%d\" fill=\"rgb(%d,%d,%d)\" rx=\"2\"/><text x=\"%.2f\" y=\"%.1f\">",
-		    val, 100.0 * (double)nd->value / (double)total, x, y,
-		    w - 0.5 > 0.1 ? w - 0.5 : 0.1, FRAME_H - 1, r, g, b, x + 3, y + 11.5);
-		long fit = (long)((w - 6) / 7);
-		size_t len = strlen(name);
-		if (fit >= 3) {
-			if (len <= (size_t)fit) {
-				xml_escape(f, name, SIZE_MAX);
-			} else {
-				xml_escape(f, name, (size_t)fit - 2);
-				fputs("..", f);
-			}
+	double w = (double)nd->value / (double)total * WIDTH;
+	const char *name = i ? stacks_name(&fl->s, nd->name) : "all";
+	double x = (double)nd->x / (double)total * WIDTH;
+	double y = fl->height - PAD_BOTTOM - (double)(nd->depth + 1) * FRAME_H;
+	int r, g, b;
+	if (i)
+		color(name, &r, &g, &b);
+	else
+		r = 200, g = 200, b = 200;
+	units_label(val, sizeof(val), nd->value, fl->s.unit, "auto");
+	units_label(sval, sizeof(sval), nd->self, fl->s.unit, "auto");
+	fprintf(f, "<g class=\"f\" data-x=\"%lld\" data-w=\"%lld\" data-d=\"%zu\" "
+	    "data-s=\"%lld\" data-sv=\"%s, %.2f%%\" data-n=\"",
+	    (long long)nd->x, (long long)nd->value, nd->depth, (long long)nd->self,
+	    sval, 100.0 * (double)nd->self / (double)total);
+	xml_escape(f, name, SIZE_MAX);
+	fprintf(f, "\"><title>");
+	xml_escape(f, name, SIZE_MAX);
+	fprintf(f, " (%s, %.2f%%)</title><rect x=\"%.2f\" y=\"%.0f\" width=\"%.2f\" "
+	    "height=\"%d\" fill=\"rgb(%d,%d,%d)\" rx=\"2\"/><text x=\"%.2f\" y=\"%.1f\">",
+	    val, 100.0 * (double)nd->value / (double)total, x, y,
+	    w - 0.5 > 0.1 ? w - 0.5 : 0.1, FRAME_H - 1, r, g, b, x + 3, y + 11.5);
+	long fit = (long)((w - 6) / 7);
+	size_t len = strlen(name);
+	if (fit >= 3) {
+		if (len <= (size_t)fit) {
+			xml_escape(f, name, SIZE_MAX);
+		} else {
+			xml_escape(f, name, (size_t)fit - 2);
+			fputs("..", f);
 		}
-		fprintf(f, "</text></g>\n");
 	}
-	if (total <= 0)
-		fprintf(f, "<text x=\"10\" y=\"%g\">no samples with a positive value</text>\n", height - 12);
+	fprintf(f, "</text></g>\n");
+}
+
+int flame_write(const struct profile *p, const char *spec, const char *title, FILE *f)
+{
+	struct flame fl = { 0 };
+	if (stacks_build(p, spec, &fl.s) < 0)
+		return -1;
+	flame_tree(&fl);
+	flame_layout(&fl);
+	write_head(&fl, title, f);
+	for (size_t i = 0; i < fl.n && fl.total > 0; i++)
+		if (!too_narrow(&fl, i))
+			write_frame(&fl, i, f);
+	if (fl.total <= 0)
+		fprintf(f, "<text x=\"10\" y=\"%g\">no samples with a positive value</text>\n", fl.height - 12);
 	fprintf(f, "</svg>\n");
-	free(kids);
-	free(fill);
-	free(nodes);
-	stacks_free(&s);
+	free(fl.kids);
+	free(fl.nodes);
+	stacks_free(&fl.s);
 	if (ferror(f)) {
 		seterr("write:");
 		return -1;

@@ -19,15 +19,11 @@ static json_t *value_type(const struct profile *p, const PbValueType *vt)
 	    "unit", profile_str(p, vt->unit));
 }
 
-int statjson_write(const struct profile *p, const char *spec, int count, int nprofiles, FILE *f)
+/* sample_types adds "sample_types" (each type) and returns the "totals"
+ * object (each type's sum over the samples, keyed type/unit). */
+static json_t *sample_types(const struct profile *p, json_t *doc)
 {
 	const PbProfile *pb = p->pb;
-	struct top_report r;
-	struct top_opts o = { spec, count, 0.005, NULL, 0 };
-	if (top_build(p, &o, &r) < 0)
-		return -1;
-
-	json_t *doc = json_object();
 	json_t *types = json_array(), *totals = json_object();
 	for (size_t i = 0; i < pb->n_sample_type; i++) {
 		json_array_append_new(types, value_type(p, pb->sample_type[i]));
@@ -39,14 +35,24 @@ int statjson_write(const struct profile *p, const char *spec, int count, int npr
 		    profile_str(p, pb->sample_type[i]->unit));
 		json_object_set_new(totals, key, json_integer(sum));
 	}
+	json_object_set_new(doc, "sample_types", types);
+	return totals;
+}
+
+/* header adds the profile's description: binary, types, period, time,
+ * record counts and totals, in that order. */
+static void header(const struct profile *p, const struct top_report *r,
+    int nprofiles, json_t *doc)
+{
+	const PbProfile *pb = p->pb;
 	const char *file = pb->n_mapping ? profile_str(p, pb->mapping[0]->filename) : "";
 	const char *bid = pb->n_mapping ? profile_str(p, pb->mapping[0]->build_id) : "";
 	json_object_set_new(doc, "file", file[0] ? json_string(file) : json_null());
 	json_object_set_new(doc, "build_id", bid[0] ? json_string(bid) : json_null());
 	json_object_set_new(doc, "profiles", json_integer(nprofiles));
-	json_object_set_new(doc, "sample_types", types);
-	json_object_set_new(doc, "sample_type", json_pack("{s:s, s:s, s:i}", "type", r.type,
-	    "unit", r.unit, "index", r.sample_index));
+	json_t *totals = sample_types(p, doc);
+	json_object_set_new(doc, "sample_type", json_pack("{s:s, s:s, s:i}", "type", r->type,
+	    "unit", r->unit, "index", r->sample_index));
 	json_object_set_new(doc, "period_type", value_type(p, pb->period_type));
 	json_object_set_new(doc, "period", json_integer(pb->period));
 	json_object_set_new(doc, "duration_nanos", json_integer(pb->duration_nanos));
@@ -66,7 +72,12 @@ int statjson_write(const struct profile *p, const char *spec, int count, int npr
 	    "functions", (json_int_t)pb->n_function, "mappings", (json_int_t)pb->n_mapping,
 	    "strings", (json_int_t)pb->n_string_table));
 	json_object_set_new(doc, "totals", totals);
+}
 
+/* pgo_verdict_json is the "pgo" object: the --check verdict and, when go
+ * build accepts the profile, the edge counts. */
+static json_t *pgo_verdict_json(const struct profile *p)
+{
 	struct pgo_verdict v;
 	pgo_check(p, &v);
 	json_t *reasons = json_array();
@@ -84,20 +95,37 @@ int statjson_write(const struct profile *p, const char *spec, int count, int npr
 		json_object_set_new(pgo, "hot_threshold_percent", json_real(thr));
 		pgo_edges_free(&e);
 	}
-	json_object_set_new(doc, "pgo", pgo);
+	return pgo;
+}
 
+/* top_json is the "top" object: the rows of the text report, raw. */
+static json_t *top_json(const struct top_report *r)
+{
 	json_t *rows = json_array();
-	for (size_t i = 0; i < r.nrows; i++) {
-		const struct top_row *w = &r.row[i];
+	for (size_t i = 0; i < r->nrows; i++) {
+		const struct top_row *w = &r->row[i];
 		json_array_append_new(rows, json_pack("{s:s, s:I, s:I, s:f, s:f, s:s?}",
 		    "name", w->name, "flat", (json_int_t)w->flat, "cum", (json_int_t)w->cum,
-		    "flat_percent", r.total ? 100.0 * (double)w->flat / (double)r.total : 0.0,
-		    "cum_percent", r.total ? 100.0 * (double)w->cum / (double)r.total : 0.0,
+		    "flat_percent", r->total ? 100.0 * (double)w->flat / (double)r->total : 0.0,
+		    "cum_percent", r->total ? 100.0 * (double)w->cum / (double)r->total : 0.0,
 		    "inline", w->inline_label[0] ? w->inline_label : NULL));
 	}
-	json_object_set_new(doc, "top", json_pack("{s:I, s:I, s:I, s:I, s:o}",
-	    "total", (json_int_t)r.total, "shown", (json_int_t)r.flat_sum,
-	    "nodes", (json_int_t)r.nnodes, "dropped_nodes", (json_int_t)r.dropped, "rows", rows));
+	return json_pack("{s:I, s:I, s:I, s:I, s:o}",
+	    "total", (json_int_t)r->total, "shown", (json_int_t)r->flat_sum,
+	    "nodes", (json_int_t)r->nnodes, "dropped_nodes", (json_int_t)r->dropped, "rows", rows);
+}
+
+int statjson_write(const struct profile *p, const char *spec, int count, int nprofiles, FILE *f)
+{
+	struct top_report r;
+	struct top_opts o = { spec, count, 0.005, NULL, 0 };
+	if (top_build(p, &o, &r) < 0)
+		return -1;
+
+	json_t *doc = json_object();
+	header(p, &r, nprofiles, doc);
+	json_object_set_new(doc, "pgo", pgo_verdict_json(p));
+	json_object_set_new(doc, "top", top_json(&r));
 	top_free(&r);
 
 	int rc = json_dumpf(doc, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER);

@@ -48,70 +48,59 @@ static int same_node(const struct frame *a, const struct frame *b)
 	    !strcmp(a->name, b->name);
 }
 
-int pgo_shrink_measure(const struct profile *p, int vi, int cold, struct pgo_shrink *out)
+/* The hot edges, keyed by interned names and offset. */
+struct hot_set {
+	struct strmap *names;
+	struct keymap *hot;
+};
+
+static void hot_set_build(struct hot_set *h, const struct pgo_edges *e)
+{
+	h->names = strmap_new();
+	h->hot = keymap_new(3);
+	size_t nhot = pgo_hot(e, PGO_DEFAULT_CDF, NULL);
+	for (size_t i = 0; i < nhot; i++) {
+		uint64_t k[3] = { strmap_intern(h->names, e->edge[i].caller, NULL),
+		    strmap_intern(h->names, e->edge[i].callee, NULL), (uint64_t)e->edge[i].offset };
+		keymap_intern(h->hot, k, NULL);
+	}
+}
+
+/* sample_edges: does the sample make an edge, and (with a hot set) a hot
+ * one? Returns 0 for no edge, 1 for an edge, 2 for a hot edge. */
+static int sample_edges(const struct profile *p, const PbSample *s, const struct hot_set *h)
+{
+	struct frame fr[256];
+	size_t nf = leaf_frames(p, s, fr, 256);
+	int edges = 0;
+	for (size_t k = 1; k < nf; k++) {
+		if (same_node(&fr[k - 1], &fr[k]))
+			continue;
+		edges = 1;
+		if (h->hot) {
+			int64_t a = strmap_find(h->names, fr[k - 1].name);
+			int64_t b = strmap_find(h->names, fr[k].name);
+			uint64_t key[3] = { (uint64_t)a, (uint64_t)b, (uint64_t)fr[k - 1].offset };
+			if (a >= 0 && b >= 0 && keymap_find(h->hot, key) >= 0)
+				return 2;
+		}
+	}
+	return edges;
+}
+
+/* encoded_size merges the reduced profile on the edges' sample type and
+ * encodes it as pprof-merge would, for its size and sample count. */
+static int encoded_size(const struct profile *p, const struct profile *reduced,
+    int sample_index, struct pgo_shrink *out)
 {
 	const PbProfile *pb = p->pb;
-	struct pgo_edges e;
-	struct strmap *names = NULL;
-	struct keymap *hot = NULL;
-
-	memset(out, 0, sizeof(*out));
-	if (pgo_edges_build(p, vi, &e) < 0)
-		return -1;
-	if (cold) {
-		/* the hot set, keyed by interned names and offset */
-		names = strmap_new();
-		hot = keymap_new(3);
-		size_t nhot = pgo_hot(&e, PGO_DEFAULT_CDF, NULL);
-		for (size_t i = 0; i < nhot; i++) {
-			uint64_t k[3] = { strmap_intern(names, e.edge[i].caller, NULL),
-			    strmap_intern(names, e.edge[i].callee, NULL), (uint64_t)e.edge[i].offset };
-			keymap_intern(hot, k, NULL);
-		}
-	}
-	PbProfile copy = *pb;
-	PbSample **samples = xcalloc(pb->n_sample ? pb->n_sample : 1, sizeof(*samples));
-	PbSample *store = xcalloc(pb->n_sample ? pb->n_sample : 1, sizeof(*store));
-	struct frame fr[256];
-	size_t n = 0;
-	for (size_t i = 0; i < pb->n_sample; i++) {
-		const PbSample *s = pb->sample[i];
-		if (s->value[vi] == 0)
-			continue;
-		size_t nf = leaf_frames(p, s, fr, 256);
-		int edges = 0, anyhot = 0;
-		for (size_t k = 1; k < nf; k++) {
-			if (same_node(&fr[k - 1], &fr[k]))
-				continue;
-			edges = 1;
-			if (hot) {
-				int64_t a = strmap_find(names, fr[k - 1].name);
-				int64_t b = strmap_find(names, fr[k].name);
-				uint64_t key[3] = { (uint64_t)a, (uint64_t)b, (uint64_t)fr[k - 1].offset };
-				if (a >= 0 && b >= 0 && keymap_find(hot, key) >= 0)
-					anyhot = 1;
-			}
-		}
-		if (!edges || (cold && !anyhot))
-			continue;
-		store[n] = *s;
-		store[n].n_location_id = s->n_location_id > 2 ? 2 : s->n_location_id;
-		store[n].n_label = 0;
-		samples[n] = &store[n];
-		n++;
-	}
-	copy.sample = samples;
-	copy.n_sample = n;
-	struct profile reduced = *p;
-	reduced.pb = &copy;
-
 	char spec[512];
-	snprintf(spec, sizeof(spec), "%s/%s", profile_str(p, pb->sample_type[e.sample_index]->type),
-	    profile_str(p, pb->sample_type[e.sample_index]->unit));
+	snprintf(spec, sizeof(spec), "%s/%s", profile_str(p, pb->sample_type[sample_index]->type),
+	    profile_str(p, pb->sample_type[sample_index]->unit));
 	struct merge_opts mo = { spec, 1 };
 	struct merger *m = merger_new(&mo);
 	int rc = -1;
-	if (merger_add(m, &reduced, 1.0) == 0) {
+	if (merger_add(m, reduced, 1.0) == 0) {
 		struct profile *r = merger_finish(m);
 		uint8_t *buf;
 		size_t len;
@@ -128,10 +117,47 @@ int pgo_shrink_measure(const struct profile *p, int vi, int cold, struct pgo_shr
 		if (junk)
 			profile_free(junk);
 	}
+	return rc;
+}
+
+int pgo_shrink_measure(const struct profile *p, int vi, int cold, struct pgo_shrink *out)
+{
+	const PbProfile *pb = p->pb;
+	struct pgo_edges e;
+	struct hot_set h = { NULL, NULL };
+
+	memset(out, 0, sizeof(*out));
+	if (pgo_edges_build(p, vi, &e) < 0)
+		return -1;
+	if (cold)
+		hot_set_build(&h, &e);
+	PbProfile copy = *pb;
+	PbSample **samples = xcalloc(pb->n_sample ? pb->n_sample : 1, sizeof(*samples));
+	PbSample *store = xcalloc(pb->n_sample ? pb->n_sample : 1, sizeof(*store));
+	size_t n = 0;
+	for (size_t i = 0; i < pb->n_sample; i++) {
+		const PbSample *s = pb->sample[i];
+		if (s->value[vi] == 0)
+			continue;
+		int made = sample_edges(p, s, &h);
+		if (made == 0 || (cold && made != 2))
+			continue;
+		store[n] = *s;
+		store[n].n_location_id = s->n_location_id > 2 ? 2 : s->n_location_id;
+		store[n].n_label = 0;
+		samples[n] = &store[n];
+		n++;
+	}
+	copy.sample = samples;
+	copy.n_sample = n;
+	struct profile reduced = *p;
+	reduced.pb = &copy;
+
+	int rc = encoded_size(p, &reduced, e.sample_index, out);
 	free(samples);
 	free(store);
-	strmap_free(names);
-	keymap_free(hot);
+	strmap_free(h.names);
+	keymap_free(h.hot);
 	pgo_edges_free(&e);
 	return rc;
 }

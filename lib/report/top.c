@@ -330,68 +330,61 @@ static void labels(struct top_report *r, const struct profile *p, struct arena *
 	}
 }
 
-int top_build(const struct profile *p, const struct top_opts *o, struct top_report *r)
+/* abs_total is the sum of the samples' absolute values of type vi, over the
+ * raw bytes when the caller has them. */
+static int64_t abs_total(const struct profile *p, const struct top_opts *o, int vi)
 {
-	const PbProfile *pb = p->pb;
-	double nf = o->nodefraction;
-
-	memset(r, 0, sizeof(*r));
-	if (pb->n_sample_type == 0) {
-		seterr("profile has no samples");
-		return -1;
-	}
-	int vi = profile_sample_type(p, o->sample_type);
-	if (vi < 0)
-		return -1;
-	struct priv *pv = xcalloc(1, sizeof(*pv));
-	pv->arena = arena_new(1 << 16);
-	r->priv = pv;
-	r->sample_index = vi;
-	r->type = profile_str(p, pb->sample_type[vi]->type);
-	r->unit = profile_str(p, pb->sample_type[vi]->unit);
 	struct sample_iter it;
+	int64_t total = 0;
 	sample_iter_init(&it, p, o->raw, o->rawlen);
 	while (sample_iter_next(&it) == 1) {
 		int64_t v = it.val[vi];
-		r->total += v < 0 ? -v : v;
+		total += v < 0 ? -v : v;
 	}
 	sample_iter_free(&it);
+	return total;
+}
 
-	struct graph *g = &pv->g;
-	graph_build(g, pv->arena, p);
-	values(g, p, vi, o);
-
+/* select_nodes lists the nodes with a value, drops those under the node
+ * cutoff (nodefraction of the flat sum), sorts them as pprof does and keeps
+ * at most nodecount. Returns the list (its length in *n); *edge_cutoff gets
+ * the inline labels' edge cutoff. */
+static size_t *select_nodes(struct graph *g, const struct top_opts *o,
+    struct top_report *r, size_t *n, int64_t *edge_cutoff)
+{
 	size_t *order = xcalloc(g->nnode ? g->nnode : 1, sizeof(*order));
-	size_t n = 0;
+	size_t k = 0;
 	int64_t total_value = 0;
 	for (size_t i = 0; i < g->nnode; i++) {
 		total_value += g->node[i].flat;
 		if (g->node[i].cum || g->node[i].flat)
-			order[n++] = i;
+			order[k++] = i;
 	}
-	r->nnodes = n;
-	int64_t node_cutoff = llabs((int64_t)((double)total_value * nf));
-	int64_t edge_cutoff = llabs((int64_t)((double)total_value * 0.001));
+	r->nnodes = k;
+	int64_t node_cutoff = llabs((int64_t)((double)total_value * o->nodefraction));
+	*edge_cutoff = llabs((int64_t)((double)total_value * 0.001));
 	if (node_cutoff > 0) {
-		size_t k = 0;
-		for (size_t i = 0; i < n; i++)
+		size_t kept = 0;
+		for (size_t i = 0; i < k; i++)
 			if (llabs(g->node[order[i]].cum) >= node_cutoff)
-				order[k++] = order[i];
-		r->dropped = n - k;
-		n = k;
+				order[kept++] = order[i];
+		r->dropped = k - kept;
+		k = kept;
 	}
-	r->orig_count = n;
+	r->orig_count = k;
 	sort_nodes = g->node;
-	qsort(order, n, sizeof(*order), node_cmp);
-	if (o->nodecount > 0 && (size_t)o->nodecount < n)
-		n = (size_t)o->nodecount;
+	qsort(order, k, sizeof(*order), node_cmp);
+	if (o->nodecount > 0 && (size_t)o->nodecount < k)
+		k = (size_t)o->nodecount;
+	*n = k;
+	return order;
+}
 
-	unsigned char *kept = xcalloc(g->nnode ? g->nnode : 1, 1);
-	for (size_t i = 0; i < n; i++)
-		kept[order[i]] = 1;
-	inline_labels(g, p, vi, kept, edge_cutoff, o);
-	free(kept);
-
+/* fill_rows copies the n selected nodes into the report's rows and picks
+ * the output unit from the smallest value shown. */
+static void fill_rows(struct top_report *r, struct priv *pv, const size_t *order, size_t n)
+{
+	const struct graph *g = &pv->g;
 	r->nrows = n;
 	r->row = arena_alloc(pv->arena, (n ? n : 1) * sizeof(*r->row));
 	int64_t min_value = 0;
@@ -408,9 +401,45 @@ int top_build(const struct profile *p, const struct top_opts *o, struct top_repo
 		if (m > 0 && (min_value == 0 || m < min_value))
 			min_value = m;
 	}
-	free(order);
 	r->output_unit = n ? units_output(min_value, r->total, r->unit) : "minimum";
-	labels(r, p, pv->arena, nf);
+}
+
+int top_build(const struct profile *p, const struct top_opts *o, struct top_report *r)
+{
+	const PbProfile *pb = p->pb;
+
+	memset(r, 0, sizeof(*r));
+	if (pb->n_sample_type == 0) {
+		seterr("profile has no samples");
+		return -1;
+	}
+	int vi = profile_sample_type(p, o->sample_type);
+	if (vi < 0)
+		return -1;
+	struct priv *pv = xcalloc(1, sizeof(*pv));
+	pv->arena = arena_new(1 << 16);
+	r->priv = pv;
+	r->sample_index = vi;
+	r->type = profile_str(p, pb->sample_type[vi]->type);
+	r->unit = profile_str(p, pb->sample_type[vi]->unit);
+	r->total = abs_total(p, o, vi);
+
+	struct graph *g = &pv->g;
+	graph_build(g, pv->arena, p);
+	values(g, p, vi, o);
+
+	size_t n;
+	int64_t edge_cutoff;
+	size_t *order = select_nodes(g, o, r, &n, &edge_cutoff);
+	unsigned char *kept = xcalloc(g->nnode ? g->nnode : 1, 1);
+	for (size_t i = 0; i < n; i++)
+		kept[order[i]] = 1;
+	inline_labels(g, p, vi, kept, edge_cutoff, o);
+	free(kept);
+
+	fill_rows(r, pv, order, n);
+	free(order);
+	labels(r, p, pv->arena, o->nodefraction);
 	return 0;
 }
 

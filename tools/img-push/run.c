@@ -138,87 +138,89 @@ auto_labels(struct oci_build *b, const char *base_name, const char *base_digest,
 	return l;
 }
 
-/* load_base fills img from b->base; *src tells where its blobs are. */
+/* The base's manifest as fetched: bytes, media type, digest. */
+struct base_manifest {
+	struct membuf m;
+	char *ctype;
+	char digest[SHA256_DIGEST_STRLEN];
+};
+
+/* registry_base fetches the manifest of a registry base (the platform's
+ * entry when the reference names an index), sharing *reg or creating it;
+ * base_name and base_digest name what the reference resolves to. */
 static int
-load_base(struct oci_build *b, struct oci_platform *plat, int plat_given,
-    struct oci_image *img, struct source *src, struct registry **reg,
-    struct reg_ref *bref, struct http_client *http, char **base_name,
-    char base_digest[SHA256_DIGEST_STRLEN])
+registry_base(struct oci_build *b, struct oci_platform *plat, struct source *src,
+    struct registry **reg, struct reg_ref *bref, struct http_client *http,
+    char **base_name, char base_digest[SHA256_DIGEST_STRLEN], struct base_manifest *bm)
 {
-	struct membuf m = { 0 }, c = { 0 };
-	char *dir = NULL, *tag = NULL, *ctype = NULL;
-	char mdigest[SHA256_DIGEST_STRLEN];
-	const char *cdigest;
 	json_t *doc = NULL;
+	char *ref;
 	int rc = -1;
 
-	if (strcmp(b->base, "scratch") == 0) {
-		oci_image_scratch(img, plat);
-		return 0;
+	if (reg_parse_ref(b->base, bref) < 0) {
+		seterr("base: %s", errmsg());
+		return -1;
 	}
-	if (split_layout(b->base, &dir, &tag)) {
-		src->layout = dir;
-		/* The base digest names what the reference resolves to (an
-		 * index for a multi-platform base), as for a registry base. */
-		if (oci_layout_resolve(dir, tag, plat, &m, &ctype, mdigest, base_digest) < 0) {
-			seterr("base %s: %s", b->base, errmsg());
-			goto done;
-		}
-		*base_name = xstrdup(b->base);
-	} else {
-		char *ref;
-
-		if (reg_parse_ref(b->base, bref) < 0) {
-			seterr("base: %s", errmsg());
-			goto done;
-		}
-		if (!*reg) {
-			*reg = registry_new(http, bref, b->insecure);
-			registry_add_scope(*reg, bref->repo, "pull");
-			if (registry_ping(*reg) < 0) {
-				seterr("base %s: %s", b->base, errmsg());
-				goto done;
-			}
-		}
+	if (!*reg) {
+		*reg = registry_new(http, bref, b->insecure);
 		registry_add_scope(*reg, bref->repo, "pull");
-		src->reg = *reg;
-		src->repo = bref->repo;
-		ref = bref->digest ? bref->digest : bref->tag;
-		if (registry_get_manifest(*reg, bref->repo, ref, &m, &ctype, mdigest) < 0) {
+		if (registry_ping(*reg) < 0) {
+			seterr("base %s: %s", b->base, errmsg());
+			return -1;
+		}
+	}
+	registry_add_scope(*reg, bref->repo, "pull");
+	src->reg = *reg;
+	src->repo = bref->repo;
+	ref = bref->digest ? bref->digest : bref->tag;
+	if (registry_get_manifest(*reg, bref->repo, ref, &bm->m, &bm->ctype, bm->digest) < 0) {
+		seterr("base %s: %s", b->base, errmsg());
+		return -1;
+	}
+	strcpy(base_digest, bm->digest);
+	*base_name = reg_ref_name(bref);
+	if (bref->tag) {
+		char *n = xmalloc(strlen(*base_name) + strlen(bref->tag) + 2);
+
+		sprintf(n, "%s:%s", *base_name, bref->tag);
+		free(*base_name);
+		*base_name = n;
+	}
+	doc = json_loadb(bm->m.data, bm->m.len, 0, NULL);
+	if (doc && oci_is_index(oci_media_type(doc, bm->ctype))) {
+		json_t *d = oci_index_pick(doc, plat);
+		const char *dg = json_string_value(json_object_get(d, "digest"));
+
+		if (!d || !dg) {
+			seterr("base %s: %s", b->base, d ? "index entry without digest" : errmsg());
+			goto done;
+		}
+		free(bm->ctype);
+		bm->ctype = NULL;
+		if (registry_get_manifest(*reg, bref->repo, dg, &bm->m, &bm->ctype, bm->digest) < 0) {
 			seterr("base %s: %s", b->base, errmsg());
 			goto done;
 		}
-		strcpy(base_digest, mdigest);
-		*base_name = reg_ref_name(bref);
-		if (bref->tag) {
-			char *n = xmalloc(strlen(*base_name) + strlen(bref->tag) + 2);
-
-			sprintf(n, "%s:%s", *base_name, bref->tag);
-			free(*base_name);
-			*base_name = n;
-		}
-		doc = json_loadb(m.data, m.len, 0, NULL);
-		if (doc && oci_is_index(oci_media_type(doc, ctype))) {
-			json_t *d = oci_index_pick(doc, plat);
-			const char *dg = json_string_value(json_object_get(d, "digest"));
-
-			if (!d || !dg) {
-				seterr("base %s: %s", b->base, d ? "index entry without digest" : errmsg());
-				goto done;
-			}
-			free(ctype);
-			ctype = NULL;
-			if (registry_get_manifest(*reg, bref->repo, dg, &m, &ctype, mdigest) < 0) {
-				seterr("base %s: %s", b->base, errmsg());
-				goto done;
-			}
-		}
 	}
+	rc = 0;
+done:
 	json_decref(doc);
-	doc = json_loadb(m.data, m.len, 0, NULL);
+	return rc;
+}
+
+/* base_image loads img from the base's image manifest and its config. */
+static int
+base_image(struct oci_build *b, struct source *src, const struct base_manifest *bm,
+    struct oci_image *img)
+{
+	struct membuf c = { 0 };
+	json_t *doc = json_loadb(bm->m.data, bm->m.len, 0, NULL);
+	const char *cdigest;
+	int rc = -1;
+
 	cdigest = json_string_value(json_object_get(json_object_get(doc, "config"), "digest"));
 	if (!doc || !cdigest || !sha256_valid(cdigest)) {
-		seterr("base %s: manifest %s is not an image manifest", b->base, mdigest);
+		seterr("base %s: manifest %s is not an image manifest", b->base, bm->digest);
 		goto done;
 	}
 	{
@@ -229,28 +231,73 @@ load_base(struct oci_build *b, struct oci_platform *plat, int plat_given,
 			goto done;
 		}
 	}
-	if (oci_image_load(img, m.data, m.len, ctype, c.data, c.len) < 0) {
+	if (oci_image_load(img, bm->m.data, bm->m.len, bm->ctype, c.data, c.len) < 0) {
 		seterr("base %s: %s", b->base, errmsg());
 		goto done;
-	}
-	{
-		const char *os = json_string_value(json_object_get(img->config, "os"));
-		const char *arch = json_string_value(json_object_get(img->config, "architecture"));
-
-		if (plat_given && os && arch && (strcmp(os, plat->os) || strcmp(arch, plat->arch))) {
-			seterr("base %s is %s/%s, not the %s/%s asked for", b->base, os, arch,
-			    plat->os, plat->arch);
-			oci_image_free(img);
-			goto done;
-		}
 	}
 	rc = 0;
 done:
 	json_decref(doc);
-	free(tag);
-	free(ctype);
-	membuf_free(&m);
 	membuf_free(&c);
+	return rc;
+}
+
+/* check_platform: a base for another platform than --platform names is an
+ * error. */
+static int
+check_platform(struct oci_build *b, const struct oci_platform *plat, const struct oci_image *img)
+{
+	const char *os = json_string_value(json_object_get(img->config, "os"));
+	const char *arch = json_string_value(json_object_get(img->config, "architecture"));
+
+	if (os && arch && (strcmp(os, plat->os) || strcmp(arch, plat->arch))) {
+		seterr("base %s is %s/%s, not the %s/%s asked for", b->base, os, arch,
+		    plat->os, plat->arch);
+		return -1;
+	}
+	return 0;
+}
+
+/* load_base fills img from b->base; *src tells where its blobs are. */
+static int
+load_base(struct oci_build *b, struct oci_platform *plat, int plat_given,
+    struct oci_image *img, struct source *src, struct registry **reg,
+    struct reg_ref *bref, struct http_client *http, char **base_name,
+    char base_digest[SHA256_DIGEST_STRLEN])
+{
+	struct base_manifest bm = { { 0 }, NULL, "" };
+	char *dir = NULL, *tag = NULL;
+	int rc = -1;
+
+	if (strcmp(b->base, "scratch") == 0) {
+		oci_image_scratch(img, plat);
+		return 0;
+	}
+	if (split_layout(b->base, &dir, &tag)) {
+		src->layout = dir;
+		/* The base digest names what the reference resolves to (an
+		 * index for a multi-platform base), as for a registry base. */
+		if (oci_layout_resolve(dir, tag, plat, &bm.m, &bm.ctype, bm.digest,
+		    base_digest) < 0) {
+			seterr("base %s: %s", b->base, errmsg());
+			goto done;
+		}
+		*base_name = xstrdup(b->base);
+	} else if (registry_base(b, plat, src, reg, bref, http, base_name, base_digest,
+	    &bm) < 0) {
+		goto done;
+	}
+	if (base_image(b, src, &bm, img) < 0)
+		goto done;
+	if (plat_given && check_platform(b, plat, img) < 0) {
+		oci_image_free(img);
+		goto done;
+	}
+	rc = 0;
+done:
+	free(tag);
+	free(bm.ctype);
+	membuf_free(&bm.m);
 	if (rc < 0 && src->layout) {
 		free(dir);
 		src->layout = NULL;
@@ -475,189 +522,245 @@ same_registry(const struct reg_ref *a, const struct reg_ref *b)
 	return a->host && b->host && strcmp(a->host, b->host) == 0;
 }
 
-int
-oci_build_run(struct oci_build *b, char **result)
-{
-	struct oci_platform plat = { 0 };
-	struct oci_image img = { 0 };
-	struct tar_layer layer = { 0 };
-	struct source src = { 0 };
-	struct reg_ref bref = { 0 };
+/* One run of oci_build_run: what its stages share and what it frees. */
+struct build_run {
+	struct oci_build *b;
+	struct oci_platform plat;
+	struct oci_image img;
+	struct tar_layer layer;
+	struct source src;
+	struct reg_ref bref;
 	struct target t;
 	struct http_client http;
-	struct registry *dreg = NULL, *breg = NULL;
-	struct membuf created_by = { 0 };
-	char *base_name = NULL, created[64], base_digest[SHA256_DIGEST_STRLEN] = "";
-	json_t *labels = NULL;
-	struct layer_job job = { 0 };
+	struct registry *dreg, *breg;
+	char *base_name, base_digest[SHA256_DIGEST_STRLEN];
+	struct layer_job job;
 	struct cache_job cjob;
-	struct oci_change ch;
 	pthread_t th, cth;
-	int caching = 0;
-	size_t i, n_base = 0;
-	int rc = -1, is_scratch = strcmp(b->base, "scratch") == 0, started = 0;
+	int started, caching, is_scratch;
+};
 
-	http_init(&http);
-	if (parse_target(b->dest, &t) < 0) {
-		http_cleanup(&http);
+/* start_layer builds the layer in a thread, when there are files. */
+static int
+start_layer(struct build_run *r)
+{
+	r->job.b = r->b;
+	r->job.parents = r->is_scratch;
+	if (!r->b->n_files)
+		return 0;
+	if ((errno = pthread_create(&r->th, NULL, layer_thread, &r->job)) != 0) {
+		seterr("cannot start a thread:");
 		return -1;
 	}
-	job.b = b;
-	job.parents = is_scratch;
-	if (b->n_files) {
-		if ((errno = pthread_create(&th, NULL, layer_thread, &job)) != 0) {
-			seterr("cannot start a thread:");
-			target_free(&t);
-			http_cleanup(&http);
-			return -1;
-		}
-		started = 1;
+	r->started = 1;
+	return 0;
+}
+
+/* connect_registries makes the destination's client and checks that it
+ * answers. One client per registry: a base on the destination's registry
+ * shares its token, which then carries the pull scope for mounts. */
+static int
+connect_registries(struct build_run *r)
+{
+	struct oci_build *b = r->b;
+
+	if (!r->t.layout) {
+		r->dreg = registry_new(&r->http, &r->t.ref, b->insecure);
+		registry_add_scope(r->dreg, r->t.ref.repo, "pull,push");
 	}
-	if (oci_parse_platform(b->platform ? b->platform : "linux/amd64", &plat) < 0)
-		goto done;
-	if (!t.layout) {
-		dreg = registry_new(&http, &t.ref, b->insecure);
-		registry_add_scope(dreg, t.ref.repo, "pull,push");
-	}
-	/* One client per registry: a base on the destination's registry shares
-	 * its token, which then carries the pull scope for mounts. */
-	if (!is_scratch && strncmp(b->base, "oci:", 4) != 0) {
+	if (!r->is_scratch && strncmp(b->base, "oci:", 4) != 0) {
 		struct reg_ref tmp;
 
 		if (reg_parse_ref(b->base, &tmp) < 0) {
 			seterr("base: %s", errmsg());
-			goto done;
+			return -1;
 		}
-		if (dreg && same_registry(&tmp, &t.ref)) {
-			breg = dreg;
-			registry_add_scope(dreg, tmp.repo, "pull");
+		if (r->dreg && same_registry(&tmp, &r->t.ref)) {
+			r->breg = r->dreg;
+			registry_add_scope(r->dreg, tmp.repo, "pull");
 		}
 		reg_ref_free(&tmp);
 	}
 	/* Fail before any work when the destination is unreachable or refuses
 	 * our credentials; this also fetches the one token for all scopes. */
-	if (dreg && registry_ping(dreg) < 0) {
+	if (r->dreg && registry_ping(r->dreg) < 0) {
 		seterr("%s: %s", b->dest, errmsg());
-		goto done;
+		return -1;
 	}
-	if (load_base(b, &plat, b->platform != NULL, &img, &src, &breg, &bref, &http,
-	    &base_name, base_digest) < 0)
-		goto done;
-	if (!b->platform && !is_scratch) {
-		/* Without --platform the image is for whatever the base is for. */
-		const char *os = json_string_value(json_object_get(img.config, "os"));
-		const char *arch = json_string_value(json_object_get(img.config, "architecture"));
-		const char *var = json_string_value(json_object_get(img.config, "variant"));
+	return 0;
+}
 
-		if (os && arch) {
-			oci_platform_free(&plat);
-			plat.os = xstrdup(os);
-			plat.arch = xstrdup(arch);
-			plat.variant = var ? xstrdup(var) : NULL;
-		}
-	}
+/* base_platform: without --platform the image is for whatever the base is
+ * for. */
+static void
+base_platform(struct build_run *r)
+{
+	const json_t *config = r->img.config;
+	const char *os = json_string_value(json_object_get(config, "os"));
+	const char *arch = json_string_value(json_object_get(config, "architecture"));
+	const char *var = json_string_value(json_object_get(config, "variant"));
 
-	/* Base layers first, while the new layer is being built. */
-	n_base = json_array_size(json_object_get(img.manifest, "layers"));
-	if (dreg && push_layers(b, &t, dreg, &img, &src, &bref, NULL, 0) < 0)
-		goto done;
-	if (started) {
-		pthread_join(th, NULL);
-		started = 0;
-		if (job.rc < 0) {
-			seterr("%s", job.err);
-			goto done;
-		}
-		layer = job.layer;
-		memset(&job.layer, 0, sizeof job.layer);
-		if (b->cache_dir && !layer.from_cache) {
-			cjob.dir = b->cache_dir;
-			cjob.layer = &layer;    /* read only, by both threads */
-			/* Beside a push only: writing a layout uses the same
-			 * temp-file and umask helpers (output.c), which are not
-			 * made for two threads. */
-			if (t.layout || pthread_create(&cth, NULL, cache_thread, &cjob) != 0)
-				cache_thread(&cjob);
-			else
-				caching = 1;
-		}
+	if (os && arch) {
+		oci_platform_free(&r->plat);
+		r->plat.os = xstrdup(os);
+		r->plat.arch = xstrdup(arch);
+		r->plat.variant = var ? xstrdup(var) : NULL;
 	}
+}
+
+/* finish_layer waits for the layer and, when it was not in the cache,
+ * writes it there, in a thread beside a push. */
+static int
+finish_layer(struct build_run *r)
+{
+	struct oci_build *b = r->b;
+
+	pthread_join(r->th, NULL);
+	r->started = 0;
+	if (r->job.rc < 0) {
+		seterr("%s", r->job.err);
+		return -1;
+	}
+	r->layer = r->job.layer;
+	memset(&r->job.layer, 0, sizeof r->job.layer);
+	if (b->cache_dir && !r->layer.from_cache) {
+		r->cjob.dir = b->cache_dir;
+		r->cjob.layer = &r->layer;      /* read only, by both threads */
+		/* Beside a push only: writing a layout uses the same
+		 * temp-file and umask helpers (output.c), which are not
+		 * made for two threads. */
+		if (r->t.layout || pthread_create(&r->cth, NULL, cache_thread, &r->cjob) != 0)
+			cache_thread(&r->cjob);
+		else
+			r->caching = 1;
+	}
+	return 0;
+}
+
+/* append_layer adds the layer and the changes to the image: history,
+ * labels (automatic ones first: the user's --label wins over them) and the
+ * base annotations. The caller's options stay untouched: it works on a
+ * copy. */
+static int
+append_layer(struct build_run *r)
+{
+	struct oci_build *b = r->b;
+	struct membuf created_by = { 0 };
+	char created[64];
+	struct oci_change ch;
+	const char *k;
+	json_t *v, *labels;
+	char **all;
+	int n = 0, j, rc;
+	size_t i;
+
 	format_time(b->epoch, created, sizeof created);
 	membuf_puts(&created_by, "img-push");
 	for (i = 0; i < b->n_files; i++) {
 		membuf_puts(&created_by, " -f /");
 		membuf_puts(&created_by, b->files[i].dst);
 	}
-	/* The caller's options stay untouched: work on a copy. */
 	ch = b->change;
-	ch.layer_digest = b->n_files ? layer.digest : NULL;
-	ch.layer_size = (long long)layer.blob.len;
-	ch.diff_id = layer.diff_id;
+	ch.layer_digest = b->n_files ? r->layer.digest : NULL;
+	ch.layer_size = (long long)r->layer.blob.len;
+	ch.diff_id = r->layer.diff_id;
 	ch.created = created;
 	ch.created_by = created_by.data;
-	/* Automatic labels first: the user's --label wins over them. */
-	labels = auto_labels(b, base_name, base_digest, created);
-	{
-		const char *k;
-		json_t *v;
-		char **all = xcalloc(json_object_size(labels) + (size_t)ch.n_labels + 1,
-		    sizeof *all);
-		int n = 0, j;
-
-		json_object_foreach(labels, k, v) {
-			all[n] = xmalloc(strlen(k) + strlen(json_string_value(v)) + 2);
-			sprintf(all[n++], "%s=%s", k, json_string_value(v));
-		}
-		for (j = 0; j < ch.n_labels; j++)
-			all[n++] = ch.labels[j];
-		ch.labels = all;
-		ch.n_labels = n;
-		if (base_name) {
-			ch.annotations = json_pack("{s:s, s:s}",
-			    "org.opencontainers.image.base.name", base_name,
-			    "org.opencontainers.image.base.digest", base_digest);
-		}
-		rc = oci_image_append(&img, &ch);
-		for (j = 0; j < (int)json_object_size(labels); j++)
-			free(all[j]);
-		free(all);
-		json_decref(ch.annotations);
-		ch.annotations = NULL;
-		if (rc < 0)
-			goto done;
-		rc = -1;
+	labels = auto_labels(b, r->base_name, r->base_digest, created);
+	all = xcalloc(json_object_size(labels) + (size_t)ch.n_labels + 1, sizeof *all);
+	json_object_foreach(labels, k, v) {
+		all[n] = xmalloc(strlen(k) + strlen(json_string_value(v)) + 2);
+		sprintf(all[n++], "%s=%s", k, json_string_value(v));
 	}
+	for (j = 0; j < ch.n_labels; j++)
+		all[n++] = ch.labels[j];
+	ch.labels = all;
+	ch.n_labels = n;
+	if (r->base_name) {
+		ch.annotations = json_pack("{s:s, s:s}",
+		    "org.opencontainers.image.base.name", r->base_name,
+		    "org.opencontainers.image.base.digest", r->base_digest);
+	}
+	rc = oci_image_append(&r->img, &ch);
+	for (j = 0; j < (int)json_object_size(labels); j++)
+		free(all[j]);
+	free(all);
+	json_decref(ch.annotations);
+	json_decref(labels);
+	membuf_free(&created_by);
+	return rc < 0 ? -1 : 0;
+}
 
-	if (t.layout) {
-		if (write_layout(b, &t, &img, &src, &layer, &plat) < 0) {
+static void
+build_run_free(struct build_run *r)
+{
+	if (r->started) {
+		pthread_join(r->th, NULL);
+		tar_layer_free(&r->job.layer);
+	}
+	if (r->caching)
+		pthread_join(r->cth, NULL);
+	if (r->breg != r->dreg)
+		registry_free(r->breg);
+	registry_free(r->dreg);
+	http_cleanup(&r->http);
+	free(r->base_name);
+	free((char *)r->src.layout);
+	reg_ref_free(&r->bref);
+	oci_image_free(&r->img);
+	tar_layer_free(&r->layer);
+	oci_platform_free(&r->plat);
+	target_free(&r->t);
+}
+
+int
+oci_build_run(struct oci_build *b, char **result)
+{
+	struct build_run r = { .b = b };
+	size_t n_base;
+	int rc = -1;
+
+	r.is_scratch = strcmp(b->base, "scratch") == 0;
+	http_init(&r.http);
+	if (parse_target(b->dest, &r.t) < 0) {
+		http_cleanup(&r.http);
+		return -1;
+	}
+	if (start_layer(&r) < 0) {
+		target_free(&r.t);
+		http_cleanup(&r.http);
+		return -1;
+	}
+	if (oci_parse_platform(b->platform ? b->platform : "linux/amd64", &r.plat) < 0 ||
+	    connect_registries(&r) < 0)
+		goto done;
+	if (load_base(b, &r.plat, b->platform != NULL, &r.img, &r.src, &r.breg, &r.bref,
+	    &r.http, &r.base_name, r.base_digest) < 0)
+		goto done;
+	if (!b->platform && !r.is_scratch)
+		base_platform(&r);
+
+	/* Base layers first, while the new layer is being built. */
+	n_base = json_array_size(json_object_get(r.img.manifest, "layers"));
+	if (r.dreg && push_layers(b, &r.t, r.dreg, &r.img, &r.src, &r.bref, NULL, 0) < 0)
+		goto done;
+	if (r.started && finish_layer(&r) < 0)
+		goto done;
+	if (append_layer(&r) < 0)
+		goto done;
+
+	if (r.t.layout) {
+		if (write_layout(b, &r.t, &r.img, &r.src, &r.layer, &r.plat) < 0) {
 			seterr("%s: %s", b->dest, errmsg());
 			goto done;
 		}
-	} else if (push_rest(b, &t, dreg, &img, &src, &bref, &layer, n_base) < 0) {
+	} else if (push_rest(b, &r.t, r.dreg, &r.img, &r.src, &r.bref, &r.layer, n_base) < 0) {
 		goto done;
 	}
-	*result = xmalloc(strlen(t.name) + SHA256_DIGEST_STRLEN + 2);
-	sprintf(*result, "%s@%s", t.name, img.manifest_digest);
+	*result = xmalloc(strlen(r.t.name) + SHA256_DIGEST_STRLEN + 2);
+	sprintf(*result, "%s@%s", r.t.name, r.img.manifest_digest);
 	rc = 0;
 done:
-	if (started) {
-		pthread_join(th, NULL);
-		tar_layer_free(&job.layer);
-	}
-	if (caching)
-		pthread_join(cth, NULL);
-	if (breg != dreg)
-		registry_free(breg);
-	registry_free(dreg);
-	http_cleanup(&http);
-	json_decref(labels);
-	membuf_free(&created_by);
-	free(base_name);
-	free((char *)src.layout);
-	reg_ref_free(&bref);
-	oci_image_free(&img);
-	tar_layer_free(&layer);
-	oci_platform_free(&plat);
-	target_free(&t);
+	build_run_free(&r);
 	return rc;
 }
