@@ -136,25 +136,21 @@ bad(struct checked *c, const char *fmt, ...)
 	c->kind = ANSWER_BAD;
 }
 
-void
-fetch_check(const struct fetch_res *rs, int empty_ok, size_t cap, struct checked *c)
+/* transport_fault classifies an answer that is not a 200 with a body:
+ * 1 when c is settled. */
+static int
+transport_fault(const struct fetch_res *rs, int empty_ok, struct checked *c)
 {
-	struct loaded in;
-	struct profile *p;
-	int gz;
-
-	memset(c, 0, sizeof *c);
-	c->kind = ANSWER_BAD;
 	if (rs->error) {
 		if (rs->attempts > 1)
 			bad(c, "%s (after %d attempts)", rs->error, rs->attempts);
 		else
 			bad(c, "%s", rs->error);
-		return;
+		return 1;
 	}
 	if (rs->status != 200) {
 		status_reason(rs, c);
-		return;
+		return 1;
 	}
 	if (rs->len == 0) {
 		if (empty_ok) {
@@ -163,36 +159,53 @@ fetch_check(const struct fetch_res *rs, int empty_ok, size_t cap, struct checked
 		} else {
 			bad(c, "empty body");
 		}
-		return;
+		return 1;
 	}
-	gz = is_gzip(rs->body, rs->len);
-	if (!gz && looks_html(rs->body, rs->len, rs->ctype)) {
+	return 0;
+}
+
+/* decode_answer loads the body through the profile loader; NULL with c
+ * saying why the body is not a profile. */
+static struct profile *
+decode_answer(const struct fetch_res *rs, size_t cap, struct checked *c)
+{
+	struct loaded in;
+	struct profile *p;
+
+	if (!is_gzip(rs->body, rs->len) && looks_html(rs->body, rs->len, rs->ctype)) {
 		char t[256];
 
 		if (html_title(t, sizeof t, rs->body, rs->len))
 			bad(c, "an HTML page, not a profile (%s)", t);
 		else
 			bad(c, "an HTML page, not a profile");
-		return;
+		return NULL;
 	}
-	if (profile_load_mem(rs->body, rs->len, LOAD_ONE, cap, &in) != LOAD_OK) {
-		if (in.stage == LOAD_AT_GZIP)
-			bad(c, "bad gzip (truncated or corrupt): %s", in.why);
-		else if (in.stage == LOAD_AT_SEVERAL || in.stage == LOAD_AT_TRAILING)
-			bad(c, "%zu bytes of trailing data after the gzip member",
-			    rs->len - in.offset);
-		else if (is_text(rs->ctype)) {
-			char t[200];
+	if (profile_load_mem(rs->body, rs->len, LOAD_ONE, cap, &in) == LOAD_OK) {
+		p = in.p;
+		in.p = NULL;
+		return p;
+	}
+	if (in.stage == LOAD_AT_GZIP)
+		bad(c, "bad gzip (truncated or corrupt): %s", in.why);
+	else if (in.stage == LOAD_AT_SEVERAL || in.stage == LOAD_AT_TRAILING)
+		bad(c, "%zu bytes of trailing data after the gzip member", rs->len - in.offset);
+	else if (is_text(rs->ctype)) {
+		char t[200];
 
-			snippet(t, sizeof t, rs->body, rs->len);
-			bad(c, "not a profile (%s: %s)", rs->ctype, t);
-		} else
-			bad(c, "not a profile: %s", in.why);
-		loaded_free(&in);
-		return;
-	}
-	p = in.p;
-	in.p = NULL;
+		snippet(t, sizeof t, rs->body, rs->len);
+		bad(c, "not a profile (%s: %s)", rs->ctype, t);
+	} else
+		bad(c, "not a profile: %s", in.why);
+	loaded_free(&in);
+	return NULL;
+}
+
+/* unusable: a decoded profile that holds nothing or is a legacy Pyroscope
+ * export; 1 when c is settled (and p freed). */
+static int
+unusable(struct profile *p, int empty_ok, struct checked *c)
+{
 	if (p->pb->n_sample_type == 0 || p->pb->n_sample == 0) {
 		const char *what = p->pb->n_sample_type == 0 ? "no sample types" : "no samples";
 
@@ -203,14 +216,28 @@ fetch_check(const struct fetch_res *rs, int empty_ok, size_t cap, struct checked
 		} else {
 			bad(c, "profile has %s", what);
 		}
-		return;
+		return 1;
 	}
 	if (profile_is_legacy_pyroscope(p)) {
 		profile_free(p);
 		bad(c, "a pyroscope 0.x /render export: %s", legacy_pyroscope_reason);
-		return;
+		return 1;
 	}
-	if (gz) {
+	return 0;
+}
+
+void
+fetch_check(const struct fetch_res *rs, int empty_ok, size_t cap, struct checked *c)
+{
+	struct profile *p;
+
+	memset(c, 0, sizeof *c);
+	c->kind = ANSWER_BAD;
+	if (transport_fault(rs, empty_ok, c))
+		return;
+	if (!(p = decode_answer(rs, cap, c)) || unusable(p, empty_ok, c))
+		return;
+	if (is_gzip(rs->body, rs->len)) {
 		c->gz = rs->body;
 		c->gzlen = rs->len;
 	} else if (gz_deflate(rs->body, rs->len, 6, &c->gz_owned, &c->gzlen) < 0) {

@@ -14,6 +14,7 @@
 #include "util/cli.h"
 #include "util/err.h"
 #include "util/num.h"
+#include "util/progress.h"
 
 static const char synopsis[] =
     "img-push [-qv] [-b base] [-f src[:dst[:mode]]] ... [--chunk-size size]\n"
@@ -231,7 +232,8 @@ main(int argc, char *argv[])
 		cli_usage(EXIT_USAGE);
 	b.dest = argv[0];
 	check_environment(&b);
-	b.progress = !quiet && isatty(2);
+	progress_init(!quiet);
+	b.progress = progress_on();
 	if (!no_cache)
 		b.cache_dir = cache = cache_dir();
 	if (oci_build_run(&b, &result) < 0)

@@ -12,6 +12,7 @@
 #include "run.h"
 #include "oci/registry.h"
 #include "util/err.h"
+#include "util/progress.h"
 
 /* Where the base's blobs come from. */
 struct source {
@@ -75,18 +76,10 @@ format_time(long long t, char *buf, size_t n)
 static void
 show_progress(void *arg, const char *digest, long long done, long long total)
 {
-	static char last_digest[SHA256_DIGEST_STRLEN];
-	static int last_pct = -1;
 	int pct = total > 0 ? (int)(done * 100 / total) : 0;
 
-	/* libcurl calls back many times a second: redraw on a new percent. */
-	if (pct == last_pct && strcmp(digest, last_digest) == 0)
-		return;
-	last_pct = pct;
-	snprintf(last_digest, sizeof last_digest, "%s", digest);
-	fprintf(stderr, "\r\033[K%s: pushing %.12s %5.1f/%.1f MB %3d%%", argv0, digest + 7,
+	progress_show(done == total, "pushing %.12s %5.1f/%.1f MB %3d%%", digest + 7,
 	    done / 1e6, total / 1e6, pct);
-	fflush(stderr);
 }
 
 static void
@@ -96,8 +89,7 @@ blob_report(struct oci_build *b, const char *what, const char *digest, long long
 	static const char *verbs[] = { "pushed", "mounted", "exists" };
 
 	if (b->progress)
-		fprintf(stderr, "\r\033[K%s: %s %.12s %.1f MB: %s\n", argv0, what, digest + 7,
-		    size / 1e6, verbs[rc]);
+		progress_done("%s %.12s %.1f MB: %s", what, digest + 7, size / 1e6, verbs[rc]);
 	else if (b->verbose)
 		fprintf(stderr, "%s: %s %s (%lld bytes): %s\n", argv0, what, digest, size,
 		    verbs[rc]);

@@ -106,37 +106,18 @@ main(int argc, char *argv[])
 	cli_init(argv[0], synopsis);
 	while ((c = getopt_long(argc, argv, "hLo:qt:Vvz:", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'L':
-			mo.drop_labels = 1;
-			break;
-		case 'M':
-			cap = cli_size("--max-size", optarg);
-			break;
-		case 'o':
-			output = optarg;
-			break;
-		case 'q':
-			cli_verbosity = -1;
-			break;
-		case 'S':
-			strict = 1;
-			break;
-		case 't':
-			mo.sample_type = optarg;
-			break;
-		case 'v':
-			cli_verbosity = 1;
-			break;
-		case 'z':
-			/* 0 writes raw protobuf */
-			level = (int)cli_int("-z", optarg, 0, 12);
-			break;
-		case 'V':
-			cli_version();
-		case 'h':
-			cli_usage(0);
-		default:
-			cli_usage(EXIT_USAGE);
+		case 'h': cli_usage(0);
+		case 'L': mo.drop_labels = 1; break;
+		case 'M': cap = cli_size("--max-size", optarg); break;
+		case 'o': output = optarg; break;
+		case 'q': cli_verbosity = -1; break;
+		case 'S': strict = 1; break;
+		case 't': mo.sample_type = optarg; break;
+		case 'V': cli_version();
+		case 'v': cli_verbosity = 1; break;
+		/* 0 writes raw protobuf */
+		case 'z': level = (int)cli_int("-z", optarg, 0, 12); break;
+		default: cli_usage(EXIT_USAGE);
 		}
 	}
 	argc -= optind;
