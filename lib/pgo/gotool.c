@@ -269,6 +269,7 @@ go_build_output(char *const args[], size_t nargs, struct go_output *o)
 			cdir = val;
 	}
 	o->npkg = (int)(nargs - i);
+	o->pkg_start = i;
 	if (o->npkg == 1)
 		pkg = args[i];
 	else if (o->npkg == 0)

@@ -31,6 +31,7 @@ struct go_output {
 	char *binary;   /* the binary's path, NULL when unknown or none */
 	int has_pgo;    /* ARGS set -pgo themselves */
 	int npkg;       /* package arguments (0 means ".") */
+	size_t pkg_start; /* index of the first package argument in ARGS */
 };
 
 /* go_build_output parses the go build flags in args[0..nargs-1]. */

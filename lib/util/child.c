@@ -54,8 +54,10 @@ child_wait(char *const argv[])
 	return wait_child(pid);
 }
 
-int
-child_capture(char *const argv[], int quiet, char **out, size_t *outlen)
+/* capture runs argv with its stdout in a pipe; stderr is inherited
+ * (err 0), /dev/null (1) or the same pipe (2). */
+static int
+capture(char *const argv[], int err_to, char **out, size_t *outlen)
 {
 	posix_spawn_file_actions_t fa;
 	struct membuf b = { 0 };
@@ -72,8 +74,10 @@ child_capture(char *const argv[], int quiet, char **out, size_t *outlen)
 	}
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, fd[1], 1);
-	if (quiet)
+	if (err_to == 1)
 		posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	else if (err_to == 2)
+		posix_spawn_file_actions_adddup2(&fa, fd[1], 2);
 	err = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	close(fd[1]);
@@ -96,4 +100,16 @@ child_capture(char *const argv[], int quiet, char **out, size_t *outlen)
 	*outlen = b.len;
 	*out = membuf_take(&b);
 	return st;
+}
+
+int
+child_capture(char *const argv[], int quiet, char **out, size_t *outlen)
+{
+	return capture(argv, quiet ? 1 : 0, out, outlen);
+}
+
+int
+child_capture_all(char *const argv[], char **out, size_t *outlen)
+{
+	return capture(argv, 2, out, outlen);
 }

@@ -16,6 +16,10 @@ int child_wait(char *const argv[]);
  * quiet, then it goes to /dev/null. */
 int child_capture(char *const argv[], int quiet, char **out, size_t *outlen);
 
+/* child_capture_all is child_capture with stderr in the same buffer, in
+ * the order the child wrote (go build prints compiler output on stderr). */
+int child_capture_all(char *const argv[], char **out, size_t *outlen);
+
 /* child_status converts a waitpid() status to the 0..255 / 128+N form. */
 int child_status(int wstatus);
 

@@ -1,5 +1,5 @@
 /* pgo-build: a Go PGO build that never breaks: check the profile, prepare
- * it, run go build -pgo=, and say what the profile did (lib/pgobuild.c). */
+ * it, run go build -pgo=, and say what the profile did (run.c, report.c). */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,12 +11,14 @@
 #include "util/err.h"
 
 static const char synopsis[] =
-    "pgo-build [-qv] [--deny func] [--fallback] [--install dir] [--keep pct]\n"
-    "                 [--min-coverage pct] [-o file] [-p profile] [--raw] [--]\n"
+    "pgo-build [-qv] [--deny func] [--fallback] [--install dir] [--json]\n"
+    "                 [--keep pct] [--min-coverage pct] [-o file] [-p profile]\n"
+    "                 [--raw] [--report file] [--strict] [--]\n"
     "                 [go build flags and packages]\n";
 
 enum {
-	OPT_DENY = 256, OPT_FALLBACK, OPT_INSTALL, OPT_KEEP, OPT_MINCOV, OPT_RAW,
+	OPT_DENY = 256, OPT_FALLBACK, OPT_INSTALL, OPT_JSON, OPT_KEEP, OPT_MINCOV,
+	OPT_RAW, OPT_REPORT, OPT_STRICT,
 };
 
 static const struct option longopts[] = {
@@ -24,12 +26,15 @@ static const struct option longopts[] = {
 	{ "fallback", no_argument, NULL, OPT_FALLBACK },
 	{ "help", no_argument, NULL, 'h' },
 	{ "install", required_argument, NULL, OPT_INSTALL },
+	{ "json", no_argument, NULL, OPT_JSON },
 	{ "keep", required_argument, NULL, OPT_KEEP },
 	{ "min-coverage", required_argument, NULL, OPT_MINCOV },
 	{ "output", required_argument, NULL, 'o' },
 	{ "profile", required_argument, NULL, 'p' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "raw", no_argument, NULL, OPT_RAW },
+	{ "report", required_argument, NULL, OPT_REPORT },
+	{ "strict", no_argument, NULL, OPT_STRICT },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -80,6 +85,9 @@ main(int argc, char *argv[])
 		case OPT_INSTALL:
 			c.install = optarg;
 			break;
+		case OPT_JSON:
+			c.json = 1;
+			break;
 		case OPT_KEEP:
 			c.keep = cli_real("--keep", optarg, 0.001, 100);
 			break;
@@ -88,6 +96,12 @@ main(int argc, char *argv[])
 			break;
 		case OPT_RAW:
 			c.raw = 1;
+			break;
+		case OPT_REPORT:
+			c.report = optarg;
+			break;
+		case OPT_STRICT:
+			c.strict = 1;
 			break;
 		default:
 			cli_usage(EXIT_USAGE);
@@ -105,6 +119,8 @@ main(int argc, char *argv[])
 	for (int i = 0; i < argc; i++)
 		goargs[c.ngoargs++] = argv[i];
 	c.goargs = goargs;
+	if (c.json && !c.report)
+		diex(2, "--json is the format of --report: give --report file");
 	if (c.raw && (c.keep > 0 || c.ndeny || c.no_default_deny))
 		diex(2, "--raw uses the profile as is: no --keep or --deny with it");
 

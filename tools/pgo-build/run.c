@@ -229,6 +229,13 @@ go_build(struct run *r, const char *pgo)
 			fprintf(stderr, " %s", argv[i]);
 		fputc('\n', stderr);
 	}
+	/* A new profile is a new build input for every package: say so before
+	 * the silent minute. */
+	if (!c->quiet && pgo && strcmp(pgo, "off") != 0)
+		warn("building with -pgo=%s: a new profile recompiles every package, "
+		    "the standard library too", pgo);
+	else if (!c->quiet)
+		warn("building without PGO");
 	st = child_wait(argv);
 	if (st < 0)
 		warn("%s", errmsg());
@@ -265,7 +272,15 @@ fallback(struct run *r, const char *why)
 	warn("WARNING: %s: building WITHOUT PGO (%s) because of --fallback",
 	    why, pgo_known ? "-pgo=off" : "no -pgo flag");
 	st = go_build(r, pgo_known ? "off" : NULL);
-	return st < 0 ? 1 : st;
+	if (st < 0)
+		return 1;
+	if (st != 0)
+		return st;
+	/* The last line, so that it is what a CI log shows at its end. */
+	warn("NO PGO: %s was built WITHOUT a profile (--fallback)%s",
+	    r->out.binary ? r->out.binary : "the build",
+	    r->c->strict ? "; exit status 3 (--strict)" : "");
+	return r->c->strict ? EXIT_NO_PGO : 0;
 }
 
 static void
@@ -388,6 +403,21 @@ install(struct run *r)
 	return 0;
 }
 
+/* decisions: the report pass (report.c), after the binary is final. */
+static int
+decisions(struct run *r)
+{
+	struct pgobuild_report rp = {
+		.c = r->c, .go = r->go, .pgo = r->prep_path, .out = &r->out,
+		.edges = &r->edges,
+	};
+
+	if (!r->gover[0])
+		(void)ask_version(r);
+	rp.gover = r->gover;
+	return pgobuild_report(&rp);
+}
+
 static void
 run_free(struct run *r)
 {
@@ -460,6 +490,7 @@ pgobuild_run(const struct pgobuild_config *c)
 		run_free(&r);
 		return 1;
 	}
+	st = c->report || c->strict ? decisions(&r) : 0;
 	run_free(&r);
-	return 0;
+	return st;
 }
