@@ -106,6 +106,18 @@ report_build(const struct pgobuild_report *rp, struct pgo_decisions *ds)
 	return st == 0 ? 0 : -1;
 }
 
+/* is_std: cmd/go's rule for a standard-library import path: no dot in its
+ * first element ("command-line-arguments" is the user's .go files). A
+ * dotless module path of the user's own counts as standard here. */
+static int
+is_std(const char *pkg)
+{
+	size_t first = strcspn(pkg, "/");
+
+	return memchr(pkg, '.', first) == NULL && strcmp(pkg, "main") != 0 &&
+	    strcmp(pkg, "command-line-arguments") != 0;
+}
+
 static int
 has(char list[][256], size_t n, const char *s)
 {
@@ -126,8 +138,12 @@ explain_nothing(const struct pgobuild_report *rp, const struct pgo_decisions *ds
 
 	for (size_t i = 0; i < nhotedge && nhot < 8; i++) {
 		pgo_symbol_pkg(rp->edges->edge[i].caller, hot[nhot], sizeof hot[0]);
-		if (!has(hot, nhot, hot[nhot]))
+		if (!is_std(hot[nhot]) && !has(hot, nhot, hot[nhot]))
 			nhot++;
+	}
+	if (nhot == 0) {
+		warn("likely cause: the profile's hot functions are all in the standard library");
+		return;
 	}
 	for (size_t i = 0; i < nhot; i++)
 		for (size_t j = 0; j < ds->npkg; j++)
@@ -175,6 +191,7 @@ pgobuild_report(const struct pgobuild_report *rp)
 {
 	const struct pgobuild_config *c = rp->c;
 	struct pgo_decisions ds;
+	size_t own = 0, acted = 0;
 	int st = 0;
 
 	if (report_build(rp, &ds) < 0)
@@ -186,10 +203,18 @@ pgobuild_report(const struct pgobuild_report *rp)
 		    ds.devirt, ds.inl, ds.missed, c->report ? " (report: " : "",
 		    c->report ? (strcmp(c->report, "-") ? c->report : "<stdout>") : "",
 		    c->report ? ")" : "");
-	if (ds.devirt + ds.inl == 0) {
-		warn("%s: the profile changed nothing in the %zu packages built "
-		    "(no devirtualization, no hot-budget inline)", c->strict ? "error" : "warning",
-		    ds.npkg);
+	for (size_t i = 0; i < ds.npkg; i++)
+		if (!is_std(ds.pkg[i].pkg)) {
+			own++;
+			acted += ds.pkg[i].devirt + ds.pkg[i].inl;
+		}
+	/* The standard library takes decisions from any CPU profile (runtime
+	 * frames are in all of them): only the user's packages tell whether
+	 * the profile matched the program. */
+	if (acted == 0) {
+		warn("%s: the profile changed nothing in the %zu packages built outside "
+		    "the standard library (no devirtualization, no hot-budget inline)",
+		    c->strict ? "error" : "warning", own);
 		explain_nothing(rp, &ds);
 		if (c->strict)
 			st = 1;
