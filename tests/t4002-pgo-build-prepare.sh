@@ -1,9 +1,10 @@
 #!/bin/bash
 # pgo-build's profile preparation, checked against Go's own tools without a
 # PGO build of the standard library: the prepared profile is smaller, has one
-# sample type and no labels, and gives the same hot call edges as the whole
-# profile (`go tool preprofile`) and the same inliner decisions
-# (`-gcflags=-d=pgodebug=1` on the main package). Also --install, --raw,
+# sample type and no labels, and (signal-injected frames kept) gives the
+# same hot call edges as the whole profile (`go tool preprofile`) and the
+# same inliner decisions (`-gcflags=-d=pgodebug=1` on the main package).
+# Also the removal of runtime.asyncPreempt frames, --install, --raw,
 # --deny, --keep, stdin and where the prepared file goes. go build itself
 # is faked here (go-spy with FAKE_BUILD=0); t4003 does the real builds.
 . "$(dirname "$0")/lib.sh"
@@ -30,6 +31,7 @@ test_expect_success 'setup: a CPU profile from the running service' '
 test_expect_success 'the profile is prepared next to the output and summarised' '
 	fake_build -p cpu.pprof -- -o svc . 2>err &&
 	cat err &&
+	cp err err-default &&
 	test -s svc.pgo &&
 	grep -x "build -pgo=$PWD/svc.pgo -o svc ." go.log &&
 	sum=$(sha256sum <cpu.pprof | cut -d" " -f1) &&
@@ -42,26 +44,37 @@ test_expect_success 'the profile is prepared next to the output and summarised' 
 # The default deny list renames runtime.gopark, which a fresh profile
 # sometimes has in a hot edge (netpollblock -> gopark): the preparation
 # itself is checked with --deny -, the default output up to that rename.
+# The service's profile holds runtime.asyncPreempt frames, which are meant
+# to go (t4005): these comparisons with the whole profile keep them.
 test_expect_success 'same hot call edges as the whole profile (go tool preprofile)' '
-	fake_build --deny - -p cpu.pprof -- -o svcn . 2>err &&
+	fake_build --keep-frames --deny - -p cpu.pprof -- -o svcn . 2>err &&
 	go tool preprofile -i svcn.pgo -o prepn.pre &&
 	hot_edges prepn.pre >prepn.hot &&
 	test_cmp full.hot prepn.hot &&
-	go tool preprofile -i svc.pgo -o prep.pre &&
+	fake_build --keep-frames -p cpu.pprof -- -o svck . 2>err &&
+	go tool preprofile -i svck.pgo -o prep.pre &&
 	hot_edges prep.pre | sed "s/#pgo-denied / /g" | sort >prep.hot &&
 	sort full.hot >full.sorted &&
 	test_cmp full.sorted prep.hot
 '
 
+test_expect_success 'by default, runtime.asyncPreempt frames go and are counted' '
+	go tool preprofile -i svc.pgo -o clean.pre &&
+	test_must_fail grep -x runtime.asyncPreempt clean.pre &&
+	if grep -qx runtime.asyncPreempt full.pre; then
+		grep "removed runtime.asyncPreempt frames from [1-9][0-9]* samples" err-default
+	fi
+'
+
 test_expect_success 'same inliner decisions (-d=pgodebug=1, main package)' '
-	for p in cpu.pprof svc.pgo; do
+	for p in cpu.pprof svck.pgo; do
 		go build -C "$SERVICE_SRC" -pgo=off -o /dev/null \
 			-gcflags="-pgoprofile=$PWD/$p -d=pgodebug=1" . >dbg-$p 2>&1 || return 1
 	done &&
 	cat dbg-cpu.pprof &&
 	grep "^hot-callsite-thres-from-CDF=" dbg-cpu.pprof &&
 	grep -E "^hot-(node|budget)" dbg-cpu.pprof &&
-	test_cmp dbg-cpu.pprof dbg-svc.pgo
+	test_cmp dbg-cpu.pprof dbg-svck.pgo
 '
 
 test_expect_success 'prepared: the compiler sample type only, no labels' '

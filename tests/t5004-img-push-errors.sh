@@ -10,7 +10,7 @@ head -c 50000 /dev/urandom >server
 # fails_with PATTERN CMD...: exit 1, nothing on stdout, PATTERN on stderr.
 fails_with() {
 	pat=$1; shift
-	test_expect_code 1 "$@" >out 2>err || return 1
+	test_expect_code ${code:-1} "$@" >out 2>err || return 1
 	test_must_fail test -s out || return 1
 	cat err >&2
 	test "$(wc -l <err)" = 1 && grep -q -- "$pat" err
@@ -33,12 +33,12 @@ test_expect_success 'unknown base layout' '
 	not_tagged app:v1
 '
 
-test_expect_success 'missing -f file, before any network traffic' '
+test_expect_success 'missing -f file: an unreadable input, exit 2, before any traffic' '
 	m=$(log_mark) &&
-	fails_with "nosuchfile: No such file or directory" img-push -f nosuchfile:/x "$REG/app:v1" &&
+	code=2 fails_with "nosuchfile: No such file or directory" img-push -f nosuchfile:/x "$REG/app:v1" &&
 	test "$(log_mark)" = "$m" &&
 	mkdir adir &&
-	fails_with "adir: not a regular file" img-push -f adir "$REG/app:v1" &&
+	code=2 fails_with "adir: not a regular file" img-push -f adir "$REG/app:v1" &&
 	not_tagged app:v1
 '
 

@@ -75,8 +75,15 @@ int pgo_check(const struct profile *p, struct pgo_verdict *v)
 	struct pgo_edges e;
 	v->accepted = pgo_edges_build(p, -1, &e) == 0;
 	int64_t total = v->accepted ? e.total : 0;
-	if (v->accepted)
+	if (v->accepted) {
+		struct pgo_artefact_share share;
+
+		pgo_artefact_measure(p, &e, &share);
+		for (int k = 0; k < PGO_NART; k++)
+			v->nwarning += (size_t)pgo_artefact_warning(&share, k,
+			    v->warning[v->nwarning], sizeof(v->warning[0]));
 		pgo_edges_free(&e);
+	}
 
 	if (profile_is_legacy_pyroscope(p))
 		reason(v, "a legacy Pyroscope 0.x export (empty sample type name, no line numbers)");

@@ -5,6 +5,7 @@
 #define PGOKIT_PGOCHECK_H
 
 #include <stddef.h>
+#include "pgo/artefact.h"
 #include "pprof/profile.h"
 
 #define PGO_MAX_REASONS 8
@@ -15,6 +16,8 @@ struct pgo_verdict {
 	int sample_index;       /* the sample type the compiler reads; -1 when none */
 	size_t nreason;         /* why not usable; 0 when usable */
 	char reason[PGO_MAX_REASONS][256];
+	size_t nwarning;        /* usable or not, what weakens PGO */
+	char warning[PGO_NART][512];
 };
 
 /* pgo_check fills v with every reason the profile is not usable, each a
@@ -24,7 +27,9 @@ struct pgo_verdict {
  *   no samples (or all zero)                               (accepted, no effect)
  *   a legacy Pyroscope 0.x export                          (empty sample type name)
  *   a heap/block/mutex/goroutine or other non-CPU profile
- * Returns v->usable (1/0); never fails. */
+ * and, as warnings that do not change the verdict, signal-injected frames
+ * (artefact.h) above PGO_ARTEFACT_WARN percent of the samples or of the
+ * hot-edge weight. Returns v->usable (1/0); never fails. */
 int pgo_check(const struct profile *p, struct pgo_verdict *v);
 
 #endif

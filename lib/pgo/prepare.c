@@ -8,6 +8,7 @@
 
 #include "util/arena.h"
 #include "util/keymap.h"
+#include "pgo/artefact.h"
 #include "pgo/check.h"
 #include "pgo/edges.h"
 #include "pgo/prepare.h"
@@ -59,6 +60,34 @@ reduce_samples(struct profile *p, int si)
 	pb->sample_type[0] = pb->sample_type[si];
 	pb->n_sample_type = 1;
 	pb->default_sample_type = 0;
+}
+
+/* remove_artefacts drops the signal-injected frames of every sample
+ * (artefact.h) before the stacks are cut to two locations, so that the
+ * interrupted function and its caller are the two that remain. Only the
+ * samples' location lists change: a location is shared by many samples
+ * and may hold inlined frames, and the interrupted one keeps its line. */
+static void
+remove_artefacts(struct profile *p, int si, struct pgoprep_stats *st)
+{
+	PbProfile *pb = p->pb;
+	uint8_t *lockind = pgo_artefact_locations(p);
+
+	for (size_t i = 0; i < pb->n_sample; i++) {
+		PbSample *s = pb->sample[i];
+		int kind;
+		size_t cut;
+
+		st->weight_in += s->value[si];
+		if (!(cut = pgo_artefact_cut(p, lockind, s, &kind)))
+			continue;
+		st->removed[kind]++;
+		st->removed_weight[kind] += s->value[si];
+		memmove(s->location_id, s->location_id + cut,
+		    (s->n_location_id - cut) * sizeof(*s->location_id));
+		s->n_location_id -= cut;   /* none left: reduce_samples drops it */
+	}
+	free(lockind);
 }
 
 /* deny_functions renames the functions named in the deny lists; they no
@@ -468,6 +497,8 @@ pgo_prepare(struct profile *p, const struct pgoprep_opts *o, struct pgoprep_stat
 	st->functions_in = pb->n_function;
 	st->strings_in = pb->n_string_table;
 
+	if (!o->keep_frames)
+		remove_artefacts(p, si, st);
 	reduce_samples(p, si);
 	st->denied = deny_functions(p, o);
 	if (pgo_edges_build(p, 0, &full) < 0)

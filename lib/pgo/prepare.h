@@ -5,6 +5,7 @@
 #define PGOKIT_PGOPREP_H
 
 #include <stddef.h>
+#include "pgo/artefact.h"
 #include "pprof/profile.h"
 
 /* The suffix a denied function's name gets: no Go symbol contains '#'. */
@@ -23,6 +24,7 @@ struct pgoprep_opts {
 	const char *const *deny;        /* extra function names to rename */
 	size_t ndeny;
 	int no_default_deny;            /* --deny -: the built-in list is off */
+	int keep_frames;                /* --keep-frames: no artefact removal */
 };
 
 struct pgoprep_stats {
@@ -36,9 +38,17 @@ struct pgoprep_stats {
 	                                   order) are exactly the same */
 	double keep;                    /* the keep percent finally used */
 	size_t denied;                  /* functions renamed by the deny list */
+	int64_t weight_in;              /* sample weight, compiler's type */
+	size_t removed[PGO_NART];       /* samples whose artefact frames went
+	                                   (pgo_artefacts names each kind) */
+	int64_t removed_weight[PGO_NART];
 };
 
 /* pgo_prepare rewrites p in place:
+ *  - unless keep_frames, signal-injected frames go (artefact.h): a sample
+ *    loses its runtime.asyncPreempt frame and the preemption frames above
+ *    it, or its leaf runtime.sigpanic, so the interrupted function, at the
+ *    interrupted line, is the leaf; a sample left without frames goes;
  *  - only the sample type the compiler reads (pgo_sample_index) stays;
  *  - labels go; each stack is cut to its two leaf-most locations (the only
  *    ones Go's graph takes edges from) and equal stacks are summed;
@@ -46,7 +56,7 @@ struct pgoprep_stats {
  *  - samples feeding no edge among the hottest `keep` percent of edge
  *    weight go; automatically (keep <= 0) the percent starts at
  *    PGO_DEFAULT_KEEP and grows until the 99% CDF hot edges are exactly
- *    those of the undropped profile;
+ *    those of the undropped (but cleaned and denied) profile;
  *  - mappings, locations, functions and strings nothing refers to go.
  * -1 with seterr() when p has no sample type the compiler reads. */
 int pgo_prepare(struct profile *p, const struct pgoprep_opts *o, struct pgoprep_stats *st);

@@ -85,6 +85,14 @@ static json_t *pgo_verdict_json(const struct profile *p)
 		json_array_append_new(reasons, json_string(v.reason[i]));
 	json_t *pgo = json_pack("{s:b, s:b, s:o}", "usable", v.usable,
 	    "accepted", v.accepted, "reasons", reasons);
+	/* Only when there are some: the document stays as it was otherwise. */
+	if (v.nwarning) {
+		json_t *warnings = json_array();
+
+		for (size_t i = 0; i < v.nwarning; i++)
+			json_array_append_new(warnings, json_string(v.warning[i]));
+		json_object_set_new(pgo, "warnings", warnings);
+	}
 	struct pgo_edges e;
 	if (v.accepted && pgo_edges_build(p, -1, &e) == 0) {
 		double thr;

@@ -7,6 +7,7 @@
 #include "util/arena.h"
 #include "util/keymap.h"
 #include "pprof/merge.h"
+#include "pgo/artefact.h"
 #include "pgo/check.h"
 #include "pgo/edges.h"
 #include "report/pgo.h"
@@ -162,6 +163,19 @@ int pgo_shrink_measure(const struct profile *p, int vi, int cold, struct pgo_shr
 	return rc;
 }
 
+/* artefact_warnings ends the report with a line per kind of signal-injected
+ * frame that weighs more than PGO_ARTEFACT_WARN percent; nothing otherwise. */
+static void artefact_warnings(const struct profile *p, const struct pgo_edges *e, FILE *f)
+{
+	struct pgo_artefact_share share;
+	char buf[512];
+
+	pgo_artefact_measure(p, e, &share);
+	for (int k = 0; k < PGO_NART; k++)
+		if (pgo_artefact_warning(&share, k, buf, sizeof(buf)))
+			fprintf(f, "Warning: %s\n", buf);
+}
+
 int pgoreport_write(const struct profile *p, const char *spec, int count, FILE *f)
 {
 	const PbProfile *pb = p->pb;
@@ -214,6 +228,7 @@ int pgoreport_write(const struct profile *p, const char *spec, int count, FILE *
 			fprintf(f, "  and without samples of cold edges only: %zu bytes, %zu samples\n",
 			    b.bytes, b.samples);
 	}
+	artefact_warnings(p, &e, f);
 	pgo_edges_free(&e);
 	return ferror(f) ? -1 : 0;
 }

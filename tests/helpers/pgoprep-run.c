@@ -1,8 +1,9 @@
 /* pgoprep-run: run lib/pgoprep on one profile and write the result, so the
  * tests can hold a prepared profile against `go tool preprofile` without a
- * PGO build. Usage: pgoprep-run [-nD] [-k keep] [-d deny]... [-r from=to] in out;
+ * PGO build. Usage: pgoprep-run [-nDF] [-k keep] [-d deny]... [-r from=to] in out;
  * prints the stats as "name value" lines on stdout. -r renames a function
- * first (to plant, say, a runtime.gopark frame); -n then writes it as is. */
+ * first (to plant, say, a runtime.gopark frame); -n then writes it as is;
+ * -F keeps the signal-injected frames (--keep-frames). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,10 +46,13 @@ main(int argc, char *argv[])
 	int ch, noprep = 0;
 
 	setprogname(argv[0]);
-	while ((ch = getopt(argc, argv, "Dd:k:nr:")) != -1) {
+	while ((ch = getopt(argc, argv, "DFd:k:nr:")) != -1) {
 		switch (ch) {
 		case 'D':
 			o.no_default_deny = 1;
+			break;
+		case 'F':
+			o.keep_frames = 1;
 			break;
 		case 'd':
 			if (o.ndeny < 64)
@@ -64,11 +68,11 @@ main(int argc, char *argv[])
 			rename = optarg;
 			break;
 		default:
-			diex(2, "usage: pgoprep-run [-nD] [-k keep] [-d deny]... [-r from=to] in out");
+			diex(2, "usage: pgoprep-run [-nDF] [-k keep] [-d deny]... [-r from=to] in out");
 		}
 	}
 	if (argc - optind != 2)
-		diex(2, "usage: pgoprep-run [-nD] [-k keep] [-d deny]... [-r from=to] in out");
+		diex(2, "usage: pgoprep-run [-nDF] [-k keep] [-d deny]... [-r from=to] in out");
 	o.deny = deny;
 	if (!(p = load_one(argv[optind])))
 		die("%s", errmsg());
@@ -100,6 +104,10 @@ main(int argc, char *argv[])
 	    st.samples_in, st.samples_out, st.locations_in, st.locations_out,
 	    st.functions_in, st.functions_out, st.edges_in, st.edges_out,
 	    st.hot_in, st.hot_out, st.same_hot, st.keep, st.denied);
+	/* "removed runtime.asyncPreempt 12 (samples) 1200 (weight)" */
+	for (int k = 0; k < PGO_NART; k++)
+		printf("removed %s %zu %lld\n", pgo_artefacts[k].func, st.removed[k],
+		    (long long)st.removed_weight[k]);
 	profile_free(p);
 	return 0;
 }

@@ -12,13 +12,13 @@
 
 static const char synopsis[] =
     "pgo-build [-qv] [--deny func] [--fallback] [--install dir] [--json]\n"
-    "                 [--keep pct] [--min-coverage pct] [-o file] [-p profile]\n"
-    "                 [--raw] [--report file] [--strict] [--]\n"
+    "                 [--keep pct] [--keep-frames] [--min-coverage pct] [-o file]\n"
+    "                 [-p profile] [--raw] [--report file] [--strict] [--]\n"
     "                 [go build flags and packages]\n";
 
 enum {
-	OPT_DENY = 256, OPT_FALLBACK, OPT_INSTALL, OPT_JSON, OPT_KEEP, OPT_MINCOV,
-	OPT_RAW, OPT_REPORT, OPT_STRICT,
+	OPT_DENY = 256, OPT_FALLBACK, OPT_INSTALL, OPT_JSON, OPT_KEEP, OPT_KEEPFRAMES,
+	OPT_MINCOV, OPT_RAW, OPT_REPORT, OPT_STRICT,
 };
 
 static const struct option longopts[] = {
@@ -28,6 +28,7 @@ static const struct option longopts[] = {
 	{ "install", required_argument, NULL, OPT_INSTALL },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "keep", required_argument, NULL, OPT_KEEP },
+	{ "keep-frames", no_argument, NULL, OPT_KEEPFRAMES },
 	{ "min-coverage", required_argument, NULL, OPT_MINCOV },
 	{ "output", required_argument, NULL, 'o' },
 	{ "profile", required_argument, NULL, 'p' },
@@ -90,6 +91,9 @@ main(int argc, char *argv[])
 			break;
 		case OPT_KEEP:
 			c.keep = cli_real("--keep", optarg, 0.001, 100);
+			break;
+		case OPT_KEEPFRAMES:
+			c.keep_frames = 1;
 			break;
 		case OPT_MINCOV:
 			c.min_coverage = cli_real("--min-coverage", optarg, 0, 100);

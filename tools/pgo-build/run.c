@@ -177,6 +177,7 @@ prepare(struct run *r)
 		struct pgoprep_opts o = {
 			.keep = c->keep, .deny = c->deny, .ndeny = c->ndeny,
 			.no_default_deny = c->no_default_deny,
+			.keep_frames = c->keep_frames,
 		};
 
 		if (pgo_prepare(r->p, &o, &r->st) < 0 ||
@@ -373,6 +374,12 @@ summary(struct run *r)
 	    r->st.samples_in, r->st.samples_out, r->st.locations_in, r->st.locations_out);
 	warn("hot edges: %zu of %zu (99%% CDF), %s after preparation (%zu edges kept)",
 	    hot, r->edges.nedge, r->st.same_hot ? "the same" : "CHANGED", r->st.edges_out);
+	for (int k = 0; k < PGO_NART; k++)
+		if (r->st.removed[k])
+			warn("removed %s from %zu samples (%.1f%% of the weight): %s",
+			    pgo_artefacts[k].what, r->st.removed[k], r->st.weight_in ?
+			    100.0 * (double)r->st.removed_weight[k] / (double)r->st.weight_in : 0.0,
+			    pgo_artefacts[k].reason);
 	if (c->verbose) {
 		warn("kept the hottest %g%% of edge weight; %zu function(s) denied; "
 		    "preparation took %.3fs", r->st.keep, r->st.denied, r->t_prep);

@@ -14,6 +14,7 @@ struct pgobuild_config {
 	const char **deny;              /* --deny names */
 	size_t ndeny;
 	int no_default_deny;            /* --deny - */
+	int keep_frames;                /* --keep-frames */
 	int fallback, raw, verbose, quiet;  /* quiet: no summary (-q) */
 	const char *report;             /* --report file ("-" stdout), or NULL */
 	int json;                       /* --json: the report as JSON */

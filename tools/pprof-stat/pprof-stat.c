@@ -25,24 +25,27 @@ static const char synopsis[] =
     "pprof-stat [-qv] [--check | --folded | --json | --pgo | --svg] [-n count]\n"
     "                  [-o file] [-t type] [file]\n";
 
-/* check answers like cmp: 0 usable, 1 not; -q leaves only the status. */
+/* check answers like cmp: 0 usable, 1 not; -q leaves only the status.
+ * Warnings follow the verdict and do not change it. */
 static int check(const struct profile *p, const char *name, FILE *out)
 {
 	struct pgo_verdict v;
-	if (pgo_check(p, &v)) {
-		if (cli_verbosity >= 0)
-			fprintf(out, "%s: usable for PGO (sample type %s/%s)\n", name,
-			    profile_str(p, p->pb->sample_type[v.sample_index]->type),
-			    profile_str(p, p->pb->sample_type[v.sample_index]->unit));
-		return 0;
-	}
+	int usable = pgo_check(p, &v);
+
 	if (cli_verbosity < 0)
-		return 1;
-	fprintf(out, "%s: not usable for PGO%s\n", name,
-	    v.accepted ? " (go build accepts it, but it has no effect)" : " (go build -pgo fails)");
+		return !usable;
+	if (usable)
+		fprintf(out, "%s: usable for PGO (sample type %s/%s)\n", name,
+		    profile_str(p, p->pb->sample_type[v.sample_index]->type),
+		    profile_str(p, p->pb->sample_type[v.sample_index]->unit));
+	else
+		fprintf(out, "%s: not usable for PGO%s\n", name, v.accepted ?
+		    " (go build accepts it, but it has no effect)" : " (go build -pgo fails)");
 	for (size_t i = 0; i < v.nreason; i++)
 		fprintf(out, "  - %s\n", v.reason[i]);
-	return 1;
+	for (size_t i = 0; i < v.nwarning; i++)
+		fprintf(out, "  warning: %s\n", v.warning[i]);
+	return !usable;
 }
 
 /* The report goes to stdout, or with -o into memory and then atomically
