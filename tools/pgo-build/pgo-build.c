@@ -41,6 +41,32 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+/* long_option applies an option that has no letter. */
+static void
+long_option(struct pgobuild_config *c, int ch)
+{
+	switch (ch) {
+	case OPT_DENY:
+		if (!strcmp(optarg, "-"))
+			c->no_default_deny = 1;
+		else if (!*optarg)
+			diex(2, "--deny: empty function name");
+		else
+			c->deny[c->ndeny++] = optarg;
+		break;
+	case OPT_FALLBACK: c->fallback = 1; break;
+	case OPT_INSTALL: c->install = optarg; break;
+	case OPT_JSON: c->json = 1; break;
+	case OPT_KEEP: c->keep = cli_real("--keep", optarg, 0.001, 100); break;
+	case OPT_KEEPFRAMES: c->keep_frames = 1; break;
+	case OPT_MINCOV: c->min_coverage = cli_real("--min-coverage", optarg, 0, 100); break;
+	case OPT_RAW: c->raw = 1; break;
+	case OPT_REPORT: c->report = optarg; break;
+	case OPT_STRICT: c->strict = 1; break;
+	default: cli_usage(EXIT_USAGE);
+	}
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -54,61 +80,13 @@ main(int argc, char *argv[])
 	/* "+": stop at the first go build argument; go's own flags follow "--". */
 	while ((ch = getopt_long(argc, argv, "+ho:p:qVv", longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'h':
-			cli_usage(0);
-		case 'o':
-			output = optarg;
-			break;
-		case 'p':
-			c.profile = optarg;
-			break;
-		case 'q':
-			c.quiet = 1;
-			c.verbose = 0;
-			break;
-		case 'v':
-			c.verbose = 1;
-			c.quiet = 0;
-			break;
-		case 'V':
-			cli_version();
-		case OPT_DENY:
-			if (!strcmp(optarg, "-"))
-				c.no_default_deny = 1;
-			else if (!*optarg)
-				diex(2, "--deny: empty function name");
-			else
-				c.deny[c.ndeny++] = optarg;
-			break;
-		case OPT_FALLBACK:
-			c.fallback = 1;
-			break;
-		case OPT_INSTALL:
-			c.install = optarg;
-			break;
-		case OPT_JSON:
-			c.json = 1;
-			break;
-		case OPT_KEEP:
-			c.keep = cli_real("--keep", optarg, 0.001, 100);
-			break;
-		case OPT_KEEPFRAMES:
-			c.keep_frames = 1;
-			break;
-		case OPT_MINCOV:
-			c.min_coverage = cli_real("--min-coverage", optarg, 0, 100);
-			break;
-		case OPT_RAW:
-			c.raw = 1;
-			break;
-		case OPT_REPORT:
-			c.report = optarg;
-			break;
-		case OPT_STRICT:
-			c.strict = 1;
-			break;
-		default:
-			cli_usage(EXIT_USAGE);
+		case 'h': cli_usage(0);
+		case 'o': output = optarg; break;
+		case 'p': c.profile = optarg; break;
+		case 'q': c.quiet = 1; c.verbose = 0; break;
+		case 'V': cli_version();
+		case 'v': c.verbose = 1; c.quiet = 0; break;
+		default: long_option(&c, ch);
 		}
 	}
 	argc -= optind;

@@ -372,7 +372,9 @@ summary(struct run *r)
 	    r->prep_path, r->in.filelen, r->preplen,
 	    r->in.filelen ? 100.0 * (double)r->preplen / (double)r->in.filelen : 0.0,
 	    r->st.samples_in, r->st.samples_out, r->st.locations_in, r->st.locations_out);
-	warn("hot edges: %zu of %zu (99%% CDF), %s after preparation (%zu edges kept)",
+	/* The counts are the profile's as given; "the same" compares the hot
+	 * edges before and after sampling, once injected frames are gone. */
+	warn("hot edges: %zu of %zu (99%% CDF) as given, %s after preparation (%zu edges kept)",
 	    hot, r->edges.nedge, r->st.same_hot ? "the same" : "CHANGED", r->st.edges_out);
 	for (int k = 0; k < PGO_NART; k++)
 		if (r->st.removed[k])
