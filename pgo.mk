@@ -69,7 +69,7 @@ PGO_MK_FETCH_CMD = $(if $(PGO_PYROSCOPE),\
 		$(if $(PGO_TARGETS_FILE),-f $(PGO_TARGETS_FILE)) $(PGO_FETCH_FLAGS) $(PGO_TARGETS))
 # $(call PGO_MK_BUILD_CMD,output): the build command line.
 PGO_MK_BUILD_CMD = env $(PGO_BUILD_ENV) $(PGO_MK_T)pgo-build -p $(PGO_PROFILE) \
-	$(if $(filter 1 yes true,$(PGO_FALLBACK)),--fallback) -- -o $(1) $(PGO_BUILD_FLAGS) $(PGO_MK_PKG)
+	$(if $(filter 1 yes true,$(PGO_FALLBACK)),--fallback) -o $(1) -- $(PGO_BUILD_FLAGS) $(PGO_MK_PKG)
 # $(call PGO_MK_PUSH_CMD,extra flags): the push command line.
 PGO_MK_PUSH_CMD = $(PGO_MK_T)img-push -b $(PGO_BASE) -f $(PGO_OUT):$(PGO_IMAGE_PATH):0755 \
 	--entrypoint $(PGO_IMAGE_PATH) $(PGO_PUSH_FLAGS) $(1) $(PGO_IMAGE)
@@ -156,18 +156,14 @@ $(PGO_MK_SVG): $(PGO_PROFILE)
 		{ rm -f $@.$$$$.tmp $@; echo "pgo: no flame graph" >&2; $(PGO_MK_SOFT); }; fi
 
 # The binary depends on the sources, the profile and the build command line
-# (a file rewritten only when the command changes), not on time. It is built
-# in a temp dir under its own name, so pgo-build's prepared profile next to it
-# (PGO_OUT.pgo) keeps its name too, then both are renamed into place.
+# (a file rewritten only when the command changes), not on time. pgo-build -o
+# writes it under a temp name and renames it into place, with its prepared
+# profile beside it (PGO_OUT.pgo): the names the summary gives and the -pgo=
+# path the binary records are the final ones.
 $(PGO_OUT): $(PGO_PROFILE) $(PGO_SRCS) $(PGO_DIR)/build.cmd
-	@tmp=$(@D)/.pgo-build.$$$$ && \
-	trap 'rm -rf "$$tmp"; exit 1' INT TERM HUP && \
-	mkdir -p "$$tmp" && \
+	@mkdir -p $(@D) && \
 	printf '%s\n' $(call PGO_MK_Q,pgo: build: $(strip $(call PGO_MK_BUILD_CMD,$@))) >&2 && \
-	if $(call PGO_MK_BUILD_CMD,$$tmp/$(@F)); then \
-		if [ -f "$$tmp/$(@F).pgo" ]; then mv -f "$$tmp/$(@F).pgo" $@.pgo; else rm -f $@.pgo; fi && \
-		mv -f "$$tmp/$(@F)" $@ && rm -rf "$$tmp"; \
-	else rm -rf "$$tmp"; exit 1; fi
+	$(call PGO_MK_BUILD_CMD,$@)
 
 $(PGO_MK_REF): $(PGO_OUT) $(PGO_DIR)/image.cmd
 	@label=; if [ -f $(PGO_PROFILE) ]; then \

@@ -81,7 +81,9 @@ test_expect_success 'an input that cannot be read is exit 2 in every tool' '
 	test_expect_code 2 img-push -f missing.bin oci:layout 2>err &&
 	grep -q "^img-push: missing.bin" err && test ! -e layout &&
 	test_expect_code 2 pgo-build -p missing.pgo -o app ./nopkg 2>err &&
-	grep -q "^pgo-build: missing.pgo: " err && test ! -e app
+	grep -q "^pgo-build: missing.pgo: " err && test ! -e app &&
+	test_expect_code 2 pgo-build -p cpu.pprof -o nodir/app ./nopkg 2>err &&
+	grep -q "^pgo-build: -o nodir: No such file" err
 '
 test_expect_success 'pprof-merge: a bad input among good ones is skipped, exit 0' '
 	pprof-merge -o m.pprof cpu.pprof missing.pprof 2>err && test -s m.pprof &&

@@ -157,6 +157,24 @@ test_expect_success '--fallback: a last NO PGO line, exit 3 under --strict' '
 	tail -n 1 err6 | grep "NO PGO: .*exit status 3"
 '
 
+test_expect_success 'pgo-build -o: final names in the summary and the binary' '
+	mkdir -p own && echo old >own/prog.pgo &&
+	pgo-build -p cpu.pprof -o own/prog -- -C "$PWD/prog" . 2>err-own &&
+	cat err-own &&
+	grep "prepared $PWD/own/prog.pgo: " err-own &&
+	grep "coverage: .* is in $PWD/own/prog " err-own &&
+	test_must_fail grep "pgo-build\.[0-9]" err-own &&
+	go version -m own/prog | grep -x "	build	-pgo=$PWD/own/prog.pgo" &&
+	ls -A own >all && printf "prog\nprog.pgo\n" >want && test_cmp want all
+'
+test_expect_success 'pgo-build -o: a failed build keeps the old binary and its profile' '
+	cp own/prog keep && echo older >own/prog.pgo &&
+	test_must_fail pgo-build -p cpu.pprof -o own/prog -- -C "$PWD/prog" ./nosuchpkg 2>err-bad &&
+	cmp own/prog keep && test "$(cat own/prog.pgo)" = older &&
+	ls -A own >all && test_cmp want all &&
+	test_expect_code 2 pgo-build -p cpu.pprof -o own/x -- -C "$PWD/prog" -o "$PWD/y" . 2>err-two &&
+	grep "go build flags name an output" err-two
+'
 test_expect_success 'a line says what the long build is doing' '
 	grep "building with -pgo=$PWD/out/prog.pgo: a new profile recompiles every package" err
 '

@@ -263,8 +263,10 @@ go_build_output(char *const args[], size_t nargs, struct go_output *o)
 			val = args[++i];
 		if (len == 3 && !strncmp(a, "pgo", 3))
 			o->has_pgo = 1;
-		else if (len == 1 && a[0] == 'o' && val)
+		else if (len == 1 && a[0] == 'o' && val) {
 			out = val;
+			o->has_o = 1;
+		}
 		else if (len == 1 && a[0] == 'C' && val)
 			cdir = val;
 	}

@@ -30,6 +30,7 @@ struct go_output {
 	char *dir;      /* directory the outputs go to (malloc'd, never NULL) */
 	char *binary;   /* the binary's path, NULL when unknown or none */
 	int has_pgo;    /* ARGS set -pgo themselves */
+	int has_o;      /* ARGS name the output with -o */
 	int npkg;       /* package arguments (0 means ".") */
 	size_t pkg_start; /* index of the first package argument in ARGS */
 };

@@ -91,13 +91,8 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
-	/* -o is go build's -o, given before the packages: the binary is the
-	 * data pgo-build writes. */
-	goargs = xcalloc((size_t)argc + 3, sizeof *goargs);
-	if (output) {
-		goargs[c.ngoargs++] = "-o";
-		goargs[c.ngoargs++] = (char *)output;
-	}
+	c.output = output;
+	goargs = xcalloc((size_t)argc + 1, sizeof *goargs);
 	for (int i = 0; i < argc; i++)
 		goargs[c.ngoargs++] = argv[i];
 	c.goargs = goargs;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "util/child.h"
+#include "util/membuf.h"
 #include "pgo/elfsyms.h"
 #include "pgo/gotool.h"
 #include "util/output.h"
@@ -44,6 +45,9 @@ struct run {
 	char gover[64];
 	int gomajor, gominor, have_gover;
 	struct go_output out;
+	char *tmp_out;                  /* -o: the binary's name while go writes it */
+	struct membuf old_prep;         /* -o: the .pgo the last build left */
+	int had_prep;
 	double t_prep;
 };
 
@@ -150,6 +154,65 @@ prepared_path(const struct go_output *o)
 	return abs_path(buf);
 }
 
+/* own_output takes pgo-build's -o: go writes the binary under a temp name
+ * in the same directory, renamed over the file only when the build
+ * worked, so every name in the summary and the -pgo= path the binary
+ * records are the final ones. 2 when -o is given twice. */
+static int
+own_output(struct run *r)
+{
+	const char *c_out = r->c->output;
+	char *slash;
+	size_t n;
+
+	if (!c_out)
+		return 0;
+	if (r->out.has_o) {
+		warn("-o %s: go build flags name an output (%s) too", c_out, r->out.binary);
+		return 2;
+	}
+	free(r->out.dir);
+	free(r->out.binary);
+	r->out.dir = NULL;
+	if (!(r->out.binary = abs_path(c_out))) {
+		warn("-o %s", errmsg());
+		return 2;
+	}
+	slash = strrchr(r->out.binary, '/');
+	r->out.dir = strndup(r->out.binary, (size_t)(slash - r->out.binary + (slash == r->out.binary)));
+	n = strlen(r->out.binary) + 48;
+	r->tmp_out = xmalloc(n);
+	snprintf(r->tmp_out, n, "%s/.%s.pgo-build.%ld", slash == r->out.binary ? "" : r->out.dir,
+	    slash + 1, (long)getpid());
+	tmp_register(r->tmp_out);
+	tmp_install_handlers();
+	return 0;
+}
+
+/* finish_output renames the temp binary into place after a build with
+ * status st, or removes it; a failed PGO build also puts back the .pgo
+ * the previous build left. The status to go on with. */
+static int
+finish_output(struct run *r, int st, const char *pgo)
+{
+	if (!r->tmp_out)
+		return st;
+	if (st == 0 && rename(r->tmp_out, r->out.binary) < 0) {
+		warn("%s:", r->out.binary);
+		st = 1;
+	}
+	if (st != 0)
+		unlink(r->tmp_out);
+	tmp_unregister(r->tmp_out);
+	if (st != 0 && pgo && r->prep_path && !strcmp(pgo, r->prep_path)) {
+		if (r->had_prep)
+			write_atomic(r->prep_path, r->old_prep.data, r->old_prep.len, 0644);
+		else
+			unlink(r->prep_path);
+	}
+	return st;
+}
+
 static int
 prepare(struct run *r)
 {
@@ -186,6 +249,9 @@ prepare(struct run *r)
 			return -1;
 		}
 	}
+	/* A failed build puts back the profile its binary was built with. */
+	if (r->tmp_out)
+		r->had_prep = membuf_read_file(&r->old_prep, r->prep_path) == 0;
 	if (write_atomic(r->prep_path, r->prep, r->preplen, 0644) < 0) {
 		warn("%s", errmsg());
 		return -1;
@@ -200,7 +266,7 @@ static int
 go_build(struct run *r, const char *pgo)
 {
 	const struct pgobuild_config *c = r->c;
-	char **argv = xcalloc(c->ngoargs + 4, sizeof(*argv));
+	char **argv = xcalloc(c->ngoargs + 6, sizeof(*argv));
 	char *flag = NULL;
 	size_t n = 0, i = 0;
 	int st;
@@ -222,6 +288,10 @@ go_build(struct run *r, const char *pgo)
 		snprintf(flag, len, "-pgo=%s", pgo);
 		argv[n++] = flag;
 	}
+	if (r->tmp_out) {
+		argv[n++] = "-o";
+		argv[n++] = r->tmp_out;
+	}
 	for (; i < c->ngoargs; i++)
 		argv[n++] = c->goargs[i];
 	if (c->verbose) {
@@ -240,6 +310,7 @@ go_build(struct run *r, const char *pgo)
 	st = child_wait(argv);
 	if (st < 0)
 		warn("%s", errmsg());
+	st = finish_output(r, st, pgo);
 	free(flag);
 	free(argv);
 	return st;
@@ -277,6 +348,14 @@ fallback(struct run *r, const char *why)
 		return 1;
 	if (st != 0)
 		return st;
+	/* With -o, no profile may sit beside a binary built without one. */
+	if (r->tmp_out) {
+		char *prep = prepared_path(&r->out);
+
+		if (prep)
+			unlink(prep);
+		free(prep);
+	}
 	/* The last line, so that it is what a CI log shows at its end. */
 	warn("NO PGO: %s was built WITHOUT a profile (--fallback)%s",
 	    r->out.binary ? r->out.binary : "the build",
@@ -437,6 +516,8 @@ run_free(struct run *r)
 		pgo_edges_free(&r->edges);
 	free(r->prep_path);
 	go_output_free(&r->out);
+	free(r->tmp_out);
+	membuf_free(&r->old_prep);
 }
 
 int
@@ -448,6 +529,10 @@ pgobuild_run(const struct pgobuild_config *c)
 	r.name = strcmp(c->profile, "-") ? c->profile : "<stdin>";
 	r.go = go_command();
 	go_build_output(c->goargs, c->ngoargs, &r.out);
+	if ((st = own_output(&r)) != 0) {
+		run_free(&r);
+		return st;
+	}
 	if (r.out.has_pgo) {
 		warn("go build flags: -pgo is set by pgo-build (use --raw to pass a file as is)");
 		run_free(&r);

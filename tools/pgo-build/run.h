@@ -19,6 +19,7 @@ struct pgobuild_config {
 	const char *report;             /* --report file ("-" stdout), or NULL */
 	int json;                       /* --json: the report as JSON */
 	int strict;                     /* --strict: no PGO effect is an error */
+	const char *output;             /* -o: the binary, renamed into place */
 	char **goargs;                  /* go build flags and packages */
 	size_t ngoargs;
 };
