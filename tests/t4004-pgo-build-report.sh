@@ -175,6 +175,16 @@ test_expect_success 'pgo-build -o: a failed build keeps the old binary and its p
 	test_expect_code 2 pgo-build -p cpu.pprof -o own/x -- -C "$PWD/prog" -o "$PWD/y" . 2>err-two &&
 	grep "go build flags name an output" err-two
 '
+test_expect_success 'on a terminal, a live count of the packages go compiles' '
+	rm -rf prog2 && cp -r prog prog2 && echo "// changed $$" >>prog2/work/work.go &&
+	script -qec "pgo-build -p cpu.pprof -o \"$PWD/own/p2\" -- -C \"$PWD/prog2\" ." \
+		/dev/null >tty.out 2>&1 &&
+	cat -v tty.out && test -x own/p2 &&
+	grep -a "building with PGO: [0-9]* packages compiled" tty.out &&
+	echo "// again $$" >>prog2/work/work.go &&
+	pgo-build -p cpu.pprof -o own/p3 -- -C "$PWD/prog2" . 2>err-p3 &&
+	test_must_fail grep "packages compiled" err-p3
+'
 test_expect_success 'a line says what the long build is doing' '
 	grep "building with -pgo=$PWD/out/prog.pgo: a new profile recompiles every package" err
 '

@@ -113,3 +113,63 @@ child_capture_all(char *const argv[], char **out, size_t *outlen)
 {
 	return capture(argv, 2, out, outlen);
 }
+
+/* feed hands the complete lines in b to fn and keeps the unfinished one. */
+static void
+feed(struct membuf *b, void (*fn)(const char *, void *), void *arg)
+{
+	char *start = b->data, *nl;
+	size_t rest;
+
+	while ((nl = memchr(start, '\n', b->len - (size_t)(start - b->data)))) {
+		*nl = '\0';
+		fn(start, arg);
+		start = nl + 1;
+	}
+	rest = b->len - (size_t)(start - b->data);
+	memmove(b->data, start, rest);
+	b->len = rest;
+}
+
+int
+child_lines(char *const argv[], void (*fn)(const char *, void *), void *arg)
+{
+	posix_spawn_file_actions_t fa;
+	struct membuf b = { 0 };
+	char buf[4096];
+	int fd[2], err;
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe2(fd, O_CLOEXEC) < 0) {
+		seterr("pipe:");
+		return -1;
+	}
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, fd[1], 2);
+	err = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(fd[1]);
+	if (err != 0) {
+		close(fd[0]);
+		errno = err;
+		seterr("%s:", argv[0]);
+		return -1;
+	}
+	while ((n = read(fd[0], buf, sizeof buf)) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		membuf_append(&b, buf, (size_t)n);
+		feed(&b, fn, arg);
+	}
+	close(fd[0]);
+	if (b.len > 0) {
+		membuf_append(&b, "\n", 1);
+		feed(&b, fn, arg);
+	}
+	membuf_free(&b);
+	return wait_child(pid);
+}

@@ -20,6 +20,11 @@ int child_capture(char *const argv[], int quiet, char **out, size_t *outlen);
  * the order the child wrote (go build prints compiler output on stderr). */
 int child_capture_all(char *const argv[], char **out, size_t *outlen);
 
+/* child_lines is child_wait with the child's stderr read line by line:
+ * each line (without its newline) goes to fn as it comes, so a caller can
+ * turn progress chatter into a live line and pass the rest on. */
+int child_lines(char *const argv[], void (*fn)(const char *line, void *arg), void *arg);
+
 /* child_status converts a waitpid() status to the 0..255 / 128+N form. */
 int child_status(int wstatus);
 

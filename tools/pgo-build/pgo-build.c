@@ -9,6 +9,7 @@
 #include "run.h"
 #include "util/cli.h"
 #include "util/err.h"
+#include "util/progress.h"
 
 static const char synopsis[] =
     "pgo-build [-qv] [--deny func] [--fallback] [--install dir] [--json]\n"
@@ -101,6 +102,7 @@ main(int argc, char *argv[])
 	if (c.raw && (c.keep > 0 || c.ndeny || c.no_default_deny))
 		diex(2, "--raw uses the profile as is: no --keep or --deny with it");
 
+	progress_init(!c.quiet);
 	st = pgobuild_run(&c);
 	free(goargs);
 	free(c.deny);

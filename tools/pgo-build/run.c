@@ -13,6 +13,7 @@
 
 #include "util/child.h"
 #include "util/membuf.h"
+#include "util/progress.h"
 #include "pgo/elfsyms.h"
 #include "pgo/gotool.h"
 #include "util/output.h"
@@ -260,13 +261,50 @@ prepare(struct run *r)
 	return 0;
 }
 
+/* go -v names each package as it is compiled, on stderr: on a terminal
+ * they become a count on the progress line; any other line (a compiler
+ * error, "# pkg") is passed on as it is. */
+struct compiled {
+	int n;
+	const char *what;
+};
+
+static void
+compiled_line(const char *line, void *arg)
+{
+	struct compiled *k = arg;
+
+	if (*line && !strpbrk(line, " \t:")) {
+		k->n++;
+		progress_show(0, "%s: %d packages compiled (%s)", k->what, k->n, line);
+		return;
+	}
+	progress_clear();
+	fprintf(stderr, "%s\n", line);
+}
+
+/* run_go runs the go build command argv (with -v when the progress line
+ * is on), turning the package names into a count. */
+static int
+run_go(char **argv, int pgo_on)
+{
+	struct compiled k = { 0, pgo_on ? "building with PGO" : "building" };
+	int st;
+
+	if (!progress_on())
+		return child_wait(argv);
+	st = child_lines(argv, compiled_line, &k);
+	progress_clear();
+	return st;
+}
+
 /* go_build runs go build with pgo ("off", a path, or NULL for no -pgo flag
  * at all, for a Go too old to know it). */
 static int
 go_build(struct run *r, const char *pgo)
 {
 	const struct pgobuild_config *c = r->c;
-	char **argv = xcalloc(c->ngoargs + 6, sizeof(*argv));
+	char **argv = xcalloc(c->ngoargs + 7, sizeof(*argv));
 	char *flag = NULL;
 	size_t n = 0, i = 0;
 	int st;
@@ -281,6 +319,9 @@ go_build(struct run *r, const char *pgo)
 	} else if (c->ngoargs > 0 && (!strncmp(c->goargs[0], "-C=", 3) ||
 	    !strncmp(c->goargs[0], "--C=", 4)))
 		argv[n++] = c->goargs[i++];
+	/* -v goes after -C, which go wants first: the package count. */
+	if (progress_on())
+		argv[n++] = "-v";
 	if (pgo) {
 		size_t len = strlen(pgo) + 6;
 
@@ -307,7 +348,7 @@ go_build(struct run *r, const char *pgo)
 		    "the standard library too", pgo);
 	else if (!c->quiet)
 		warn("building without PGO");
-	st = child_wait(argv);
+	st = run_go(argv, pgo && strcmp(pgo, "off") != 0);
 	if (st < 0)
 		warn("%s", errmsg());
 	st = finish_output(r, st, pgo);
