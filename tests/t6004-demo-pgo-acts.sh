@@ -29,7 +29,7 @@ test_expect_success 'setup: a CPU profile of the service under its load' '
 '
 
 test_expect_success 'the benchmarked test binary, built with the profile' '
-	go test -c -C "$SERVICE_SRC" -pgo="$PWD/cpu.pprof" \
+	go test -C "$SERVICE_SRC" -c -pgo="$PWD/cpu.pprof" \
 		-gcflags="$pkg=-d=pgodebug=1 -m" -o "$PWD/pgo.test" ./work >build.log 2>&1 ||
 		{ cat build.log; false; }
 '
@@ -60,7 +60,7 @@ test_expect_success 'the profile inlines summarize (cost over 80) and its result
 '
 
 test_expect_success 'without the profile: no devirtualization, summarize is a call and its result escapes' '
-	go test -c -C "$SERVICE_SRC" -pgo=off -gcflags="$pkg=-m" -o "$PWD/off.test" ./work >off.log 2>&1 ||
+	go test -C "$SERVICE_SRC" -c -pgo=off -gcflags="$pkg=-m" -o "$PWD/off.test" ./work >off.log 2>&1 ||
 		{ cat off.log; false; } &&
 	test_must_fail grep "PGO devirtualizing" off.log &&
 	test_must_fail grep "inlining call to summarize" off.log &&
