@@ -53,6 +53,15 @@ test_expect_success 'the profile devirtualizes the dominant-type interface call'
 	grep -E "work\.go:[0-9]+:[0-9]+: PGO devirtualizing interface call c\.Update to FNV\.Update" build.log
 '
 
+# The guard of a devirtualized call compares the interface's itab with the
+# dominant type's: it must be in the code the benchmark runs, not only in
+# the compiler's report (a caller that inlines checksum gets its body from
+# before PGO acted; checksum is go:noinline for that reason).
+test_expect_success 'the benchmarked checksum compares with the FNV itab: the guard runs' '
+	go tool objdump -s "^$pkg\.checksum\$" pgo.test >checksum.s &&
+	grep -F "go:itab.$pkg.FNV,$pkg.Checksummer" checksum.s
+'
+
 test_expect_success 'the profile inlines summarize (cost over 80) and its result stays on the stack' '
 	grep -E "^hot-budget check allows inlining for call $pkg\.summarize \(cost ([89][0-9]|[1-9][0-9]{2,})\) at .* in function $pkg\.Windows" build.log &&
 	line=$(sed -n "s/^hot-budget check allows inlining for call $pkg\.summarize (cost [0-9]*) at \([^ ]*\) in function .*/\1/p" build.log | sed -n 1p) &&
@@ -64,7 +73,9 @@ test_expect_success 'without the profile: no devirtualization, summarize is a ca
 		{ cat off.log; false; } &&
 	test_must_fail grep "PGO devirtualizing" off.log &&
 	test_must_fail grep "inlining call to summarize" off.log &&
-	grep -E "&Stats\{\.\.\.\} escapes to heap" off.log
+	grep -E "&Stats\{\.\.\.\} escapes to heap" off.log &&
+	go tool objdump -s "^$pkg\.checksum\$" off.test >checksum-off.s &&
+	test_must_fail grep -F "go:itab.$pkg.FNV" checksum-off.s
 '
 
 test_done

@@ -16,6 +16,9 @@ set -eu
 [ $# -ge 3 ] || { echo "usage: speedup.sh OFF.test PGO.test ROUNDS [BENCH...]" >&2; exit 2; }
 off=$1 pgo=$2 rounds=$3
 shift 3
+# Run the binaries by path, never through PATH.
+case $off in /*|./*|../*) ;; *) off=./$off;; esac
+case $pgo in /*|./*|../*) ;; *) pgo=./$pgo;; esac
 [ $# -gt 0 ] || set -- Devirt Inline JSON
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/speedup.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT

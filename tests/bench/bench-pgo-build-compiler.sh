@@ -36,11 +36,13 @@ pprof-merge -o compiler.pprof prof/*.cpuprof 2>>bench.log || { echo "  merge fai
 printf '  profile: the compiler building %s from scratch: %s packages, merged %s bytes\n' \
 	"$TRAIN" "$(wc -l <trained)" "$(wc -c <compiler.pprof)"
 
-# --- 2. three compilers from the same source.
+# --- 2. three compilers from the same source, each named compile in its
+# own directory: the go command parses `compile -V=full`, which names argv[0].
+mkdir off default pgokit
 build() { /usr/bin/time -f %e -o t.$$ "$@" >>bench.log 2>&1; st=$?; cat t.$$; rm -f t.$$; return $st; }
-t_off=$(build go build -pgo=off -o "$PWD/compile.off" cmd/compile) &&
-	t_def=$(build go build -pgo="$GOROOT/src/cmd/compile/default.pgo" -o "$PWD/compile.default" cmd/compile) &&
-	t_kit=$(build pgo-build -p compiler.pprof -- -o "$PWD/compile.pgokit" cmd/compile) ||
+t_off=$(build go build -pgo=off -o "$PWD/off/compile" cmd/compile) &&
+	t_def=$(build go build -pgo="$GOROOT/src/cmd/compile/default.pgo" -o "$PWD/default/compile" cmd/compile) &&
+	t_kit=$(build pgo-build -p compiler.pprof -- -o "$PWD/pgokit/compile" cmd/compile) ||
 	{ echo "  building cmd/compile failed"; tail -5 bench.log; exit 1; }
 printf '  cmd/compile built: -pgo=off %.0fs, default.pgo %.0fs, pgo-build %.0fs (wall)\n' "$t_off" "$t_def" "$t_kit"
 grep -E 'hot edges|coverage' bench.log | tail -2 | sed 's/^/    /'
@@ -63,7 +65,7 @@ chmod +x toolexec
 for i in $(seq "$RUNS"); do
 	for v in off default pgokit; do
 		rm -rf cache-eval log.run
-		BENCH_COMPILER_BIN=$PWD/compile.$v BENCH_COMPILE_LOG=$PWD/log.run GOCACHE=$PWD/cache-eval \
+		BENCH_COMPILER_BIN=$PWD/$v/compile BENCH_COMPILE_LOG=$PWD/log.run GOCACHE=$PWD/cache-eval \
 			go build -toolexec="$PWD/toolexec" -o /dev/null $EVAL 2>>bench.log ||
 			{ echo "  the $v compiler failed"; tail -5 bench.log; exit 1; }
 		# CPU of the packages the profile did not see, and of all.

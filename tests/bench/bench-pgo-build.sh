@@ -100,8 +100,8 @@ for v in full prep; do
 done
 cmp -s code.full code.prep && same=yes
 echo "  per part, $BRUNS interleaved rounds, median cost per op [min-max] (lower is better):"
-"$SRC/speedup.sh" none.test full.test "$BRUNS" | sed 's/^/    whole profile:    /; s/ off / none /'
-"$SRC/speedup.sh" none.test prep.test "$BRUNS" | sed 's/^/    prepared profile: /; s/ off / none /'
+"$SRC/speedup.sh" "$PWD/none.test" "$PWD/full.test" "$BRUNS" | sed 's/^/    whole profile:    /; s/ off / none /'
+"$SRC/speedup.sh" "$PWD/none.test" "$PWD/prep.test" "$BRUNS" | sed 's/^/    prepared profile: /; s/ off / none /'
 echo "    package work machine code identical for whole and prepared profile: $same"
 echo "    real programs gain 2-7% from PGO (go.dev/doc/pgo), services report 2-6%;"
 echo "    Devirt and Inline are written for PGO to act on, JSON is not."
