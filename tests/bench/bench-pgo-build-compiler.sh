@@ -78,18 +78,21 @@ rm -rf cache-eval
 n_new=$(awk '{ print $3 }' cpu.off | sort -u | head -1)
 echo "  compiler CPU building $EVAL from scratch, $RUNS interleaved rounds,"
 echo "  median [min-max] seconds, on the $n_new packages the profile did not see, and on all:"
+# range FIELD FILE: "median [min-max]" of a column.
+range() { cut -d' ' -f"$1" "$2" | sort -g | awk '{ v[NR] = $1 }
+	END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+		printf "%6.2fs [%.2f-%.2f]", m, v[1], v[NR] }'; }
+# speedup FIELD V: the speedup of V's median over off's, and the range of
+# the per-round speedups (the spread).
+speedup() { paste -d' ' cpu.off cpu.$2 | awk -v f="$1" '{ print ($f / $(f + 3) - 1) * 100 }' | sort -g >r.$$
+	printf '%+.1f%% (rounds %+.1f%% .. %+.1f%%)' \
+		"$(echo "($(cut -d' ' -f"$1" cpu.off | median) / $(cut -d' ' -f"$1" cpu.$2 | median) - 1) * 100" | bc -l)" \
+		"$(head -1 r.$$)" "$(tail -1 r.$$)"; rm -f r.$$; }
 for v in off default pgokit; do
-	new=$(cut -d' ' -f1 cpu.$v | median) all=$(cut -d' ' -f2 cpu.$v | median)
-	lo=$(cut -d' ' -f1 cpu.$v | sort -g | head -1) hi=$(cut -d' ' -f1 cpu.$v | sort -g | tail -1)
-	eval "new_$v=\$new"
-	printf '    %-8s unseen %6.2fs [%.2f-%.2f]  all %6.2fs' "$v" "$new" "$lo" "$hi" "$all"
-	if [ $v != off ]; then
-		# The per-round speedups over -pgo=off: their range is the spread.
-		paste -d' ' cpu.off cpu.$v | awk '{ print ($1 / $4 - 1) * 100 }' | sort -g >r.$v
-		printf '  speedup over off %+.1f%% (rounds %+.1f%% .. %+.1f%%)' \
-			"$(echo "($new_off / $new - 1) * 100" | bc -l)" "$(head -1 r.$v)" "$(tail -1 r.$v)"
-	fi
-	echo
+	printf '    %-7s unseen %s  all %s\n' "$v" "$(range 1 cpu.$v)" "$(range 2 cpu.$v)"
+done
+for v in default pgokit; do
+	printf '    %-7s over off: unseen %s, all %s\n' "$v" "$(speedup 1 $v)" "$(speedup 2 $v)"
 done
 echo "    (Go reports 2-4% for its compiler with default.pgo, a profile of all of std and cmd)"
 echo "  total time: $(( $(date +%s) - t0 ))s"
