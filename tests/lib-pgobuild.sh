@@ -11,8 +11,8 @@ REAL_GO=$(command -v go)
 # PGOKIT_FRESH_PROFILE=1 fetches a new one. Call start_service first, at the
 # top level of the script (not inside a test, whose subshell would lose it).
 service_profile() {
-	sum=$(cat "$SERVICE_SRC"/*.go | cksum | cut -d' ' -f1)
-	cached=$PGOKIT_CACHE/pgo-build/service-$sum.pprof
+	sum=$(find "$SERVICE_SRC" -name '*.go' | LC_ALL=C sort | xargs cat | cksum | cut -d' ' -f1)
+	cached=$PGOKIT_CACHE/pgo-build/service-$sum${GODEBUG:+-$GODEBUG}.pprof
 	if [ ! -s "$cached" ] || [ -n "${PGOKIT_FRESH_PROFILE:-}" ]; then
 		mkdir -p "$PGOKIT_CACHE/pgo-build"
 		[ -n "${SERVICE_ADDR:-}" ] || { echo "service_profile: no service" >&2; return 1; }

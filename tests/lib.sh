@@ -164,10 +164,11 @@ wait_http() {
 }
 
 # go_build_cached NAME DIR: build the Go main package in DIR once per source
-# change into $PGOKIT_CACHE/bin/NAME and print the path.
+# change (its packages below DIR included) into $PGOKIT_CACHE/bin/NAME and
+# print the path.
 go_build_cached() {
 	name=$1 dir=$2
-	sum=$(cat "$dir"/*.go "$dir"/go.mod 2>/dev/null | cksum | cut -d' ' -f1)
+	sum=$(find "$dir" -name '*.go' -o -name go.mod | LC_ALL=C sort | xargs cat | cksum | cut -d' ' -f1)
 	out=$PGOKIT_CACHE/bin/$name-$sum
 	if [ ! -x "$out" ]; then
 		mkdir -p "$PGOKIT_CACHE/bin"

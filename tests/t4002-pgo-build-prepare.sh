@@ -3,8 +3,8 @@
 # PGO build of the standard library: the prepared profile is smaller, has one
 # sample type and no labels, and (signal-injected frames kept) gives the
 # same hot call edges as the whole profile (`go tool preprofile`) and the
-# same inliner decisions (`-gcflags=-d=pgodebug=1` on the main package).
-# Also the removal of runtime.asyncPreempt frames, --install, --raw,
+# same inliner decisions (`-gcflags=./...=-d=pgodebug=1` on the service's
+# packages). Also the removal of runtime.asyncPreempt frames, --install, --raw,
 # --deny, --keep, stdin and where the prepared file goes. go build itself
 # is faked here (go-spy with FAKE_BUILD=0); t4003 does the real builds.
 . "$(dirname "$0")/lib.sh"
@@ -66,10 +66,10 @@ test_expect_success 'by default, runtime.asyncPreempt frames go and are counted'
 	fi
 '
 
-test_expect_success 'same inliner decisions (-d=pgodebug=1, main package)' '
+test_expect_success 'same inliner decisions (-d=pgodebug=1, the service'"'"'s packages)' '
 	for p in cpu.pprof svck.pgo; do
 		go build -C "$SERVICE_SRC" -pgo=off -o /dev/null \
-			-gcflags="-pgoprofile=$PWD/$p -d=pgodebug=1" . >dbg-$p 2>&1 || return 1
+			-gcflags="./...=-pgoprofile=$PWD/$p -d=pgodebug=1" . >dbg-$p 2>&1 || return 1
 	done &&
 	cat dbg-cpu.pprof &&
 	grep "^hot-callsite-thres-from-CDF=" dbg-cpu.pprof &&

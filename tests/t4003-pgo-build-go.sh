@@ -1,8 +1,8 @@
 #!/bin/bash
 # pgo-build with the real Go toolchain on examples/service and a profile
 # fetched from the running service: the binary records -pgo=, the compiler
-# reports hot call sites, coverage is full; then a copy of the service with
-# its hot methods renamed, built with the old profile, draws a staleness
+# reports hot call sites in the service's work package, coverage is full;
+# then a copy of the service with its hot functions renamed, built with the old profile, draws a staleness
 # warning naming them. One prepared profile serves every build here (and is
 # the same file every run, see service_profile), so the standard library is
 # PGO-built once and then comes from the shared GOCACHE.
@@ -18,7 +18,7 @@ test_expect_success 'setup: a CPU profile from the running service' '
 '
 
 test_expect_success 'go build -pgo with the prepared profile' '
-	pgo-build -v -p cpu.pprof -- -C "$SERVICE_SRC" -gcflags=-d=pgodebug=1 \
+	pgo-build -v -p cpu.pprof -- -C "$SERVICE_SRC" -gcflags=./...=-d=pgodebug=1 \
 		-o "$PWD/svc" . >out 2>err &&
 	cat err out &&
 	test -x svc &&
@@ -33,8 +33,8 @@ test_expect_success 'go version -m shows -pgo= with the prepared profile' '
 
 test_expect_success 'pgodebug shows the hot call sites the profile made' '
 	cat out err | grep "^hot-callsite-thres-from-CDF=" &&
-	cat out err | grep -E "^hot-budget check allows inlining for call main\." &&
-	cat out err | grep -E "^hot-node enabled increased budget=2000 for func=main\."
+	cat out err | grep -E "^hot-budget check allows inlining for call example\.com/pgokit-service/work\." &&
+	cat out err | grep -E "^hot-node enabled increased budget=2000 for func=example\.com/pgokit-service/work\."
 '
 
 # Coverage is near, not always at, 100%: a closure the profile saw (say
@@ -54,7 +54,7 @@ test_expect_success 'the service still works when built with PGO' '
 	./svc -addr 127.0.0.1:$port >svc.log 2>&1 &
 	pid=$! &&
 	wait_http "http://127.0.0.1:$port/healthz" &&
-	curl -sf "http://127.0.0.1:$port/eval?n=10" >eval.out &&
+	curl -sf "http://127.0.0.1:$port/checksum?n=10" >eval.out &&
 	kill $pid &&
 	test -s eval.out
 '
@@ -69,16 +69,16 @@ test_expect_success 'coverage reads Go names without a symbol table (-ldflags=-s
 # pgo-build accepts) is not built here: it changes every package's cache key
 # and would PGO-build the standard library once more.
 
-test_expect_success 'staleness: hot methods renamed in a copy, old profile' '
+test_expect_success 'staleness: hot functions renamed in a copy, old profile' '
 	cp -r "$SERVICE_SRC" stale &&
-	sed -i "s/) Eval(env/) Calc(env/; s/\.Eval(env)/.Calc(env)/g; s/	Eval(env \[\]float64) float64/	Calc(env []float64) float64/" \
-		stale/work.go &&
-	grep -q "Calc(env" stale/work.go &&
-	test_must_fail grep "Eval(env" stale/work.go &&
+	sed -i "s/\<Update\>/Step/g; s/\<summarize\>/summary/g; s/\<checksum(/checksumBlock(/g" \
+		stale/work/work.go &&
+	grep -q "Step(h" stale/work/work.go &&
+	test_must_fail grep -e "Update(h" -e "summarize(" stale/work/work.go &&
 	pgo-build -p cpu.pprof -- -C "$PWD/stale" -o "$PWD/stale-svc" . 2>err-stale &&
 	cat err-stale &&
 	grep "warning: stale profile: only [0-9.]*% of its hot edge weight is in $PWD/stale-svc (below 80%)" err-stale &&
-	grep -E "missing hot functions: .*main\.(Add|Sub|Mul|Div|Var)\.Eval" err-stale &&
+	grep -E "missing hot functions: .*work\.(FNV\.Update|summarize|checksum)" err-stale &&
 	go version -m stale-svc | grep "build	-pgo="
 '
 

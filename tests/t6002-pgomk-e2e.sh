@@ -30,6 +30,7 @@ done
 DEAD=127.0.0.1:$(free_port)
 
 mkdir proj && cp "$PGOKIT_SRC"/examples/service/*.go "$PGOKIT_SRC"/examples/service/go.mod proj/ &&
+cp -r "$PGOKIT_SRC"/examples/service/work proj/ &&
 cat >proj/Makefile <<EOF || exit 1
 # A project of its own: pgo.mk adds the pipeline, all stays ours.
 PGO_BIN = $PGOKIT_BIN
@@ -78,7 +79,7 @@ test_expect_success 'the image holds a binary that records -pgo= and runs' '
 	port=$(free_port) &&
 	{ x/app/proj -addr 127.0.0.1:$port >run.log 2>&1 & echo $! >run.pid; } &&
 	wait_http "http://127.0.0.1:$port/healthz" &&
-	curl -sf "http://127.0.0.1:$port/eval?n=3" >eval.out &&
+	curl -sf "http://127.0.0.1:$port/checksum?n=3" >eval.out &&
 	test -s eval.out &&
 	kill $(cat run.pid)
 '

@@ -2,7 +2,9 @@
 # t6003: `make demo`, the README's first command, from a clean copy of the tree
 # (the files git tracks, nothing built): it builds the tools and the service,
 # profiles three instances, PGO-builds, pushes to its own registry, prints the
-# image and the speedup, and stops everything it started, also when it fails.
+# image, the compiler's PGO decisions in package work (at least one
+# devirtualization and one hot inline) and the per-part speedups, and stops
+# everything it started, also when it fails.
 # DEMO_TIMEOUT (seconds, default 1200) bounds it.
 . "$(dirname "$0")/lib.sh"
 
@@ -26,14 +28,17 @@ svcdir=$copy/examples/service
 left_running() { ps -eo pid=,args= | grep -F "$copy/" | grep -v -e grep -e "ps -eo"; }
 test_atexit 'left_running | while read -r pid rest; do kill $pid; done'
 
-test_expect_success 'make demo from a clean copy: image and speedup' '
+test_expect_success 'make demo from a clean copy: image, decisions, speedups' '
 	{ PGO_SECONDS=5 DEMO_RUNS=3 timeout ${DEMO_TIMEOUT:-1200} \
 		make -C "$copy" demo >demo.out 2>demo.err ||
 		{ tail -n 30 demo.out demo.err; false; }; } &&
 	grep -E "^image: +127\.0\.0\.1:[0-9]+/pgokit/service@sha256:[0-9a-f]{64}$" demo.out &&
-	grep -E "^speedup: +BenchmarkWorkload [0-9]+ ns/op without PGO, [0-9]+ ns/op with PGO: [-+][0-9.]+% \(median of 3 runs\)$" demo.out &&
-	{ test ! -x /usr/bin/time ||
-		grep -E "^cpu time: +[0-9.]+s without PGO, [0-9.]+s with PGO for [0-9]+ iterations: [-+][0-9.]+%$" demo.out; } &&
+	grep -E "^decisions: +package work: [1-9][0-9]* interface call\(s\) devirtualized, [1-9][0-9]* hot inline\(s\)" demo.out &&
+	for part in Devirt Inline JSON; do
+		grep -E "^speedup: +$part +off +[0-9]+ ns/op \[[0-9]+-[0-9]+\] +pgo +[0-9]+ ns/op \[[0-9]+-[0-9]+\] +speedup +[-+][0-9.]+% \(rounds [-+][0-9.]+% \.\. [-+][0-9.]+%\) +(cpu|wall), 3 rounds of [0-9]+ ops$" demo.out ||
+			return 1
+	done &&
+	grep -E "^expect: +real programs gain 2-7% from PGO" demo.out &&
 	grep -E "^ +flat +flat%" demo.out &&
 	test "$(sed -n "s/^image: *//p" demo.out)" = "$(cat "$svcdir/.pgo/image.ref")" &&
 	test -x "$copy/bin/pprof-fetch" &&
