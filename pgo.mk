@@ -42,6 +42,9 @@ PGO_MERGE_FLAGS ?= -L
 PGO_BUILD_ENV ?= CGO_ENABLED=0
 PGO_BUILD_FLAGS ?= -trimpath
 PGO_FALLBACK ?= 1
+# A file for pgo-build's report of what the profile made the compiler do
+# (empty: none; the report costs a second, debug-flagged compile).
+PGO_REPORT ?=
 PGO_TOP ?= 20
 
 # The image: a registry reference (registry/repo:tag) or an OCI layout (oci:dir:tag).
@@ -69,13 +72,14 @@ PGO_MK_FETCH_CMD = $(if $(PGO_PYROSCOPE),\
 		$(if $(PGO_TARGETS_FILE),-f $(PGO_TARGETS_FILE)) $(PGO_FETCH_FLAGS) $(PGO_TARGETS))
 # $(call PGO_MK_BUILD_CMD,output): the build command line.
 PGO_MK_BUILD_CMD = env $(PGO_BUILD_ENV) $(PGO_MK_T)pgo-build -p $(PGO_PROFILE) \
-	$(if $(filter 1 yes true,$(PGO_FALLBACK)),--fallback) -o $(1) -- $(PGO_BUILD_FLAGS) $(PGO_MK_PKG)
+	$(if $(filter 1 yes true,$(PGO_FALLBACK)),--fallback) \
+	$(if $(PGO_REPORT),--report $(call PGO_MK_Q,$(PGO_REPORT))) -o $(1) -- $(PGO_BUILD_FLAGS) $(PGO_MK_PKG)
 # $(call PGO_MK_PUSH_CMD,extra flags): the push command line.
 PGO_MK_PUSH_CMD = $(PGO_MK_T)img-push -b $(PGO_BASE) -f $(PGO_OUT):$(PGO_IMAGE_PATH):0755 \
 	--entrypoint $(PGO_IMAGE_PATH) $(PGO_PUSH_FLAGS) $(1) $(PGO_IMAGE)
 PGO_MK_KNOBS = PGO_BIN PGO_TARGETS PGO_TARGETS_FILE PGO_SECONDS PGO_MIN_OK PGO_PYROSCOPE \
 	PGO_QUERY PGO_FROM PGO_TO PGO_FETCH_FLAGS PGO_KEEP PGO_DIR PGO_MAIN PGO_PROFILE PGO_OUT \
-	PGO_MERGE_FLAGS PGO_BUILD_ENV PGO_BUILD_FLAGS PGO_FALLBACK PGO_TOP PGO_IMAGE PGO_BASE \
+	PGO_MERGE_FLAGS PGO_BUILD_ENV PGO_BUILD_FLAGS PGO_FALLBACK PGO_REPORT PGO_TOP PGO_IMAGE PGO_BASE \
 	PGO_IMAGE_PATH PGO_PUSH_FLAGS PGO_SRCS
 
 pgo: PGO_MK_REFETCH = 1

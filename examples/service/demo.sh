@@ -110,12 +110,11 @@ wait_file() {
 say "three instances under load"
 targets=
 for i in 1 2 3; do
-	# asyncpreemptoff: on busy or virtual machines runtime.asyncPreempt
-	# frames take 4-36% of the samples, land on the interface call site and
-	# keep the compiler from devirtualizing it (golang/go#72092). pgo-build
-	# does not strip them yet (issue 14, item 2); until it does, the
-	# instances run without asynchronous preemption.
-	GODEBUG=asyncpreemptoff=1 "$here/service" -addr 127.0.0.1:0 -addr-file "$work/addr$i" -load 2 \
+	# On busy or virtual machines runtime.asyncPreempt frames take 4-36%
+	# of the samples and land on the interface call site, where they keep
+	# the compiler from devirtualizing it (golang/go#72092): pgo-build
+	# removes them when it prepares the profile.
+	"$here/service" -addr 127.0.0.1:0 -addr-file "$work/addr$i" -load 2 \
 		>"$work/service$i.log" 2>&1 &
 	pids="$pids $!"
 	instances="${instances:-} $!"
@@ -182,7 +181,7 @@ sleep 1
 stamp=$here/.pgo/fetch.stamp
 before=$(stat -c %y "$stamp" 2>/dev/null || echo none)
 make -C "$here" pgo PGO_BIN="$PGO_BIN" PGO_TARGETS="$targets" \
-	PGO_SECONDS="$PGO_SECONDS" PGO_IMAGE="$image" &
+	PGO_SECONDS="$PGO_SECONDS" PGO_IMAGE="$image" PGO_REPORT="$here/.pgo/report.txt" &
 mk=$!
 pids="$pids $mk"
 while kill -0 $mk 2>/dev/null && [ "$(stat -c %y "$stamp" 2>/dev/null || echo none)" = "$before" ]; do
@@ -201,24 +200,14 @@ say "what the profile made the compiler do in package work"
 profile=$here/.pgo/bin/service.pgo
 [ -f "$profile" ] || die "pgo-build fell back to a build without PGO: no speedup to measure"
 pkg=example.com/pgokit-service/work
-# decisions: the compiler's own account of the PGO build of package work
-# (the test variant, which is what the benchmarks run). -m prints the
-# devirtualizations, -d=pgodebug=1 the hot-budget inlines; neither changes
-# the code.
-# TODO: when pgo-build --report lands, this is one line:
-#   pgo-build --report "$work/report.txt" -p "$profile" -- -C "$here" ...
-decisions() {
-	(cd "$here" && CGO_ENABLED=0 "$GO" test -c -trimpath -pgo="$profile" \
-		-gcflags="$pkg=-d=pgodebug=1 -m" -o "$work/report.test" ./work) >"$work/decisions.log" 2>&1 ||
-		{ cat "$work/decisions.log" >&2; die "the PGO build of package work failed"; }
-	grep -E 'PGO devirtualizing interface call|^hot-budget check allows inlining' "$work/decisions.log" |
-		sed 's/^hot-budget check allows inlining for call \(.*\) (cost \([0-9]*\)) at \(.*\) in function .*/\3: hot inline of \1 (cost \2)/' |
-		sed 's/^\(.*\): PGO devirtualizing interface call \(.*\)/\1: devirtualized \2/' | sort -u
-}
-decisions >"$work/decisions"
-sed 's/^/  /' "$work/decisions"
-ndevirt=$(grep -c ': devirtualized ' "$work/decisions" || true)
-ninline=$(grep -c ': hot inline of ' "$work/decisions" || true)
+# The decisions: pgo-build --report's account of the PGO build (make pgo
+# with PGO_REPORT), read from the compiler's own debug output.
+report=$here/.pgo/report.txt
+[ -f "$report" ] || die "make pgo wrote no decision report"
+grep -E "^(devirtualized|inlined) .*$pkg\." "$report" | sed 's/^/  /'
+ndevirt=$(awk -v p="$pkg" '$1 == "package" && $NF == p { print $2 }' "$report")
+ninline=$(awk -v p="$pkg" '$1 == "package" && $NF == p { print $3 }' "$report")
+total=$(grep '^total' "$report" || true)
 
 say "the work package's benchmarks, without and with the profile ($DEMO_RUNS interleaved rounds)"
 (cd "$here" && CGO_ENABLED=0 "$GO" test -c -trimpath -pgo=off -o "$work/off.test" ./work &&
@@ -230,7 +219,8 @@ say "the work package's benchmarks, without and with the profile ($DEMO_RUNS int
 say "result"
 echo "image:       $ref"
 echo "flame graph: $here/.pgo/profile.svg"
-echo "decisions:   package work: $ndevirt interface call(s) devirtualized, $ninline hot inline(s) (from -d=pgodebug=1 -m)"
+echo "decisions:   package work: ${ndevirt:-0} interface call(s) devirtualized, ${ninline:-0} hot inline(s) (pgo-build --report: $report)"
+echo "             whole build: ${total:-no decisions}"
 # One line per part: median cost per op without and with the profile (with
 # their min-max), the speedup of the medians and the range of the per-round
 # speedups, which says how far to trust it.
