@@ -7,13 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
 
 #include "net/multi.h"
 #include "net/retry.h"
+#include "util/clock.h"
 #include "util/err.h"
 #include "util/progress.h"
 
@@ -52,15 +52,6 @@ struct engine {
 	long long bytes;	/* received, all transfers */
 	long long t0;
 };
-
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 void
 fetch_defaults(struct fetch_opts *o)
@@ -320,7 +311,7 @@ start(struct engine *e, size_t i)
 	x->h = h;
 	x->attempts++;
 	if (x->attempts == 1)
-		x->t_first = now_ms();
+		x->t_first = clock_ms();
 	if (!x->errbuf)
 		x->errbuf = xmalloc(CURL_ERROR_SIZE);
 	x->errbuf[0] = '\0';
@@ -353,7 +344,7 @@ finish(struct engine *e, size_t i, const char *error, long status)
 	rs.status = status;
 	rs.error = error;
 	rs.attempts = x->attempts;
-	rs.seconds = (now_ms() - x->t_first) / 1000.0;
+	rs.seconds = (clock_ms() - x->t_first) / 1000.0;
 	if (x->h && curl_easy_getinfo(x->h, CURLINFO_CONTENT_TYPE, &ct) == CURLE_OK && ct)
 		ctype = xstrdup(ct);
 	rs.ctype = ctype;
@@ -445,7 +436,7 @@ schedule_retry(struct engine *e, size_t i, const char *retry_after, long status,
 	release_handle(x);
 	answer_reset(e, &x->a);
 	x->state = BACKOFF;
-	x->due = now_ms() + delay;
+	x->due = clock_ms() + delay;
 	e->nbackoff++;
 	return 1;
 }
@@ -599,7 +590,7 @@ engine_open(struct engine *e, struct fetch_req *rq, size_t n,
 	/* Every target is its own host; do not let the connection cache grow
 	 * past what is in flight. */
 	curl_multi_setopt(e->m, CURLMOPT_MAXCONNECTS, (long)*jobs);
-	e->t0 = now_ms();
+	e->t0 = clock_ms();
 	return 0;
 }
 
@@ -668,7 +659,7 @@ fetch_all(struct fetch_req *rq, size_t n, const struct fetch_opts *o)
 		return -1;
 	}
 	while (e.ndone < n) {
-		long long now = now_ms();
+		long long now = clock_ms();
 		long wait;
 		int running, left;
 		CURLMsg *msg;
@@ -680,7 +671,7 @@ fetch_all(struct fetch_req *rq, size_t n, const struct fetch_opts *o)
 				done_transfer(&e, msg->easy_handle, msg->data.result);
 		if (e.ndone == n)
 			break;
-		now = now_ms();
+		now = clock_ms();
 		/* A finished transfer freed a slot: fill it now, not after the
 		 * next socket event. */
 		if (e.nactive < (size_t)jobs && startable(&e, now))

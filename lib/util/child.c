@@ -54,31 +54,27 @@ child_wait(char *const argv[])
 	return wait_child(pid);
 }
 
-/* capture runs argv with its stdout in a pipe; stderr is inherited
- * (err 0), /dev/null (1) or the same pipe (2). */
+/* spawn_piped starts argv with a pipe in place of its stdout (out set)
+ * and of its stderr (err_to 2); err_to 1 sends stderr to /dev/null, 0
+ * leaves it inherited. The pipe's read end, or -1 with seterr(). */
 static int
-capture(char *const argv[], int err_to, char **out, size_t *outlen)
+spawn_piped(char *const argv[], int out, int err_to, pid_t *pid)
 {
 	posix_spawn_file_actions_t fa;
-	struct membuf b = { 0 };
-	char buf[8192];
-	int fd[2], err, st;
-	ssize_t n;
-	pid_t pid;
+	int fd[2], err;
 
-	*out = NULL;
-	*outlen = 0;
 	if (pipe2(fd, O_CLOEXEC) < 0) {
 		seterr("pipe:");
 		return -1;
 	}
 	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, fd[1], 1);
+	if (out)
+		posix_spawn_file_actions_adddup2(&fa, fd[1], 1);
 	if (err_to == 1)
 		posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
 	else if (err_to == 2)
 		posix_spawn_file_actions_adddup2(&fa, fd[1], 2);
-	err = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+	err = posix_spawnp(pid, argv[0], &fa, NULL, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	close(fd[1]);
 	if (err != 0) {
@@ -87,15 +83,33 @@ capture(char *const argv[], int err_to, char **out, size_t *outlen)
 		seterr("%s:", argv[0]);
 		return -1;
 	}
+	return fd[0];
+}
+
+/* capture runs argv with its stdout in a pipe; stderr is inherited
+ * (err 0), /dev/null (1) or the same pipe (2). */
+static int
+capture(char *const argv[], int err_to, char **out, size_t *outlen)
+{
+	struct membuf b = { 0 };
+	char buf[8192];
+	int fd, st;
+	ssize_t n;
+	pid_t pid;
+
+	*out = NULL;
+	*outlen = 0;
+	if ((fd = spawn_piped(argv, 1, err_to, &pid)) < 0)
+		return -1;
 	for (;;) {
-		n = read(fd[0], buf, sizeof buf);
+		n = read(fd, buf, sizeof buf);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			break;
 		membuf_append(&b, buf, (size_t)n);
 	}
-	close(fd[0]);
+	close(fd);
 	st = wait_child(pid);
 	*outlen = b.len;
 	*out = membuf_take(&b);
@@ -134,29 +148,15 @@ feed(struct membuf *b, void (*fn)(const char *, void *), void *arg)
 int
 child_lines(char *const argv[], void (*fn)(const char *, void *), void *arg)
 {
-	posix_spawn_file_actions_t fa;
 	struct membuf b = { 0 };
 	char buf[4096];
-	int fd[2], err;
+	int fd;
 	ssize_t n;
 	pid_t pid;
 
-	if (pipe2(fd, O_CLOEXEC) < 0) {
-		seterr("pipe:");
+	if ((fd = spawn_piped(argv, 0, 2, &pid)) < 0)
 		return -1;
-	}
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, fd[1], 2);
-	err = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	close(fd[1]);
-	if (err != 0) {
-		close(fd[0]);
-		errno = err;
-		seterr("%s:", argv[0]);
-		return -1;
-	}
-	while ((n = read(fd[0], buf, sizeof buf)) != 0) {
+	while ((n = read(fd, buf, sizeof buf)) != 0) {
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -165,7 +165,7 @@ child_lines(char *const argv[], void (*fn)(const char *, void *), void *arg)
 		membuf_append(&b, buf, (size_t)n);
 		feed(&b, fn, arg);
 	}
-	close(fd[0]);
+	close(fd);
 	if (b.len > 0) {
 		membuf_append(&b, "\n", 1);
 		feed(&b, fn, arg);

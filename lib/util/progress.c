@@ -3,23 +3,14 @@
  * understands. */
 #include <stdarg.h>
 #include <stdio.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "util/clock.h"
 #include "util/err.h"
 #include "util/progress.h"
 
 static int enabled, shown;
 static long long last_ms = -1000;
-
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 void
 progress_init(int wanted)
@@ -51,7 +42,7 @@ progress_show(int force, const char *fmt, ...)
 
 	if (!enabled)
 		return;
-	now = now_ms();
+	now = clock_ms();
 	if (!force && now - last_ms < 200)
 		return;
 	last_ms = now;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "util/child.h"
+#include "util/clock.h"
 #include "util/membuf.h"
 #include "util/progress.h"
 #include "pgo/elfsyms.h"
@@ -52,13 +53,11 @@ struct run {
 	double t_prep;
 };
 
+/* now: seconds on the monotonic clock, for the summary's timings. */
 static double
 now(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return (double)clock_ms() / 1e3;
 }
 
 static void
