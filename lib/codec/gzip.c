@@ -2,6 +2,7 @@
  * libdeflate measured about twice as fast as zlib both ways on fleet
  * profiles. Streams (pipes) go through zlib in inflate_stream.c instead. */
 #include <pthread.h>
+#include <stdint.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,15 +13,20 @@
 #include "util/err.h"
 #include "util/num.h"
 
+/* A bad PGOKIT_MAX_SIZE is a usage error, not a silent default: the user
+ * asked for a limit and must not get another one. */
 size_t
 default_size_cap(void)
 {
-	const char *s = getenv("PGOKIT_MAX_SIZE");
+	const char *s = getenv("PGOKIT_MAX_SIZE"), *why;
 	long long v;
 
-	if (s && *s && (v = parse_size(s)) > 0)
-		return (size_t)v;
-	return PGOKIT_DEFAULT_CAP;
+	if (!s || !*s)
+		return PGOKIT_DEFAULT_CAP;
+	v = num_size(s, 1, (long long)(SIZE_MAX >> 1), &why);
+	if (why)
+		diex(2, "PGOKIT_MAX_SIZE: %s: %s", s, why);
+	return (size_t)v;
 }
 
 int
@@ -28,6 +34,9 @@ is_gzip(const uint8_t *p, size_t n)
 {
 	return n >= 2 && p[0] == 0x1f && p[1] == 0x8b;
 }
+
+/* How far ISIZE is believed: profiles compress 3 to 20 times. */
+#define ISIZE_TRUST 32
 
 int
 gz_inflate_member(const uint8_t *in, size_t inlen, size_t cap,
@@ -45,9 +54,13 @@ gz_inflate_member(const uint8_t *in, size_t inlen, size_t cap,
 	if (!d && !(d = libdeflate_alloc_decompressor()))
 		die("out of memory");
 	/* The trailer's ISIZE is the size of the last member, mod 2^32: a good
-	 * first guess for the usual single member, doubled when short. */
+	 * first guess for the usual single member, doubled when short. It is
+	 * the sender's word, though: a forged one must not allocate a GiB for
+	 * a few bytes, so it is believed only up to a ratio profiles reach. */
 	size = inlen >= 18 ? (size_t)in[inlen - 4] | (size_t)in[inlen - 3] << 8 |
 	    (size_t)in[inlen - 2] << 16 | (size_t)in[inlen - 1] << 24 : 0;
+	if (size > ISIZE_TRUST * inlen)
+		size = ISIZE_TRUST * inlen;
 	if (size < inlen * 2)
 		size = inlen * 4;
 	if (size < 4096)
@@ -71,6 +84,9 @@ gz_inflate_member(const uint8_t *in, size_t inlen, size_t cap,
 		}
 		size = size > cap / 2 ? cap : size * 2;
 	}
+	/* the doubling may have left up to half the buffer unused */
+	if (size - got > (size >> 3))
+		buf = xrealloc(buf, got ? got : 1);
 	*out = buf;
 	*outlen = got;
 	*used = consumed;

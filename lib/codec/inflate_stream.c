@@ -8,6 +8,7 @@
 
 #include "codec/gzip.h"
 #include "codec/inflate_stream.h"
+#include "codec/pbread.h"
 #include "util/err.h"
 #include "util/membuf.h"
 
@@ -69,6 +70,10 @@ pass_through(struct gz_stream *s, const uint8_t **out, size_t *len)
 	size_t restlen;
 	int got;
 
+	if (pbwire_sniff(s->zs.next_in, s->zs.avail_in) < 0) {
+		seterr("%s: %s", s->name, errmsg());
+		return GZS_BAD_DATA;
+	}
 	if ((got = read_fd_capped(s->fd, 0, s->cap, s->name, &rest, &restlen)) < 0)
 		return got == -1 ? GZS_READ_ERROR : GZS_BAD_DATA;
 	s->out = xmalloc(s->zs.avail_in + restlen + 1);

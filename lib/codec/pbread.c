@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <stddef.h>
 
+#include "codec/gzip.h"
 #include "codec/pbread.h"
 #include "util/err.h"
 
@@ -147,4 +148,31 @@ int
 pbwire_diagnose(const uint8_t *buf, size_t len)
 {
 	return walk(buf, 0, len, M_PROFILE, 0);
+}
+
+int
+pbwire_sniff(const uint8_t *buf, size_t n)
+{
+	uint64_t key = 0;
+	size_t i;
+
+	if (is_gzip(buf, n)) {
+		seterr("gzip inside gzip: the profile is compressed twice");
+		return -1;
+	}
+	/* the key: a varint of at most 5 bytes (field numbers < 2^29) */
+	for (i = 0; i < n && i < 5; i++) {
+		key |= (uint64_t)(buf[i] & 0x7f) << (7 * i);
+		if (!(buf[i] & 0x80))
+			break;
+	}
+	if (n == 0 || (i == n && i < 5))
+		return 0;       /* too short to tell: let the decoder say */
+	if (i == 5 || (key >> 3) == 0 || ((key & 7) != 0 && (key & 7) != 1 &&
+	    (key & 7) != 2 && (key & 7) != 5)) {
+		seterr("not a profile: neither gzip nor protobuf (first byte 0x%02x)",
+		    buf[0]);
+		return -1;
+	}
+	return 0;
 }

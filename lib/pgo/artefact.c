@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "pgo/artefact.h"
+#include "pprof/sampleiter.h"
 #include "util/err.h"
 
 const struct pgo_artefact_info pgo_artefacts[PGO_NART] = {
@@ -87,7 +88,7 @@ void
 pgo_artefact_measure(const struct profile *p, const struct pgo_edges *e,
     struct pgo_artefact_share *out)
 {
-	const PbProfile *pb = p->pb;
+	struct sample_iter it;
 	int si = e->sample_index;
 	uint8_t *lockind;
 	size_t nhot, i;
@@ -96,14 +97,17 @@ pgo_artefact_measure(const struct profile *p, const struct pgo_edges *e,
 	if (si < 0)
 		return;
 	lockind = pgo_artefact_locations(p);
-	for (i = 0; i < pb->n_sample; i++) {
-		const PbSample *s = pb->sample[i];
+	sample_iter_init(&it, p, NULL, 0);
+	while (sample_iter_next(&it) == 1) {
+		PbSample s;
 		int kind;
 
-		out->total += s->value[si];
-		if (pgo_artefact_cut(p, lockind, s, &kind))
-			out->weight[kind] += s->value[si];
+		sample_iter_pb(&it, &s);
+		out->total += s.value[si];
+		if (pgo_artefact_cut(p, lockind, &s, &kind))
+			out->weight[kind] += s.value[si];
 	}
+	sample_iter_free(&it);
 	free(lockind);
 	nhot = pgo_hot(e, PGO_DEFAULT_CDF, NULL);
 	for (i = 0; i < nhot; i++) {

@@ -7,6 +7,7 @@
 
 #include "pgo/check.h"
 #include "pgo/edges.h"
+#include "pprof/sampleiter.h"
 #include "util/err.h"
 
 static void reason(struct pgo_verdict *v, const char *fmt, ...)
@@ -98,17 +99,21 @@ int pgo_check(const struct profile *p, struct pgo_verdict *v)
 			start_line = 1;
 	if (!start_line && pb->n_function)
 		reason(v, "no Function.start_line (written by Go 1.20+; profile from an older Go or a converter)");
-	else if (!v->accepted && v->sample_index >= 0 && pb->n_sample) {
+	else if (!v->accepted && v->sample_index >= 0 && profile_nsample(p)) {
 		size_t nonzero = 0;
-		for (size_t i = 0; i < pb->n_sample; i++)
-			if (pb->sample[i]->value[v->sample_index])
+		struct sample_iter it;
+
+		sample_iter_init(&it, p, NULL, 0);
+		while (sample_iter_next(&it) == 1)
+			if (it.val[v->sample_index])
 				nonzero++;
+		sample_iter_free(&it);
 		if (nonzero == 0)
 			reason(v, "all samples are zero, so no sampled Function has a start_line");
 		else
 			reason(v, "no sampled Function has a start_line");
 	}
-	if (pb->n_sample == 0)
+	if (profile_nsample(p) == 0)
 		reason(v, "no samples");
 	else if (v->accepted && total == 0)
 		reason(v, "no call edges with weight (samples are all zero or have no caller)");

@@ -8,6 +8,7 @@
 #include "util/arena.h"
 #include "util/keymap.h"
 #include "pprof/locframes.h"
+#include "pprof/sampleiter.h"
 #include "pgo/edges.h"
 #include "util/err.h"
 
@@ -85,20 +86,20 @@ static void graph_edge(struct graph *g, size_t src, size_t dst, int64_t w)
  * the leaf location and its caller. */
 static void graph_samples(struct graph *g, const struct profile *p, int vi)
 {
-	const PbProfile *pb = p->pb;
 	size_t *seen = NULL, nseen = 0, capseen = 0;
 	size_t (*seenedge)[2] = NULL;
 	size_t nseenedge = 0, capseenedge = 0;
+	struct sample_iter it;
 
-	for (size_t si = 0; si < pb->n_sample; si++) {
-		const PbSample *s = pb->sample[si];
-		int64_t w = s->value[vi];
-		if (w == 0 || s->n_location_id == 0)
+	sample_iter_init(&it, p, NULL, 0);
+	while (sample_iter_next(&it) == 1) {
+		int64_t w = it.val[vi];
+		if (w == 0 || it.nloc == 0)
 			continue;
 		nseen = nseenedge = 0;
 		size_t parent = SIZE_MAX;
-		for (size_t li = s->n_location_id > 1 ? 2 : 1; li-- > 0;) {
-			int64_t loc = idmap_get(&p->locs, s->location_id[li]);
+		for (size_t li = it.nloc > 1 ? 2 : 1; li-- > 0;) {
+			int64_t loc = idmap_get(&p->locs, it.loc[li]);
 			if (loc < 0)
 				continue;
 			size_t a = g->lf.start[loc], b = g->lf.start[loc + 1];
@@ -139,6 +140,7 @@ static void graph_samples(struct graph *g, const struct profile *p, int vi)
 		if (parent != SIZE_MAX)
 			g->node[parent].flat += w;
 	}
+	sample_iter_free(&it);
 	free(seen);
 	free(seenedge);
 }
@@ -249,7 +251,7 @@ int pgo_edges_build(const struct profile *p, int sample_index, struct pgo_edges 
 	memset(out, 0, sizeof(*out));
 	out->sample_index = -1;
 	out->arena = arena_new(4096);
-	if (pb->n_sample == 0)
+	if (profile_nsample(p) == 0)
 		return 0;       /* Go accepts an empty profile and does nothing */
 	if (sample_index < 0)
 		sample_index = pgo_sample_index(p);

@@ -3,6 +3,7 @@
  * made up a third of a merge's instructions; this one knows the fields, sizes
  * each array in a first pass and fills it in a second, all in one arena. The
  * fuzz target checks it against protobuf_c_message_unpack on every input. */
+#include <errno.h>
 #include <string.h>
 
 #include "util/arena.h"
@@ -358,7 +359,7 @@ decode_function(struct rd r, PbFunction *m)
 PbProfile *
 pprof_decode(struct arena *a, const uint8_t *buf, size_t len)
 {
-	return pprof_decode_lean(a, buf, len, NULL);
+	return pprof_decode_lean(a, buf, len, NULL, 0);
 }
 
 /* A profile being decoded: the count of each top-level field (pass 1), the
@@ -374,7 +375,34 @@ struct pdecode {
 	PbFunction *functions;
 	const uint8_t *lo, *hi;  /* the first sample's start, the last's end */
 	int runs;               /* runs of consecutive samples */
+	size_t budget;          /* arena bytes allowed, 0: no limit */
 };
+
+/* over_budget says (seterr) when the decoded form outgrows its budget. The
+ * fixed part, the structs pass 2 allocates per field, is known from the
+ * counts before anything is allocated; the rest is checked as it grows. */
+static int
+over_budget(const struct pdecode *d, size_t more)
+{
+	size_t used = arena_used(d->a) + more;
+
+	if (!d->budget || used <= d->budget)
+		return 0;
+	seterr("needs more than %zu MB of memory to decode (bound: %zu MB)",
+	    (used + (1 << 20) - 1) >> 20, (d->budget + (1 << 20) - 1) >> 20);
+	errno = ENOMEM;         /* for profile_decode: no wire fault to name */
+	return 1;
+}
+
+/* fixed_size is what size_fields and the structs of pass 2 take. */
+static size_t
+fixed_size(const size_t *n, int lean)
+{
+	return n[1] * (sizeof(PbValueType) + 8) +
+	    (lean ? 0 : n[2] * (sizeof(PbSample) + 8)) +
+	    n[3] * (sizeof(PbMapping) + 8) + n[4] * (sizeof(PbLocation) + 8) +
+	    n[5] * (sizeof(PbFunction) + 8) + n[6] * 24 + n[13] * 8;
+}
 
 /* count_fields is pass 1: count the repeated fields, find the samples. */
 static inline int
@@ -529,20 +557,24 @@ put_field(struct pdecode *d, uint32_t f, int wt, uint64_t v, struct rd sub, int 
 }
 
 PbProfile *
-pprof_decode_lean(struct arena *a, const uint8_t *buf, size_t len, struct lean_samples *ls)
+pprof_decode_lean(struct arena *a, const uint8_t *buf, size_t len, struct lean_samples *ls,
+    size_t budget)
 {
 	static const PbProfile init = PERFTOOLS__PROFILES__PROFILE__INIT;
-	struct pdecode d = { .a = a };
+	struct pdecode d = { .a = a, .budget = budget };
 	struct rd r = { buf, buf + len }, sub;
 	const uint8_t *lo, *hi;
 	uint64_t v = 0;
 	uint32_t f;
 	int wt, k, skip;
+	unsigned nfield = 0;
 
 	d.m = arena_alloc(a, sizeof *d.m);
 	*d.m = init;
 	if (count_fields(&d, buf, len) < 0)
 		goto bad;
+	if (over_budget(&d, fixed_size(d.n, ls != NULL)))
+		return NULL;
 	size_fields(&d, buf, ls);
 
 	/* pass 2: fill; a lean decode steps over the samples when they are
@@ -557,7 +589,11 @@ pprof_decode_lean(struct arena *a, const uint8_t *buf, size_t len, struct lean_s
 			break;
 		if (put_field(&d, f, wt, v, sub, ls != NULL) < 0)
 			goto bad;
+		if (!(++nfield & 0xffff) && over_budget(&d, 0))
+			return NULL;
 	}
+	if (over_budget(&d, 0))
+		return NULL;
 	if (k == 0)
 		return d.m;
 bad:

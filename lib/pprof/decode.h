@@ -21,8 +21,10 @@ struct lean_samples {
 
 /* pprof_decode_lean decodes all but the samples, which it only counts and
  * locates (*ls) and checks for wire type; they stay in buf for
- * sampleiter.h. */
+ * sampleiter.h. ls NULL: decode them too. budget (0: none) bounds the
+ * bytes a may hold: past it, NULL with seterr("needs more than ...")
+ * before the memory is taken (most of it) or as it is. */
 PbProfile *pprof_decode_lean(struct arena *a, const uint8_t *buf, size_t len,
-    struct lean_samples *ls);
+    struct lean_samples *ls, size_t budget);
 
 #endif

@@ -22,6 +22,7 @@
 struct profile_stream {
 	const char *name;       /* borrowed: the caller's path or a literal */
 	int fd, is_stdin, is_regular, done, count;
+	int empties, gave_empty; /* empty gzip members skipped; handed one out */
 	size_t cap;
 	int status;             /* a failure not reported yet, or 0 */
 	enum load_stage stage;  /* of the last failure */
@@ -68,18 +69,55 @@ fail_named(struct profile_stream *s, int status, enum load_stage stage)
 	return s->status = status;
 }
 
-/* read_whole reads the input into memory. Compressed input may be at most
- * the cap too (plus gzip's overhead): larger cannot decompress to less. */
+/* read_input reads the input into memory, at most limit bytes, stopping
+ * at the first read when that cannot start a profile (/dev/zero, a text
+ * file): neither gzip nor a protobuf key. The buffer grows to limit + 1
+ * at most, never to twice the limit. */
+static int
+read_input(struct profile_stream *s, size_t hint, size_t limit)
+{
+	size_t size = hint && hint < limit ? hint + 1 : 65536, len = 0;
+	uint8_t *buf = xmalloc(size);
+	ssize_t n;
+
+	for (;;) {
+		if (len == size) {
+			if (size > limit) {
+				free(buf);
+				return fail(s, LOAD_INVALID, LOAD_AT_READ, "",
+				    "input exceeds the limit of %zu bytes", limit);
+			}
+			size = size > limit / 2 ? limit + 1 : size * 2;
+			buf = xrealloc(buf, size);
+		}
+		if ((n = read(s->fd, buf + len, size - len)) < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			free(buf);
+			return fail(s, LOAD_UNREADABLE, LOAD_AT_READ, "", "read: %s",
+			    strerror(errno));
+		}
+		if (n == 0)
+			break;
+		if (len < 2 && len + (size_t)n >= 2 && !is_gzip(buf, len + (size_t)n) &&
+		    profile_sniff(buf, len + (size_t)n) < 0) {
+			free(buf);
+			return fail(s, LOAD_INVALID, LOAD_AT_DECODE, "", "%s", errmsg());
+		}
+		len += (size_t)n;
+	}
+	s->data = buf;
+	s->len = len;
+	s->pos = 0;
+	return 0;
+}
+
+/* read_whole reads the whole input. Compressed input may be at most the
+ * cap too (plus gzip's overhead): larger cannot decompress to less. */
 static int
 read_whole(struct profile_stream *s, size_t hint)
 {
-	int got = read_fd_capped(s->fd, hint, s->cap + (s->cap >> 4) + 4096,
-	    s->name, &s->data, &s->len);
-
-	if (got < 0)
-		return fail_named(s, got == -1 ? LOAD_UNREADABLE : LOAD_INVALID, LOAD_AT_READ);
-	s->pos = 0;
-	return 0;
+	return read_input(s, hint, s->cap + (s->cap >> 4) + 4096);
 }
 
 /* stream_open opens path; whole reads even a pipe whole. */
@@ -134,12 +172,42 @@ stream_mem(const uint8_t *buf, size_t len, size_t cap)
 	return s;
 }
 
+/* member_is_empty: the gzip member at pos inflates to nothing (*used: its
+ * compressed size). Found without inflating a bomb: the cap is one byte. */
+static int
+member_is_empty(const struct profile_stream *s, size_t pos, size_t *used)
+{
+	uint8_t *out = NULL;
+	size_t outlen;
+	int empty = gz_inflate_member(s->data + pos, s->len - pos, 1, &out, &outlen,
+	    used) == 0 && outlen == 0;
+
+	free(out);
+	return empty;
+}
+
+/* skip_empty_members steps over empty gzip members at the read position:
+ * gzip -d makes nothing of them, so neither does a reader (pprof-merge and
+ * pprof-stat alike). */
+static void
+skip_empty_members(struct profile_stream *s)
+{
+	size_t used;
+
+	while (s->pos < s->len && is_gzip(s->data + s->pos, s->len - s->pos) &&
+	    member_is_empty(s, s->pos, &used)) {
+		s->pos += used;
+		s->empties++;
+	}
+}
+
 static int
 next_whole(struct profile_stream *s, const uint8_t **buf, size_t *len)
 {
 	size_t used;
 	char at[64];
 
+	skip_empty_members(s);
 	if (s->pos >= s->len)
 		return 0;
 	if (!is_gzip(s->data + s->pos, s->len - s->pos)) {
@@ -165,6 +233,38 @@ next_whole(struct profile_stream *s, const uint8_t **buf, size_t *len)
 	return 1;
 }
 
+/* next_item is the next profile's bytes, empty gzip members skipped; an
+ * input of nothing but empty members is one empty profile, as before. */
+static int
+next_item(struct profile_stream *s, const uint8_t **buf, size_t *len)
+{
+	int got;
+
+	if (!s->gz)
+		got = next_whole(s, buf, len);
+	else {
+		while ((got = gz_stream_next(s->gz, buf, len)) == 1 && *len == 0)
+			s->empties++;
+		if (got == GZS_READ_ERROR)
+			return fail_named(s, LOAD_UNREADABLE, LOAD_AT_READ);
+		if (got < 0)
+			return fail_named(s, LOAD_INVALID, LOAD_AT_GZIP);
+	}
+	if (got == 0 && s->count == 0 && s->empties && !s->gave_empty) {
+		s->gave_empty = 1;
+		*buf = (const uint8_t *)"";
+		*len = 0;
+		return 1;
+	}
+	if (got == 1 && profile_sniff(*buf, *len) < 0) {
+		if (s->count > 0)       /* as load_merged names a bad one */
+			return fail(s, LOAD_INVALID, LOAD_AT_DECODE, "", "profile %d: %s",
+			    s->count + 1, errmsg());
+		return fail(s, LOAD_INVALID, LOAD_AT_DECODE, "", "%s", errmsg());
+	}
+	return got;
+}
+
 int
 profile_stream_next(struct profile_stream *s, const uint8_t **buf, size_t *len)
 {
@@ -178,14 +278,7 @@ profile_stream_next(struct profile_stream *s, const uint8_t **buf, size_t *len)
 		s->done = 1;
 		return s->status;
 	}
-	if (s->gz) {
-		got = gz_stream_next(s->gz, buf, len);
-		if (got == GZS_READ_ERROR)
-			got = fail_named(s, LOAD_UNREADABLE, LOAD_AT_READ);
-		else if (got < 0)
-			got = fail_named(s, LOAD_INVALID, LOAD_AT_GZIP);
-	} else
-		got = next_whole(s, buf, len);
+	got = next_item(s, buf, len);
 	if (got <= 0)
 		s->done = 1;
 	else
@@ -256,6 +349,7 @@ more_follows(struct profile_stream *s, struct loaded *out)
 		if ((got = profile_stream_next(s, &buf, &len)) < 0)
 			return take_failure(s, got, out);
 	} else {
+		skip_empty_members(s);
 		if (s->pos >= s->len)
 			return 0;
 		if (!is_gzip(s->data + s->pos, s->len - s->pos)) {
@@ -410,6 +504,9 @@ load_lean(struct profile_stream *s, struct loaded *out)
 	out->p = lp.p;
 	out->raw = lp.raw;
 	out->rawlen = lp.len;
+	lp.p->raw = lp.raw;
+	lp.p->rawlen = lp.len;
+	lp.p->nsample = lp.nsample;
 	out->nprofiles = 1;
 	return 1;
 }

@@ -2,6 +2,7 @@
  * encoding it back. protobuf-c parses into an arena; validation then checks
  * every cross reference so later code can follow them without checks. */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -216,6 +217,25 @@ text_prefix(const uint8_t *buf, size_t len)
 	return (int)i;
 }
 
+size_t
+profile_decode_budget(size_t len)
+{
+	size_t slack = (size_t)DECODE_SLACK_MB << 20;
+
+	return len > (SIZE_MAX - slack) / DECODE_FACTOR ? SIZE_MAX :
+	    len * DECODE_FACTOR + slack;
+}
+
+int
+profile_sniff(const uint8_t *buf, size_t n)
+{
+	if (pbwire_sniff(buf, n) == 0)
+		return 0;
+	if (!is_gzip(buf, n) && looks_like_text(buf, n))
+		seterr("not a profile: looks like text: \"%.*s\"", text_prefix(buf, n), buf);
+	return -1;
+}
+
 static struct profile *
 decode(const uint8_t *buf, size_t len, size_t *nsample)
 {
@@ -230,14 +250,20 @@ decode(const uint8_t *buf, size_t len, size_t *nsample)
 	/* The decoded form is a few times the wire size (of what is decoded:
 	 * a lean decode leaves out the samples, most of the bytes). */
 	p->arena = arena_new((nsample ? len : len * 3) + 4096);
-	p->pb = pprof_decode_lean(p->arena, buf, len, nsample ? &ls : NULL);
+	errno = 0;
+	p->pb = pprof_decode_lean(p->arena, buf, len, nsample ? &ls : NULL,
+	    profile_decode_budget(len));
 	if (p->pb && nsample) {
 		*nsample = ls.n;
 		p->sample_lo = ls.lo;
 		p->sample_hi = ls.hi;
 	}
 	if (!p->pb) {
-		if (looks_like_text(buf, len))
+		if (errno == ENOMEM)
+			;       /* decodable, but too big: said so already */
+		else if (profile_sniff(buf, len) < 0)
+			;       /* gzip inside gzip, text, /dev/zero: said so */
+		else if (looks_like_text(buf, len))
 			seterr("not a profile: looks like text: \"%.*s\"", text_prefix(buf, len), buf);
 		else if (pbwire_diagnose(buf, len) == 0)
 			seterr("not a pprof profile (protobuf does not match the schema)");
@@ -286,6 +312,12 @@ profile_reindex(struct profile *p)
 		ids[i] = pb->location[i]->id;
 	idmap_build(&p->locs, p->arena, ids, pb->n_location);
 	free(ids);
+}
+
+size_t
+profile_nsample(const struct profile *p)
+{
+	return p->raw ? p->nsample : p->pb->n_sample;
 }
 
 void

@@ -28,6 +28,11 @@ struct profile {
 	/* after a lean decode: the samples, left in the raw bytes, all lie
 	 * in raw[sample_lo, sample_hi); else both 0 */
 	size_t sample_lo, sample_hi;
+	/* the lean view (pprof/load.h): the raw profile the samples are read
+	 * from, borrowed (struct loaded owns it), and how many there are; NULL
+	 * when pb->sample holds them. sample_iter walks either. */
+	const uint8_t *raw;
+	size_t rawlen, nsample;
 };
 
 /* profile_decode parses raw (uncompressed) protobuf bytes and validates them.
@@ -40,6 +45,24 @@ struct profile *profile_decode(const uint8_t *buf, size_t len);
  * (*nsample) and leaves in buf, to be walked by sampleiter.h. */
 struct profile *profile_decode_lean(const uint8_t *buf, size_t len, size_t *nsample);
 void profile_free(struct profile *p);
+
+/* profile_nsample: how many samples p has, decoded or lean. */
+size_t profile_nsample(const struct profile *p);
+
+/* The memory a decode may take, beyond the bytes it decodes: a hostile
+ * profile (millions of distinct stacks, tiny compressed) is refused with
+ * "needs more than N MB of memory to decode" instead of growing the
+ * process without limit. A full decode of a real profile takes 3 to 6
+ * times its raw size; the lean view's non-sample part far less. */
+#define DECODE_FACTOR 6
+#define DECODE_SLACK_MB 64
+size_t profile_decode_budget(size_t len);
+
+/* profile_sniff says from the first bytes of a raw profile (n may be
+ * short) whether they may start one: 0, or -1 with seterr() naming what
+ * they are instead (gzip inside gzip, text, neither gzip nor protobuf), so
+ * that a reader stops before reading the rest. */
+int profile_sniff(const uint8_t *buf, size_t n);
 
 /* profile_is_legacy_pyroscope: the profile is a Pyroscope 0.x
  * /render?format=pprof export (unnamed sample type, no line numbers, no

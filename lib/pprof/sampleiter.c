@@ -13,6 +13,10 @@ void sample_iter_init(struct sample_iter *it, const struct profile *p,
     const uint8_t *raw, size_t len)
 {
 	memset(it, 0, sizeof(*it));
+	if (!raw && p->raw) {   /* a lean view: its samples are raw */
+		raw = p->raw;
+		len = p->rawlen;
+	}
 	it->p = p;
 	it->raw = raw;
 	it->len = len;
@@ -235,4 +239,15 @@ void sample_iter_free(struct sample_iter *it)
 	free(it->valbuf);
 	free(it->labbuf);
 	memset(it, 0, sizeof(*it));
+}
+
+void sample_iter_pb(const struct sample_iter *it, PbSample *s)
+{
+	static const PbSample init = PERFTOOLS__PROFILES__SAMPLE__INIT;
+
+	*s = init;
+	s->location_id = (uint64_t *)it->loc;
+	s->n_location_id = it->nloc;
+	s->value = (int64_t *)it->val;
+	s->n_value = it->nval;
 }

@@ -30,7 +30,9 @@ struct sample_iter {
 };
 
 /* raw (may be NULL) is the whole raw profile p was decoded from without its
- * samples; its sample fields are read in place. */
+ * samples; its sample fields are read in place. raw NULL walks p->raw when
+ * p is a lean view, else p->pb->sample: a reader that walks samples this
+ * way takes both. */
 void sample_iter_init(struct sample_iter *it, const struct profile *p,
     const uint8_t *raw, size_t len);
 /* 1: a sample is current; 0: end; -1: malformed sample (seterr). */
@@ -46,5 +48,10 @@ int sample_iter_next_body(struct sample_iter *it, const uint8_t **body, size_t *
 int sample_iter_parse(struct sample_iter *it, const uint8_t *body, size_t blen,
     const uint8_t **run, size_t *runlen);
 void sample_iter_free(struct sample_iter *it);
+
+/* sample_iter_pb shows the current sample as a PbSample for code written
+ * for decoded samples: its locations and values (valid until the next
+ * step), no labels. */
+void sample_iter_pb(const struct sample_iter *it, PbSample *s);
 
 #endif

@@ -2,11 +2,13 @@
  * sample type's unit; the -top rows carry the same numbers the text report
  * formats, plus their percentages of the total. */
 #include <jansson.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "pgo/check.h"
 #include "pgo/edges.h"
+#include "pprof/sampleiter.h"
 #include "report/json.h"
 #include "report/top.h"
 #include "util/err.h"
@@ -25,17 +27,24 @@ static json_t *sample_types(const struct profile *p, json_t *doc)
 {
 	const PbProfile *pb = p->pb;
 	json_t *types = json_array(), *totals = json_object();
+	json_int_t *sums = xcalloc(pb->n_sample_type + 1, sizeof(*sums));
+	struct sample_iter it;
+
+	sample_iter_init(&it, p, NULL, 0);
+	while (sample_iter_next(&it) == 1)
+		for (size_t i = 0; i < pb->n_sample_type && i < it.nval; i++)
+			sums[i] += it.val[i];
+	sample_iter_free(&it);
 	for (size_t i = 0; i < pb->n_sample_type; i++) {
 		json_array_append_new(types, value_type(p, pb->sample_type[i]));
-		json_int_t sum = 0;
-		for (size_t s = 0; s < pb->n_sample; s++)
-			sum += pb->sample[s]->value[i];
+		json_int_t sum = sums[i];
 		char key[512];
 		snprintf(key, sizeof(key), "%s/%s", profile_str(p, pb->sample_type[i]->type),
 		    profile_str(p, pb->sample_type[i]->unit));
 		json_object_set_new(totals, key, json_integer(sum));
 	}
 	json_object_set_new(doc, "sample_types", types);
+	free(sums);
 	return totals;
 }
 
@@ -68,7 +77,7 @@ static void header(const struct profile *p, const struct top_report *r,
 		json_object_set_new(doc, "time", json_null());
 	}
 	json_object_set_new(doc, "counts", json_pack("{s:I, s:I, s:I, s:I, s:I}",
-	    "samples", (json_int_t)pb->n_sample, "locations", (json_int_t)pb->n_location,
+	    "samples", (json_int_t)profile_nsample(p), "locations", (json_int_t)pb->n_location,
 	    "functions", (json_int_t)pb->n_function, "mappings", (json_int_t)pb->n_mapping,
 	    "strings", (json_int_t)pb->n_string_table));
 	json_object_set_new(doc, "totals", totals);

@@ -7,6 +7,7 @@
 
 #include "util/keymap.h"
 #include "pprof/locframes.h"
+#include "pprof/sampleiter.h"
 #include "report/stacks.h"
 #include "util/err.h"
 
@@ -55,14 +56,15 @@ int stacks_build(const struct profile *p, const char *spec, struct stacks *s)
 	char *key = NULL;
 	uint32_t *fr = NULL;
 	size_t frcap = 0;
-	for (size_t si = 0; si < pb->n_sample; si++) {
-		const PbSample *sm = pb->sample[si];
-		int64_t w = sm->value[vi];
+	struct sample_iter it;
+	sample_iter_init(&it, p, NULL, 0);
+	while (sample_iter_next(&it) == 1) {
+		int64_t w = it.val[vi];
 		if (w == 0)
 			continue;
 		size_t d = 0;
-		for (size_t li = sm->n_location_id; li-- > 0;) {
-			int64_t loc = idmap_get(&p->locs, sm->location_id[li]);
+		for (size_t li = it.nloc; li-- > 0;) {
+			int64_t loc = idmap_get(&p->locs, it.loc[li]);
 			if (loc < 0)
 				continue;
 			for (size_t x = lf.start[loc + 1]; x-- > lf.start[loc];) {
@@ -98,6 +100,7 @@ int stacks_build(const struct profile *p, const char *spec, struct stacks *s)
 		s->value[idx] += w;
 		s->total += w;
 	}
+	sample_iter_free(&it);
 	free(fr);
 	free(key);
 	strmap_free(keys);

@@ -7,9 +7,11 @@
 #include <unistd.h>
 
 #include "codec/gzip.h"
+#include "pprof/decode.h"
 #include "pprof/load.h"
 #include "pprof/profile.h"
 #include "tap.h"
+#include "util/arena.h"
 #include "util/err.h"
 
 /* A valid profile: sample_type samples/count, one function, one location
@@ -217,6 +219,36 @@ test_legacy(void)
 	loaded_free(&in);
 }
 
+/* A decode past its memory budget is refused with a reason, whether the
+ * fixed part (a struct per sample) or the growing part goes over; the
+ * budget of a real size leaves the profile alone. */
+static void
+test_budget(void)
+{
+	struct arena *a = arena_new(4096);
+	size_t n = 20000, i, len = 0;
+	uint8_t *buf = xmalloc(sizeof valid + n * 8);
+
+	memcpy(buf, valid, sizeof valid);
+	len = sizeof valid;
+	for (i = 0; i < n; i++) {       /* the one sample again: value 3 */
+		memcpy(buf + len, valid + 6, 8);
+		len += 8;
+	}
+	ok(pprof_decode_lean(a, buf, len, NULL, 64 * 1024) == NULL &&
+	    strstr(errmsg(), "needs more than 1 MB of memory to decode"),
+	    "a decode over its budget: %s", errmsg());
+	arena_free(a);
+	a = arena_new(4096);
+	ok(pprof_decode_lean(a, buf, len, NULL, profile_decode_budget(len)) != NULL,
+	    "the same under the stated budget");
+	arena_free(a);
+	free(buf);
+	ok(profile_decode_budget((size_t)1 << 20) == 6 * ((size_t)1 << 20) +
+	    ((size_t)64 << 20), "the budget: 6 x the size + 64 MB");
+	ok(profile_decode_budget(SIZE_MAX) == SIZE_MAX, "and it does not overflow");
+}
+
 int
 main(void)
 {
@@ -229,6 +261,7 @@ main(void)
 	test_stdin();
 	test_mem();
 	test_legacy();
+	test_budget();
 	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
 	if (system(cmd) != 0)
 		return 1;

@@ -177,9 +177,10 @@ int main(int argc, char *argv[])
 
 	cli_init(argv[0], synopsis);
 	parse_options(argc, argv, &o);
-	/* The -top report of one profile file reads its samples in place:
-	 * a fleet profile then costs about its raw size in memory. */
-	got = profile_load(o.path, LOAD_MERGED | (o.mode == TOP ? LOAD_LEAN : 0), &in);
+	/* The reports of one profile file read its samples in place: a
+	 * fleet profile then costs about its raw size in memory. --pgo
+	 * encodes the profile again, which needs every sample decoded. */
+	got = profile_load(o.path, LOAD_MERGED | (o.mode != PGO ? LOAD_LEAN : 0), &in);
 	if (got == LOAD_EMPTY) {
 		/* Go treats an empty file as a profile without samples. */
 		if (o.mode == CHECK) {

@@ -1,0 +1,95 @@
+#!/bin/sh
+# The one loader (lib/pprof/load.c) against hostile input: /dev/zero and
+# other non-profiles refused at their first byte, a forged gzip ISIZE that
+# allocates nothing, a profile compressed twice named as such, a bad
+# PGOKIT_MAX_SIZE refused, empty gzip members read alike by every tool, and
+# the stated memory bound (peak RSS <= 2 x the decompressed profile + 64 MB)
+# on a profile of 10^6 distinct stacks.
+. "$(dirname "$0")/lib.sh"
+
+have genhostile || skip_all "genhostile not built"
+genhostile -n 200 | gzip -1 >cpu.pprof || skip_all "genhostile failed"
+
+# limited CMD...: run CMD with 256 MB of address space (not under ASan,
+# which reserves far more than that up front).
+limited() {
+	if [ "${PGOKIT_SAN:-}" = 1 ]; then "$@"; else (ulimit -v 262144 && "$@"); fi
+}
+
+test_expect_success '/dev/zero: refused at its first byte, by every reader' '
+	limited test_expect_code 2 pprof-stat --check /dev/zero >out 2>err &&
+	test ! -s out && grep -q "^pprof-stat: /dev/zero: not a profile: .*first byte 0x00" err &&
+	limited test_expect_code 2 pprof-stat </dev/zero 2>err &&
+	grep -q "<stdin>: not a profile" err &&
+	limited test_must_fail pprof-merge -o m.pprof - </dev/zero 2>err &&
+	grep -q "<stdin>: not a profile" err && test ! -e m.pprof
+'
+
+test_expect_success 'a forged gzip ISIZE allocates nothing: corrupt, not out of memory' '
+	size=$(wc -c <cpu.pprof) &&
+	head -c $((size - 4)) cpu.pprof >forged.pprof &&
+	printf "\377\377\377\077" >>forged.pprof &&
+	limited test_expect_code 2 pprof-stat --check forged.pprof 2>err &&
+	grep -q "corrupt or truncated gzip" err && test_must_fail grep -q "memory" err
+'
+
+test_expect_success 'gzip inside gzip is named as such' '
+	gzip -c cpu.pprof >twice.pprof &&
+	test_expect_code 2 pprof-stat twice.pprof 2>err &&
+	grep -q "twice.pprof: gzip inside gzip" err &&
+	test_expect_code 2 pprof-stat --check <twice.pprof 2>err &&
+	grep -q "<stdin>: gzip inside gzip" err &&
+	pprof-merge -o m.pprof twice.pprof cpu.pprof 2>err &&
+	grep -q "twice.pprof: gzip inside gzip" err
+'
+
+test_expect_success 'a bad PGOKIT_MAX_SIZE is a usage error naming the variable' '
+	PGOKIT_MAX_SIZE=abc test_expect_code 2 pprof-stat cpu.pprof >out 2>err &&
+	test ! -s out && grep -q "^pprof-stat: PGOKIT_MAX_SIZE: abc: not a size" err &&
+	PGOKIT_MAX_SIZE=0 test_expect_code 2 pprof-merge -o m.pprof cpu.pprof 2>err &&
+	grep -q "PGOKIT_MAX_SIZE: 0: too small" err &&
+	PGOKIT_MAX_SIZE=1M pprof-stat cpu.pprof >/dev/null
+'
+
+test_expect_success 'an empty gzip member before a profile: read alike by stat and merge' '
+	gzip -c </dev/null >empty.gz &&
+	cat empty.gz cpu.pprof >lead.pprof && cat cpu.pprof empty.gz >trail.pprof &&
+	pprof-stat cpu.pprof >want && pprof-merge -o want.pprof cpu.pprof &&
+	for f in lead.pprof trail.pprof; do
+		pprof-stat $f >got && test_cmp want got &&
+		pprof-stat <$f >got && test_cmp want got &&
+		pprof-stat --check $f >/dev/null &&
+		pprof-merge -o got.pprof $f && cmp want.pprof got.pprof || return 1
+	done
+'
+
+test_expect_success 'empty members only: one empty profile, as a single one is' '
+	cat empty.gz empty.gz >empties.pprof &&
+	pprof-stat --check empty.gz >want 2>&1; echo $? >>want &&
+	sed "s/empty.gz/empties.pprof/" want >want2 &&
+	pprof-stat --check empties.pprof >got 2>&1; echo $? >>got &&
+	test_cmp want2 got
+'
+
+# peak_kb CMD...: CMD's peak resident set in kB (its output dropped).
+peak_kb() {
+	/usr/bin/time -f "%M" -o peak "$@" >/dev/null 2>&1 && cat peak
+}
+
+if [ -x /usr/bin/time ] && [ "${PGOKIT_SAN:-}" != 1 ]; then
+	genhostile -n 1000000 | gzip -1 >stacks.pprof
+	test_expect_success '10^6 distinct stacks: every report within 2 x its size + 64 MB' '
+		raw=$(gzip -dc stacks.pprof | wc -c) &&
+		bound=$((2 * raw / 1024 + 65536)) &&
+		for m in "" --check --json; do
+			kb=$(peak_kb pprof-stat $m stacks.pprof) &&
+			say "pprof-stat $m: $kb kB (bound $bound kB)" &&
+			test "$kb" -le "$bound" || return 1
+		done
+	'
+else
+	test_skip '10^6 distinct stacks: every report within 2 x its size + 64 MB' \
+		'needs /usr/bin/time, and not under ASan'
+fi
+
+test_done
