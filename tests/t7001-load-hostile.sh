@@ -25,6 +25,11 @@ test_expect_success '/dev/zero: refused at its first byte, by every reader' '
 	grep -q "<stdin>: not a profile" err && test ! -e m.pprof
 '
 
+test_expect_success 'pgo-build -p /dev/zero: refused before any reading' '
+	limited test_expect_code 1 pgo-build -p /dev/zero -- -o x . 2>err &&
+	grep -q "/dev/zero: .*first byte 0x00" err && test ! -e x
+'
+
 test_expect_success 'a forged gzip ISIZE allocates nothing: corrupt, not out of memory' '
 	size=$(wc -c <cpu.pprof) &&
 	head -c $((size - 4)) cpu.pprof >forged.pprof &&

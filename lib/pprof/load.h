@@ -10,6 +10,22 @@
 
 struct profile;
 
+/* The bounds every read keeps, with D the decompressed size of a profile
+ * (at most the cap, PGOKIT_MAX_SIZE or 1 GiB):
+ * - input that cannot start a profile (neither gzip nor a protobuf key:
+ *   /dev/zero, a text file, gzip inside gzip) is refused after its first
+ *   read; compressed input is read to at most the cap + 1/16, never more;
+ * - the lean view (LOAD_LEAN on a regular file) holds D plus its
+ *   non-sample part decoded: peak <= 2 x D + 64 MB (measured: 10^7
+ *   distinct stacks, D = 113 MB, 135 MB; reports then add their own
+ *   tables, per distinct call edge or stack);
+ * - a full decode (pipes, several profiles, LOAD_KEEP_FILE, buffers) may
+ *   take profile_decode_budget(D) = 6 x D + 64 MB beyond D; past it the
+ *   load is LOAD_INVALID, "needs more than N MB of memory to decode",
+ *   refused before most of the memory is taken.
+ * Empty gzip members are skipped (gzip -d makes nothing of them); input
+ * of nothing but empty members is one empty profile. */
+
 /* What to read (flags). LOAD_ONE alone: exactly one profile, and several
  * concatenated gzip members are an error. LOAD_MERGED: any number of
  * concatenated profiles, merged with the library's merge (pprof -proto
