@@ -15,14 +15,16 @@ struct profile;
  * - input that cannot start a profile (neither gzip nor a protobuf key:
  *   /dev/zero, a text file, gzip inside gzip) is refused after its first
  *   read; compressed input is read to at most the cap + 1/16, never more;
- * - the lean view (LOAD_LEAN on a regular file) holds D plus its
- *   non-sample part decoded: peak <= 2 x D + 64 MB (measured: 10^7
- *   distinct stacks, D = 113 MB, 135 MB; reports then add their own
- *   tables, per distinct call edge or stack);
- * - a full decode (pipes, several profiles, LOAD_KEEP_FILE, buffers) may
- *   take profile_decode_budget(D) = 6 x D + 64 MB beyond D; past it the
- *   load is LOAD_INVALID, "needs more than N MB of memory to decode",
- *   refused before most of the memory is taken.
+ * - every decode, full or lean, may take profile_decode_budget(D) =
+ *   6 x D + 64 MB beyond the D bytes it decodes; past it the load is
+ *   LOAD_INVALID, "needs more than N MB of memory to decode", refused
+ *   before most of the memory is taken;
+ * - the lean view (LOAD_LEAN on a regular file) leaves the samples raw
+ *   and decodes the rest, so a profile of many samples costs about D:
+ *   10^7 distinct stacks, D = 113 MB, peak 135 MB (a full decode: 1.4
+ *   GB); a profile of many locations still costs their decoded form,
+ *   within the budget (2 x 10^6 locations, D = 93 MB: 933 MB with top's
+ *   tables). Reports add their own tables per distinct edge or stack.
  * Empty gzip members are skipped (gzip -d makes nothing of them); input
  * of nothing but empty members is one empty profile. */
 
