@@ -9,6 +9,7 @@
 #include "pprof/locframes.h"
 #include "report/stacks.h"
 #include "util/err.h"
+#include "util/sat.h"
 
 struct frame_ctx {
 	const struct profile *p;
@@ -95,8 +96,8 @@ int stacks_build(const struct profile *p, const char *spec, struct stacks *s)
 			s->value[idx] = 0;
 			s->nstack = idx + 1;
 		}
-		s->value[idx] += w;
-		s->total += w;
+		s->value[idx] = sat_add(s->value[idx], w);
+		s->total = sat_add(s->total, w);
 	}
 	free(fr);
 	free(key);
