@@ -8,6 +8,7 @@
 
 #include "pgo/artefact.h"
 #include "util/err.h"
+#include "util/sat.h"
 
 const struct pgo_artefact_info pgo_artefacts[PGO_NART] = {
 	[PGO_ART_PREEMPT] = { "runtime.asyncPreempt",
@@ -100,18 +101,18 @@ pgo_artefact_measure(const struct profile *p, const struct pgo_edges *e,
 		const PbSample *s = pb->sample[i];
 		int kind;
 
-		out->total += s->value[si];
+		out->total = sat_add(out->total, s->value[si]);
 		if (pgo_artefact_cut(p, lockind, s, &kind))
-			out->weight[kind] += s->value[si];
+			out->weight[kind] = sat_add(out->weight[kind], s->value[si]);
 	}
 	free(lockind);
 	nhot = pgo_hot(e, PGO_DEFAULT_CDF, NULL);
 	for (i = 0; i < nhot; i++) {
 		int kind = hot_edge_kind(&e->edge[i]);
 
-		out->hot_total += e->edge[i].weight;
+		out->hot_total = sat_add(out->hot_total, e->edge[i].weight);
 		if (kind >= 0)
-			out->hot[kind] += e->edge[i].weight;
+			out->hot[kind] = sat_add(out->hot[kind], e->edge[i].weight);
 	}
 }
 
