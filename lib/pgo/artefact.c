@@ -9,6 +9,7 @@
 #include "pgo/artefact.h"
 #include "pprof/sampleiter.h"
 #include "util/err.h"
+#include "util/sat.h"
 
 const struct pgo_artefact_info pgo_artefacts[PGO_NART] = {
 	[PGO_ART_PREEMPT] = { "runtime.asyncPreempt",
@@ -103,9 +104,9 @@ pgo_artefact_measure(const struct profile *p, const struct pgo_edges *e,
 		int kind;
 
 		sample_iter_pb(&it, &s);
-		out->total += s.value[si];
+		out->total = sat_add(out->total, s.value[si]);
 		if (pgo_artefact_cut(p, lockind, &s, &kind))
-			out->weight[kind] += s.value[si];
+			out->weight[kind] = sat_add(out->weight[kind], s.value[si]);
 	}
 	sample_iter_free(&it);
 	free(lockind);
@@ -113,9 +114,9 @@ pgo_artefact_measure(const struct profile *p, const struct pgo_edges *e,
 	for (i = 0; i < nhot; i++) {
 		int kind = hot_edge_kind(&e->edge[i]);
 
-		out->hot_total += e->edge[i].weight;
+		out->hot_total = sat_add(out->hot_total, e->edge[i].weight);
 		if (kind >= 0)
-			out->hot[kind] += e->edge[i].weight;
+			out->hot[kind] = sat_add(out->hot[kind], e->edge[i].weight);
 	}
 }
 

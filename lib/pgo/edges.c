@@ -11,6 +11,7 @@
 #include "pprof/sampleiter.h"
 #include "pgo/edges.h"
 #include "util/err.h"
+#include "util/sat.h"
 
 struct node {
 	size_t name;            /* strmap index */
@@ -79,7 +80,7 @@ static void graph_edge(struct graph *g, size_t src, size_t dst, int64_t w)
 		}
 		g->edgew[i] = 0;
 	}
-	g->edgew[i] += w;
+	g->edgew[i] = sat_add(g->edgew[i], w);
 }
 
 /* graph_samples is NewGraph's sample loop restricted, as Go restricts it, to
@@ -115,7 +116,7 @@ static void graph_samples(struct graph *g, const struct profile *p, int vi)
 						seen = xreallocarray(seen, capseen, sizeof(*seen));
 					}
 					seen[nseen++] = n;
-					g->node[n].cum += w;
+					g->node[n].cum = sat_add(g->node[n].cum, w);
 				}
 				if (parent != SIZE_MAX && n != parent) {
 					int sawedge = 0;
@@ -138,7 +139,7 @@ static void graph_samples(struct graph *g, const struct profile *p, int vi)
 			}
 		}
 		if (parent != SIZE_MAX)
-			g->node[parent].flat += w;
+			g->node[parent].flat = sat_add(g->node[parent].flat, w);
 	}
 	sample_iter_free(&it);
 	free(seen);
@@ -206,7 +207,8 @@ static struct keymap *named_edges(const struct graph *g, int64_t **weight,
 		const struct node *src = &g->node[k[0]], *dst = &g->node[k[1]];
 		if (!src->cum && !src->flat)
 			continue;
-		uint64_t key[3] = { src->name, dst->name, (uint64_t)(src->line - src->start_line) };
+		uint64_t key[3] = { src->name, dst->name,
+		    (uint64_t)src->line - (uint64_t)src->start_line };
 		int added;
 		size_t j = keymap_intern(named, key, &added);
 		if (added) {
@@ -216,8 +218,8 @@ static struct keymap *named_edges(const struct graph *g, int64_t **weight,
 			}
 			(*weight)[j] = 0;
 		}
-		(*weight)[j] += g->edgew[i];
-		out->total += g->edgew[i];
+		(*weight)[j] = sat_add((*weight)[j], g->edgew[i]);
+		out->total = sat_add(out->total, g->edgew[i]);
 	}
 	return named;
 }
@@ -300,7 +302,7 @@ size_t pgo_hot(const struct pgo_edges *e, double cdf, double *threshold)
 	if (threshold)
 		*threshold = 0;
 	for (size_t i = 0; i < e->nedge; i++) {
-		cum += e->edge[i].weight;
+		cum = sat_add(cum, e->edge[i].weight);
 		if ((double)cum / (double)e->total * 100 > cdf) {
 			if (threshold)
 				*threshold = (double)e->edge[i].weight / (double)e->total * 100;

@@ -11,6 +11,7 @@
 #include "util/arena.h"
 #include "util/bigmem.h"
 #include "util/htab.h"
+#include "util/sat.h"
 #include "pprof/lean.h"
 #include "pprof/merge.h"
 #include "codec/pbwrite.h"
@@ -126,6 +127,13 @@ struct merger {
 	size_t nsamples, capsamples;
 	int needs_compact;
 	struct htab sampletab;
+	/* The sums are exact: a value that leaves int64 keeps its high word
+	 * here (rare, so a side table rather than 128-bit values in every
+	 * entry), and it is clamped only when written out. Exact sums can be
+	 * taken back out exactly, and do not depend on the inputs' order. */
+	struct carry *carries;
+	size_t ncarries, capcarries;
+	struct htab carrytab;
 
 	/* per-input state */
 	const struct profile *in;
@@ -925,7 +933,7 @@ merge_header(struct merger *m, const struct profile *p)
 	/* exactly pprof's combineHeaders */
 	if (m->time_nanos == 0 || pb->time_nanos < m->time_nanos)
 		m->time_nanos = pb->time_nanos;
-	m->duration_nanos += pb->duration_nanos;
+	m->duration_nanos = sat_add(m->duration_nanos, pb->duration_nanos);
 	if (m->period == 0 || m->period < pb->period)
 		m->period = pb->period;
 	for (i = 0; i < pb->n_comment; i++) {
@@ -949,19 +957,58 @@ merge_header(struct merger *m, const struct profile *p)
 		m->doc_url = intern(m, pb->string_table[pb->doc_url]);
 }
 
-static int64_t
-scale(int64_t v, double w)
-{
-	double x;
+/* A sum's high word, for the entry's column c: see merger.carries. */
+struct carry {
+	uint32_t e, c;
+	int64_t high;
+};
 
-	if (w == 1.0)
-		return v;
-	x = llround((double)v * w);
-	if (x > 9.2e18)
-		return INT64_MAX;
-	if (x < -9.2e18)
-		return INT64_MIN;
-	return (int64_t)x;
+struct carrykey {
+	const struct merger *m;
+	uint32_t e, c;
+};
+
+static int
+carry_eq(const void *ctx, uint32_t i)
+{
+	const struct carrykey *k = ctx;
+
+	return k->m->carries[i].e == k->e && k->m->carries[i].c == k->c;
+}
+
+/* add_carry adds carry (+1 or -1) to the high word of entry e's column c.
+ * A high word that returns to 0 stays in the table, harmless: an entry
+ * taken back out and reused by a new sample finds 0 there. */
+static void
+add_carry(struct merger *m, uint32_t e, size_t c, int carry)
+{
+	struct carrykey k = { m, e, (uint32_t)c };
+	uint32_t h = hash_fold(hash_u64(hash_u64(5, e), c)), i;
+	size_t slot;
+
+	if (!m->carrytab.slot)
+		htab_init(&m->carrytab, 16);
+	if ((i = htab_find(&m->carrytab, h, carry_eq, &k, &slot)) == HTAB_NONE) {
+		GROW(m->carries, m->ncarries, m->capcarries);
+		i = (uint32_t)m->ncarries++;
+		m->carries[i] = (struct carry){ e, (uint32_t)c, 0 };
+		htab_add(&m->carrytab, slot, h, i);
+	}
+	m->carries[i].high += carry;
+}
+
+/* settle_carries clamps the sums that left int64 to INT64_MIN/MAX. */
+static void
+settle_carries(struct merger *m)
+{
+	for (size_t i = 0; i < m->ncarries; i++) {
+		const struct carry *k = &m->carries[i];
+		int64_t *sv = sample_values(sample_at(m, k->e));
+
+		sv[k->c] = sat_wide(k->high, sv[k->c]);
+	}
+	m->ncarries = 0;
+	htab_free(&m->carrytab);
 }
 
 /* frame_varint is a frame's key bytes off the usual path: the location
@@ -1135,7 +1182,7 @@ weighted_values(const struct merger *m, const struct sample_iter *it, double w, 
 	int nonzero = 0;
 
 	for (size_t c = 0; c < m->ncols; c++) {
-		v[c] = m->colmap[c] >= 0 ? scale(it->val[m->colmap[c]], w) : 0;
+		v[c] = m->colmap[c] >= 0 ? sat_scale(it->val[m->colmap[c]], w) : 0;
 		nonzero |= v[c] != 0;
 	}
 	return nonzero;
@@ -1307,12 +1354,13 @@ apply(struct merger *m, struct sbatch *bt, int undo)
 			htab_add(&m->sampletab, slot, q->hash, e);
 		}
 		sv = sample_values(sample_at(m, e));
-		if (undo)
-			for (c = 0; c < m->ncols; c++)
-				sv[c] -= v[c];
-		else
-			for (c = 0; c < m->ncols; c++)
-				sv[c] += v[c];
+		for (c = 0; c < m->ncols; c++) {
+			int carry = undo ? sat_sub_carry(&sv[c], v[c]) :
+			    sat_add_carry(&sv[c], v[c]);
+
+			if (carry)
+				add_carry(m, e, c, carry);
+		}
 	}
 	bt->nb = 0;
 }
@@ -1506,6 +1554,8 @@ merger_free(struct merger *m)
 	htab_free(&m->functab);
 	htab_free(&m->loctab);
 	htab_free(&m->sampletab);
+	htab_free(&m->carrytab);
+	free(m->carries);
 	arena_free(m->strarena);
 	free(m->strs);
 	free(m->strlens);
@@ -1742,6 +1792,7 @@ encode(struct merger *m, uint8_t **out, size_t *outlen)
 	size_t c, i, nlive = 0, csize = 0;
 	size_t *live = xcalloc(m->ncols + 1, sizeof *live);
 
+	settle_carries(m);
 	for (c = 0; c < m->ncols; c++)
 		if (m->cols[c].live)
 			live[nlive++] = c;

@@ -1,5 +1,6 @@
 /* --folded: one line per distinct stack, frames root first joined by ';',
  * then a space and the summed value; lines sorted so output is stable. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,6 +12,36 @@ struct line {
 	char *text;
 	int64_t value;
 };
+
+/* escaped_len is the length of name as put_name writes it. */
+static size_t escaped_len(const char *name)
+{
+	size_t n = 0;
+	for (const unsigned char *c = (const unsigned char *)name; *c; c++)
+		n += *c == '\\' || *c == '\n' ? 2 : *c == ';' || *c < 0x20 || *c == 0x7f ? 4 : 1;
+	return n;
+}
+
+/* put_name copies name to q, escaped so that it cannot end its frame or
+ * its line: a ';' would split the frame in two and a newline would start a
+ * forged stack line. C-style escapes, so that a reader can undo them: "\\"
+ * for a backslash, "\n", and "\xHH" for ';' and the other control
+ * characters. Go and C++ names have none of these: their lines are as
+ * flamegraph.pl's stackcollapse scripts write them. */
+static char *put_name(char *q, const char *name)
+{
+	for (const unsigned char *c = (const unsigned char *)name; *c; c++) {
+		if (*c == '\\' || *c == '\n') {
+			*q++ = '\\';
+			*q++ = *c == '\n' ? 'n' : '\\';
+		} else if (*c == ';' || *c < 0x20 || *c == 0x7f) {
+			snprintf(q, 5, "\\x%02x", *c);
+			q += 4;
+		} else
+			*q++ = (char)*c;
+	}
+	return q;
+}
 
 static int line_cmp(const void *a, const void *b)
 {
@@ -29,15 +60,12 @@ int folded_write(const struct profile *p, const char *spec, FILE *f)
 			continue;
 		size_t len = 1;
 		for (size_t d = 0; d < s.depth[i]; d++)
-			len += strlen(stacks_name(&s, s.frame[i][d])) + 1;
+			len += escaped_len(stacks_name(&s, s.frame[i][d])) + 1;
 		char *t = xmalloc(len), *q = t;
 		for (size_t d = 0; d < s.depth[i]; d++) {
-			const char *nm = stacks_name(&s, s.frame[i][d]);
-			size_t l = strlen(nm);
 			if (d)
 				*q++ = ';';
-			memcpy(q, nm, l);
-			q += l;
+			q = put_name(q, stacks_name(&s, s.frame[i][d]));
 		}
 		*q = 0;
 		lines[n].text = t;

@@ -12,6 +12,7 @@
 #include "pgo/edges.h"
 #include "report/pgo.h"
 #include "util/err.h"
+#include "util/sat.h"
 
 /* frames of the two leaf locations, outermost first, as (name, offset). */
 struct frame {
@@ -194,7 +195,7 @@ int pgoreport_write(const struct profile *p, const char *spec, int count, FILE *
 	size_t nhot = pgo_hot(&e, PGO_DEFAULT_CDF, &thr);
 	int64_t hotw = 0;
 	for (size_t i = 0; i < nhot; i++)
-		hotw += e.edge[i].weight;
+		hotw = sat_add(hotw, e.edge[i].weight);
 	fprintf(f, "Sample type: %s/%s (index %d)\n",
 	    profile_str(p, pb->sample_type[e.sample_index]->type),
 	    profile_str(p, pb->sample_type[e.sample_index]->unit), e.sample_index);
@@ -207,7 +208,7 @@ int pgoreport_write(const struct profile *p, const char *spec, int count, FILE *
 	size_t show = count > 0 && (size_t)count < nhot ? (size_t)count : nhot;
 	for (size_t i = 0; i < show; i++) {
 		const struct pgo_edge *x = &e.edge[i];
-		cum += x->weight;
+		cum = sat_add(cum, x->weight);
 		fprintf(f, "%12lld %7.2f%% %7.2f%% %7lld  %s -> %s\n", (long long)x->weight,
 		    (double)x->weight / (double)e.total * 100, (double)cum / (double)e.total * 100,
 		    (long long)x->offset, x->caller, x->callee);

@@ -10,6 +10,7 @@
 #include "pprof/sampleiter.h"
 #include "report/stacks.h"
 #include "util/err.h"
+#include "util/sat.h"
 
 struct frame_ctx {
 	const struct profile *p;
@@ -97,8 +98,8 @@ int stacks_build(const struct profile *p, const char *spec, struct stacks *s)
 			s->value[idx] = 0;
 			s->nstack = idx + 1;
 		}
-		s->value[idx] += w;
-		s->total += w;
+		s->value[idx] = sat_add(s->value[idx], w);
+		s->total = sat_add(s->total, w);
 	}
 	sample_iter_free(&it);
 	free(fr);

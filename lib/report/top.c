@@ -11,6 +11,7 @@
 
 #include "util/arena.h"
 #include "util/keymap.h"
+#include "util/sat.h"
 #include "pprof/locframes.h"
 #include "pprof/sampleiter.h"
 #include "report/top.h"
@@ -142,13 +143,13 @@ static void values(struct graph *g, const struct profile *p, int vi,
 				struct tnode *n = &g->node[g->lf.node[k]];
 				if (n->stamp != stamp) {
 					n->stamp = stamp;
-					n->cum += w;
+					n->cum = sat_add(n->cum, w);
 				}
 				leaf = n;
 			}
 		}
 		if (leaf)
-			leaf->flat += w;
+			leaf->flat = sat_add(leaf->flat, w);
 	}
 	sample_iter_free(&it);
 }
@@ -198,7 +199,7 @@ static void inline_labels(struct graph *g, const struct profile *p, int vi,
 						estamp[e] = stamp;
 					} else if (estamp[e] != stamp) {
 						estamp[e] = stamp;
-						ew[e] += w;
+						ew[e] = sat_add(ew[e], w);
 						if (!inl)
 							einl[e] = 0;
 					}
@@ -210,7 +211,7 @@ static void inline_labels(struct graph *g, const struct profile *p, int vi,
 	sample_iter_free(&it);
 	size_t ne = keymap_count(ek);
 	for (size_t e = 0; e < ne; e++) {
-		if (llabs(ew[e]) < edge_cutoff)
+		if (sat_abs(ew[e]) < edge_cutoff)
 			continue;
 		struct tnode *dst = &g->node[keymap_key(ek, e)[1]];
 		if (einl[e])
@@ -230,13 +231,13 @@ static int node_cmp(const void *a, const void *b)
 {
 	const struct tnode *l = &sort_nodes[*(const size_t *)a];
 	const struct tnode *r = &sort_nodes[*(const size_t *)b];
-	int64_t lv = llabs(l->flat), rv = llabs(r->flat);
+	int64_t lv = sat_abs(l->flat), rv = sat_abs(r->flat);
 	if (lv != rv)
 		return lv > rv ? -1 : 1;
 	int c = strcmp(l->name, r->name);
 	if (c)
 		return c;
-	lv = llabs(l->cum), rv = llabs(r->cum);
+	lv = sat_abs(l->cum), rv = sat_abs(r->cum);
 	if (lv != rv)
 		return lv > rv ? -1 : 1;
 	/* pprof's last resort: fmt.Sprint of the NodeInfo struct. */
@@ -305,8 +306,8 @@ static void labels(struct top_report *r, const struct profile *p, struct arena *
 		char dur[64], ratio[48] = "";
 		units_label(dur, sizeof(dur), pb->duration_nanos, "nanoseconds", "auto");
 		double tn = units_scale(r->total, r->unit, "nanoseconds", &tu);
-		if (!strcmp(tu, "ns") && (int64_t)tn != 0) {
-			units_percentage(pc, sizeof(pc), (int64_t)tn, pb->duration_nanos);
+		if (!strcmp(tu, "ns") && sat_trunc(tn) != 0) {
+			units_percentage(pc, sizeof(pc), sat_trunc(tn), pb->duration_nanos);
 			snprintf(ratio, sizeof(ratio), "(%s)", pc);
 		}
 		top_format(r, r->total, v1, sizeof(v1));
@@ -321,7 +322,7 @@ static void labels(struct top_report *r, const struct profile *p, struct arena *
 	add_label(r, a, "Showing nodes accounting for %s, %s of %s total", v1, pcs, v2);
 	if (r->total != 0) {
 		if (r->dropped > 0) {
-			top_format(r, llabs((int64_t)((double)r->total * nodefraction)), v1, sizeof(v1));
+			top_format(r, sat_abs(sat_trunc((double)r->total * nodefraction)), v1, sizeof(v1));
 			add_label(r, a, "Dropped %zu node%s (cum <= %s)", r->dropped,
 			    r->dropped > 1 ? "s" : "", v1);
 		}
@@ -339,7 +340,7 @@ static int64_t abs_total(const struct profile *p, const struct top_opts *o, int 
 	sample_iter_init(&it, p, o->raw, o->rawlen);
 	while (sample_iter_next(&it) == 1) {
 		int64_t v = it.val[vi];
-		total += v < 0 ? -v : v;
+		total = sat_add(total, sat_abs(v));
 	}
 	sample_iter_free(&it);
 	return total;
@@ -356,17 +357,17 @@ static size_t *select_nodes(struct graph *g, const struct top_opts *o,
 	size_t k = 0;
 	int64_t total_value = 0;
 	for (size_t i = 0; i < g->nnode; i++) {
-		total_value += g->node[i].flat;
+		total_value = sat_add(total_value, g->node[i].flat);
 		if (g->node[i].cum || g->node[i].flat)
 			order[k++] = i;
 	}
 	r->nnodes = k;
-	int64_t node_cutoff = llabs((int64_t)((double)total_value * o->nodefraction));
-	*edge_cutoff = llabs((int64_t)((double)total_value * 0.001));
+	int64_t node_cutoff = sat_abs(sat_trunc((double)total_value * o->nodefraction));
+	*edge_cutoff = sat_abs(sat_trunc((double)total_value * 0.001));
 	if (node_cutoff > 0) {
 		size_t kept = 0;
 		for (size_t i = 0; i < k; i++)
-			if (llabs(g->node[order[i]].cum) >= node_cutoff)
+			if (sat_abs(g->node[order[i]].cum) >= node_cutoff)
 				order[kept++] = order[i];
 		r->dropped = k - kept;
 		k = kept;
@@ -394,10 +395,10 @@ static void fill_rows(struct top_report *r, struct priv *pv, const size_t *order
 		r->row[i].flat = t->flat;
 		r->row[i].cum = t->cum;
 		r->row[i].inline_label = t->inl ? (t->noinl ? "(partial-inline)" : "(inline)") : "";
-		r->flat_sum += t->flat;
-		int64_t m = llabs(t->flat);
+		r->flat_sum = sat_add(r->flat_sum, t->flat);
+		int64_t m = sat_abs(t->flat);
 		if (m == 0)
-			m = llabs(t->cum);
+			m = sat_abs(t->cum);
 		if (m > 0 && (min_value == 0 || m < min_value))
 			min_value = m;
 	}
@@ -464,7 +465,7 @@ int top_print(const struct top_report *r, FILE *f)
 	fprintf(f, "%10s %5s%% %5s%% %10s %5s%%\n", "flat", "flat", "sum", "cum", "cum");
 	for (size_t i = 0; i < r->nrows; i++) {
 		const struct top_row *w = &r->row[i];
-		sum += w->flat;
+		sum = sat_add(sum, w->flat);
 		top_format(r, w->flat, fv, sizeof(fv));
 		top_format(r, w->cum, cv, sizeof(cv));
 		units_percentage(fp, sizeof(fp), w->flat, r->total);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "report/units.h"
+#include "util/sat.h"
 
 struct unit {
 	const char *name;
@@ -105,8 +106,8 @@ static int convert(const struct unit_type *ut, int64_t value, const char *from,
 
 double units_scale(int64_t value, const char *from, const char *to, const char **unit)
 {
-	if (value < 0 && -value > 0) {
-		double v = units_scale(-value, from, to, unit);
+	if (value < 0) {
+		double v = units_scale(sat_abs(value), from, to, unit);
 		return -v;
 	}
 	double out;
@@ -158,7 +159,7 @@ const char *units_output(int64_t min_value, int64_t max_value, const char *sampl
 	units_scale(min_value, sample_unit, "minimum", &minu);
 	units_scale(max_value, sample_unit, "minimum", &maxu);
 	unit = minu;
-	if (strcmp(minu, maxu) && min_value * 100 < max_value)
-		units_scale(100 * min_value, sample_unit, "minimum", &unit);
+	if (strcmp(minu, maxu) && sat_mul(min_value, 100) < max_value)
+		units_scale(sat_mul(min_value, 100), sample_unit, "minimum", &unit);
 	return unit[0] ? unit : sample_unit;
 }

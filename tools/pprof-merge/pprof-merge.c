@@ -23,7 +23,9 @@ static const char synopsis[] =
     "                   [-z level] [file[@weight] ...]\n";
 
 /* split_weight separates "path@weight" when path itself does not exist;
- * "-@0.5" is stdin with weight 0.5. */
+ * "-@0.5" is stdin with weight 0.5. A weight that is not a finite number
+ * >= 0 is a usage error, whether path exists or not: main checks every
+ * argument before it reads any input. */
 static const char *
 split_weight(char *arg, double *weight)
 {
@@ -36,7 +38,7 @@ split_weight(char *arg, double *weight)
 		return arg;
 	w = num_real(at + 1, 0, DBL_MAX, &why);
 	if (why)
-		diex(EXIT_USAGE, "%s: bad weight '%s': %s (want a number >= 0)", arg, at + 1, why);
+		diex(EXIT_USAGE, "%s: bad weight: %s (want a number >= 0)", arg, why);
 	*at = '\0';
 	*weight = w;
 	return arg;
@@ -129,6 +131,13 @@ main(int argc, char *argv[])
 	if (!output && stdout_guard("a binary profile", 0) < 0)
 		diex(1, "%s", errmsg());
 
+	for (i = 0; i < argc; i++) {
+		char *arg = xstrdup(argv[i]);
+		double w;
+
+		split_weight(arg, &w);
+		free(arg);
+	}
 	m = merger_new(&mo);
 	for (i = 0; i < argc; i++)
 		bad += merge_input(m, argv[i], cap, strict);
