@@ -16,7 +16,6 @@
 #include <unistd.h>
 
 #include "util/output.h"
-#include "util/cli.h"
 #include "util/err.h"
 
 #define MAXTMP 64
@@ -123,7 +122,7 @@ const char *
 output_arg(const char *opt, const char *arg)
 {
 	if (!*arg)
-		diex(EXIT_USAGE, "%s: empty file name", opt);
+		diex(2, "%s: empty file name", opt);     /* EXIT_USAGE (cli.h includes us) */
 	return arg;
 }
 
