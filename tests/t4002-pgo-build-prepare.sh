@@ -94,13 +94,15 @@ test_expect_success '--install writes dir/default.pgo after the build' '
 	cmp svc.pgo svc2.pgo
 '
 
-test_expect_success '--install: nothing installed when the build fails' '
+test_expect_success '--install: nothing installed when the build fails; a bad dir stops before go' '
 	mkdir inst2 &&
 	: >go.log &&
 	test_expect_code 1 env FAKE_BUILD=1 GO=$PWD/go-spy pgo-build --install inst2 -p cpu.pprof -- -o svc2 . &&
 	test_must_fail test -e inst2/default.pgo &&
-	test_expect_code 1 env FAKE_BUILD=0 GO=$PWD/go-spy pgo-build --install no-such-dir -p cpu.pprof -- -o svc2 . 2>err &&
-	grep "no-such-dir: not a directory" err
+	: >go.log &&
+	test_expect_code 2 env FAKE_BUILD=0 GO=$PWD/go-spy pgo-build --install no-such-dir -p cpu.pprof -- -o svc2 . 2>err &&
+	grep -- "--install no-such-dir: No such file or directory" err &&
+	test_must_fail test -s go.log
 '
 
 test_expect_success '--raw uses the file as is' '

@@ -83,6 +83,99 @@ go_version(const char *go, int *major, int *minor, char *name, size_t namesz)
 	return 0;
 }
 
+/* utf8_put writes code point c at p; the bytes written. */
+static size_t
+utf8_put(char *p, unsigned long c)
+{
+	if (c < 0x80) {
+		p[0] = (char)c;
+		return 1;
+	}
+	if (c < 0x800) {
+		p[0] = (char)(0xc0 | c >> 6);
+		p[1] = (char)(0x80 | (c & 0x3f));
+		return 2;
+	}
+	if (c < 0x10000) {
+		p[0] = (char)(0xe0 | c >> 12);
+		p[1] = (char)(0x80 | (c >> 6 & 0x3f));
+		p[2] = (char)(0x80 | (c & 0x3f));
+		return 3;
+	}
+	p[0] = (char)(0xf0 | c >> 18);
+	p[1] = (char)(0x80 | (c >> 12 & 0x3f));
+	p[2] = (char)(0x80 | (c >> 6 & 0x3f));
+	p[3] = (char)(0x80 | (c & 0x3f));
+	return 4;
+}
+
+/* go_unquote undoes Go's strconv.Quote, which `go version -m` applies to a
+ * build setting's value holding a space, a tab, a quote or a backquote
+ * (runtime/debug.BuildInfo.String): a malloc'd string, NULL when s is not
+ * one quoted string. A value without quotes is returned as it is. */
+char *
+go_unquote(const char *s)
+{
+	static const char simple[] = "a\ab\bf\fn\nr\rt\tv\v\\\\\"\"\'\'";
+	size_t len = strlen(s);
+	char *out, *o;
+
+	if (len < 2 || s[0] != '"' || s[len - 1] != '"')
+		return s[0] == '"' ? NULL : xstrdup(s);
+	out = o = xmalloc(len);
+	for (s++; *s != '"'; ) {
+		const char *e;
+		int digits, base;
+
+		if (*s != '\\') {
+			*o++ = *s++;
+			continue;
+		}
+		s++;
+		for (e = simple; *e && *e != *s; e += 2)
+			;
+		if (*e && *s) {
+			*o++ = e[1];
+			s++;
+			continue;
+		}
+		switch (*s) {
+		case 'x': digits = 2; base = 16; s++; break;
+		case 'u': digits = 4; base = 16; s++; break;
+		case 'U': digits = 8; base = 16; s++; break;
+		case '0': case '1': case '2': case '3': digits = 3; base = 8; break;
+		default: free(out); return NULL;
+		}
+		unsigned long c = 0;
+
+		for (int i = 0; i < digits; i++, s++) {
+			int d = *s >= '0' && *s <= '9' ? *s - '0' :
+			    *s >= 'a' && *s <= 'f' ? *s - 'a' + 10 :
+			    *s >= 'A' && *s <= 'F' ? *s - 'A' + 10 : 99;
+
+			if (d >= base) {
+				free(out);
+				return NULL;
+			}
+			c = c * (unsigned long)base + (unsigned long)d;
+		}
+		/* \x and octal are bytes; \u and \U are code points. */
+		if (digits <= 3)
+			*o++ = (char)c;
+		else if (c > 0x10ffff) {
+			free(out);
+			return NULL;
+		} else
+			o += utf8_put(o, c);
+	}
+	if (s[1] != '\0') {
+		free(out);
+		return NULL;
+	}
+	*o = '\0';
+	return out;
+}
+
 int
 go_binary_pgo(const char *go, const char *bin, char **pgo, char *ver, size_t versz)
 {
@@ -100,31 +193,38 @@ go_binary_pgo(const char *go, const char *bin, char **pgo, char *ver, size_t ver
 		seterr("%s: not a Go binary (go version -m failed)", bin);
 		return -1;
 	}
-	/* The first line is "<bin>: go1.23.5". */
+	/* The first line is "<bin>: go1.23.5"; bin may hold ": go" itself. */
 	if (ver && versz) {
-		const char *v = strstr(out, ": go");
-		size_t n = v && v < out + strcspn(out, "\n") ? strcspn(v + 2, " \t\n") : 0;
+		size_t blen = strlen(bin), first = strcspn(out, "\n"), n = 0;
+		const char *v = !strncmp(out, bin, blen) && !strncmp(out + blen, ": ", 2) ?
+		    out + blen + 2 : NULL;
 
+		if (v && v < out + first && !strncmp(v, "go", 2))
+			n = strcspn(v, " \t\n");
 		if (n >= versz)
 			n = versz - 1;
-		memcpy(ver, n ? v + 2 : "", n);
+		memcpy(ver, n ? v : "", n);
 		ver[n] = '\0';
 	}
-	/* The build line is "\tbuild\t-pgo=/abs/path". */
+	/* The build line is "\tbuild\t-pgo=/abs/path", the value quoted the
+	 * Go way when it holds a space or a quote. */
 	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char *p = line + strspn(line, " \t");
 
-		if (strncmp(p, "build", 5) != 0)
+		if (strncmp(p, "build\t", 6) != 0)
 			continue;
-		p += 5;
-		p += strspn(p, " \t");
+		p += 6;
 		if (strncmp(p, "-pgo=", 5) != 0)
 			continue;
 		p += 5;
-		if (strcmp(p, "off") != 0 && *p) {
-			*pgo = xstrdup(p);
+		if (!(*pgo = go_unquote(p))) {
+			seterr("%s: cannot read the -pgo= build setting: %s", bin, p);
+			found = -1;
+		} else if (!strcmp(*pgo, "off") || !**pgo) {
+			free(*pgo);
+			*pgo = NULL;
+		} else
 			found = 1;
-		}
 		break;
 	}
 	free(out);

@@ -23,6 +23,11 @@ int go_version_pgo(int major, int minor);
  * Go version that built bin ("go1.23.5"), "" when not shown. */
 int go_binary_pgo(const char *go, const char *bin, char **pgo, char *ver, size_t versz);
 
+/* go_unquote undoes Go's strconv.Quote (a build setting's value in `go
+ * version -m` output is quoted when it holds a space or a quote); a value
+ * without quotes comes back as it is. Malloc'd; NULL when malformed. */
+char *go_unquote(const char *s);
+
 /* What `go build ARGS` writes, worked out from its arguments alone (no
  * extra go process): struct go_output is filled from -C, -o and the package
  * arguments. A flag -pgo among ARGS is reported in has_pgo. */

@@ -219,7 +219,7 @@ main(int argc, char *argv[])
 			parse_file(optarg, &b.files[b.n_files++]);
 			break;
 		case 'h': cli_usage(0);
-		case 'o': digest_file = optarg; break;
+		case 'o': digest_file = output_arg("-o", optarg); break;
 		case 'q': quiet = 1; b.verbose = 0; break;
 		case 'V': cli_version();
 		case 'v': b.verbose = 1; quiet = 0; break;

@@ -56,13 +56,13 @@ long_option(struct pgobuild_config *c, int ch)
 			c->deny[c->ndeny++] = optarg;
 		break;
 	case OPT_FALLBACK: c->fallback = 1; break;
-	case OPT_INSTALL: c->install = optarg; break;
+	case OPT_INSTALL: c->install = output_arg("--install", optarg); break;
 	case OPT_JSON: c->json = 1; break;
 	case OPT_KEEP: c->keep = cli_real("--keep", optarg, 0.001, 100); break;
 	case OPT_KEEPFRAMES: c->keep_frames = 1; break;
 	case OPT_MINCOV: c->min_coverage = cli_real("--min-coverage", optarg, 0, 100); break;
 	case OPT_RAW: c->raw = 1; break;
-	case OPT_REPORT: c->report = optarg; break;
+	case OPT_REPORT: c->report = output_arg("--report", optarg); break;
 	case OPT_STRICT: c->strict = 1; break;
 	default: cli_usage(EXIT_USAGE);
 	}
@@ -82,7 +82,7 @@ main(int argc, char *argv[])
 	while ((ch = getopt_long(argc, argv, "+ho:p:qVv", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'h': cli_usage(0);
-		case 'o': output = optarg; break;
+		case 'o': output = output_arg("-o", optarg); break;
 		case 'p': c.profile = optarg; break;
 		case 'q': c.quiet = 1; c.verbose = 0; break;
 		case 'V': cli_version();

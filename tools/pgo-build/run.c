@@ -4,10 +4,14 @@
  * coverage against the binary's symbols, and fall back to -pgo=off on
  * request. Children run through lib/child, never a shell. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -51,6 +55,7 @@ struct run {
 	struct membuf old_prep;         /* -o: the .pgo the last build left */
 	int had_prep;
 	double t_prep;
+	int guard_fd;                   /* --fallback child: the pipe to say it got past the profile */
 };
 
 /* now: seconds on the monotonic clock, for the summary's timings. */
@@ -155,15 +160,20 @@ prepared_path(const struct go_output *o)
 }
 
 /* own_output takes pgo-build's -o: go writes the binary under a temp name
- * in the same directory, renamed over the file only when the build
- * worked, so every name in the summary and the -pgo= path the binary
- * records are the final ones. 2 when -o is given twice. */
+ * beside the file -o names (through its symlinks), renamed over it only
+ * when the build worked, so every name in the summary and the -pgo= path
+ * the binary records are the final ones. What is not a regular file
+ * (/dev/null, a FIFO) is never replaced: the binary is built in the
+ * current directory and copied into it. 2 when -o is given twice or its
+ * directory does not exist. */
 static int
 own_output(struct run *r)
 {
 	const char *c_out = r->c->output;
-	char *slash;
+	char *slash, *target = NULL, *base = NULL;
+	struct stat sb;
 	size_t n;
+	int how;
 
 	if (!c_out)
 		return 0;
@@ -171,34 +181,44 @@ own_output(struct run *r)
 		warn("-o %s: go build flags name an output (%s) too", c_out, r->out.binary);
 		return 2;
 	}
+	if (stat(c_out, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+		warn("-o %s: is a directory", c_out);
+		return 2;
+	}
 	free(r->out.dir);
 	free(r->out.binary);
 	r->out.dir = NULL;
-	if (!(r->out.binary = abs_path(c_out))) {
+	if ((how = output_resolve(c_out, &target)) < 0 || !(r->out.binary = abs_path(c_out)) ||
+	    !(base = abs_path(how == OUTPUT_IN_PLACE ? "pgo-build" : target))) {
 		warn("-o %s", errmsg());
+		free(target);
 		return 2;
 	}
 	slash = strrchr(r->out.binary, '/');
 	r->out.dir = strndup(r->out.binary, (size_t)(slash - r->out.binary + (slash == r->out.binary)));
-	n = strlen(r->out.binary) + 48;
+	slash = strrchr(base, '/');
+	n = strlen(base) + 48;
 	r->tmp_out = xmalloc(n);
-	snprintf(r->tmp_out, n, "%s/.%s.pgo-build.%ld", slash == r->out.binary ? "" : r->out.dir,
+	snprintf(r->tmp_out, n, "%.*s/.%s.pgo-build.%ld", (int)(slash - base), base,
 	    slash + 1, (long)getpid());
+	free(target);
+	free(base);
+	/* Registered before go creates it: a signal at any time removes it. */
 	tmp_register(r->tmp_out);
 	tmp_install_handlers();
 	return 0;
 }
 
-/* finish_output renames the temp binary into place after a build with
- * status st, or removes it; a failed PGO build also puts back the .pgo
- * the previous build left. The status to go on with. */
+/* finish_output puts the temp binary in place after a build with status
+ * st, or removes it; a failed PGO build also puts back the .pgo the
+ * previous build left. The status to go on with. */
 static int
 finish_output(struct run *r, int st, const char *pgo)
 {
 	if (!r->tmp_out)
 		return st;
-	if (st == 0 && rename(r->tmp_out, r->out.binary) < 0) {
-		warn("%s:", r->out.binary);
+	if (st == 0 && output_commit(r->tmp_out, r->out.binary) < 0) {
+		warn("%s", errmsg());
 		st = 1;
 	}
 	if (st != 0)
@@ -371,6 +391,19 @@ ask_version(struct run *r)
 	return 0;
 }
 
+/* past_profile: the --fallback child (run_guarded) tells its parent that
+ * it has got past reading and preparing the profile. */
+static void
+past_profile(struct run *r)
+{
+	if (r->guard_fd < 0)
+		return;
+	if (write(r->guard_fd, "", 1) < 0)
+		warn("pipe:");
+	close(r->guard_fd);
+	r->guard_fd = -1;
+}
+
 /* fallback builds without PGO after a loud warning; its status is go's
  * (1 when go cannot run at all). */
 static int
@@ -378,6 +411,7 @@ fallback(struct run *r, const char *why)
 {
 	int pgo_known, st;
 
+	past_profile(r);
 	if (ask_version(r) < 0)
 		return 1;
 	pgo_known = r->gomajor > 1 || (r->gomajor == 1 && r->gominor >= 20);
@@ -511,16 +545,33 @@ summary(struct run *r)
 	}
 }
 
+/* install_dir_ok: --install names a directory this process can write,
+ * checked before anything is built. */
+static int
+install_dir_ok(const char *dir)
+{
+	struct stat sb;
+
+	if (stat(dir, &sb) != 0) {
+		warn("--install %s:", dir);
+		return 0;
+	}
+	if (!S_ISDIR(sb.st_mode)) {
+		warn("--install %s: not a directory", dir);
+		return 0;
+	}
+	if (access(dir, W_OK | X_OK) != 0) {
+		warn("--install %s:", dir);
+		return 0;
+	}
+	return 1;
+}
+
 static int
 install(struct run *r)
 {
 	char path[4096];
-	struct stat sb;
 
-	if (stat(r->c->install, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
-		warn("--install %s: not a directory", r->c->install);
-		return -1;
-	}
 	snprintf(path, sizeof path, "%s/default.pgo", r->c->install);
 	if (write_atomic(path, r->prep, r->preplen, 0644) < 0) {
 		warn("%s", errmsg());
@@ -560,71 +611,173 @@ run_free(struct run *r)
 	membuf_free(&r->old_prep);
 }
 
+/* same_file: do a and b name one file: the same absolute name, or the
+ * same device and inode (a hard link, a symlink)? */
+static int
+same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+	char *ra = abs_path(a), *rb = abs_path(b);
+	int same = ra && rb && !strcmp(ra, rb);
+
+	free(ra);
+	free(rb);
+	return same || (stat(a, &sa) == 0 && stat(b, &sb) == 0 &&
+	    sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino);
+}
+
+/* check_collisions refuses a run whose binary or prepared profile would
+ * be written over the profile it reads (-p svc.pgo -- -o svc): 2. */
+static int
+check_collisions(struct run *r)
+{
+	const char *in = r->c->profile;
+	char *prep;
+	int st = 0;
+
+	if (!strcmp(in, "-"))
+		return 0;
+	if (r->out.binary && same_file(r->out.binary, in)) {
+		warn("%s: the binary would be written over the profile (-p); "
+		    "choose another -o", in);
+		return 2;
+	}
+	/* --raw hands go the profile file itself: nothing is written. */
+	if (r->c->raw || !(prep = prepared_path(&r->out)))
+		return 0;
+	if (same_file(prep, in)) {
+		warn("%s: the prepared profile would be written over the profile (-p); "
+		    "rename it or choose another -o", in);
+		st = 2;
+	}
+	free(prep);
+	return st;
+}
+
+/* setup checks what can be checked before the profile is read: -o, the
+ * go build flags, --install, and that no output replaces the profile.
+ * 0, or the exit status. */
+static int
+setup(struct run *r)
+{
+	int st;
+
+	if ((st = own_output(r)) != 0)
+		return st;
+	if (r->out.has_pgo) {
+		warn("go build flags: -pgo is set by pgo-build (use --raw to pass a file as is)");
+		return 2;
+	}
+	if (r->c->install && !install_dir_ok(r->c->install))
+		return 2;
+	return check_collisions(r);
+}
+
+/* run_build: validate, prepare, build, confirm, install, report. */
+static int
+run_build(struct run *r)
+{
+	const struct pgobuild_config *c = r->c;
+	int st;
+
+	/* Validate first: a bad profile stops here, before go runs. */
+	if ((st = load_profile(r)) != 0) {
+		if (c->fallback) {
+			print_reasons(r);
+			return fallback(r, "the profile is not usable");
+		}
+		if (st == -2) {
+			warn("%s: %s; nothing built", r->name, r->reason[0]);
+			return 2;
+		}
+		print_reasons(r);
+		warn("%s: not usable for PGO; nothing built", r->name);
+		return 1;
+	}
+	if (prepare(r) < 0)
+		return c->fallback ? fallback(r, "the profile could not be prepared") : 1;
+	summary(r);
+	past_profile(r);
+	st = go_build(r, r->prep_path);
+	if (st < 0)
+		return 1;
+	if (st != 0 && st <= 128) {
+		/* Did it fail for a Go that predates PGO? */
+		if (ask_version(r) == 0 && !go_version_pgo(r->gomajor, r->gominor)) {
+			warn("%s: %s is too old: PGO needs Go 1.21 or newer", r->go, r->gover);
+			st = c->fallback ? fallback(r, "Go too old") : 1;
+		} else if (c->fallback)
+			st = fallback(r, "go build -pgo failed");
+	}
+	if (st != 0)
+		return st;
+	check_binary(r);
+	if (c->install && install(r) < 0)
+		return 1;
+	return c->report || c->strict ? decisions(r) : 0;
+}
+
+/* run_guarded runs the build in a child process under --fallback: when
+ * reading or preparing the profile kills it (out of memory under a
+ * ulimit, the kernel's OOM killer, any fatal error), this process still
+ * builds without PGO. The child says on a pipe when it got past the
+ * profile; from then on its status is the run's. */
+static int
+run_guarded(struct run *r)
+{
+	char why[128], byte;
+	int fds[2], status;
+	ssize_t n;
+	pid_t pid, parent;
+
+	fflush(NULL);
+	parent = getpid();
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return run_build(r);
+	if ((pid = fork()) < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return run_build(r);
+	}
+	if (pid == 0) {
+		close(fds[0]);
+		r->guard_fd = fds[1];
+		/* A signal that ends the parent alone (kill PID) ends the run. */
+		if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != parent)
+			_exit(1);
+		return run_build(r);
+	}
+	close(fds[1]);
+	while ((n = read(fds[0], &byte, 1)) < 0 && errno == EINTR)
+		;
+	close(fds[0]);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR) {
+			warn("waitpid:");
+			return 1;
+		}
+	if (n == 1)
+		return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		snprintf(why, sizeof why, "preparing the profile was killed by signal %d",
+		    WTERMSIG(status));
+	else
+		snprintf(why, sizeof why, "preparing the profile failed (exit status %d)",
+		    WEXITSTATUS(status));
+	return fallback(r, why);
+}
+
 int
 pgobuild_run(const struct pgobuild_config *c)
 {
-	struct run r = { .c = c };
-	int st, ok;
+	struct run r = { .c = c, .guard_fd = -1 };
+	int st;
 
 	r.name = strcmp(c->profile, "-") ? c->profile : "<stdin>";
 	r.go = go_command();
 	go_build_output(c->goargs, c->ngoargs, &r.out);
-	if ((st = own_output(&r)) != 0) {
-		run_free(&r);
-		return st;
-	}
-	if (r.out.has_pgo) {
-		warn("go build flags: -pgo is set by pgo-build (use --raw to pass a file as is)");
-		run_free(&r);
-		return 2;
-	}
-
-	/* Validate first: a bad profile stops here, before go runs. */
-	st = load_profile(&r);
-	ok = st == 0;
-	if (!ok) {
-		print_reasons(&r);
-		if (!c->fallback) {
-			warn("%s: not usable for PGO; nothing built", r.name);
-			run_free(&r);
-			return st == -2 ? 2 : 1;
-		}
-	}
-	if (!ok) {
-		st = fallback(&r, "the profile is not usable");
-		run_free(&r);
-		return st;
-	}
-	if (prepare(&r) < 0) {
-		st = c->fallback ? fallback(&r, "the profile could not be prepared") : 1;
-		run_free(&r);
-		return st;
-	}
-	summary(&r);
-
-	st = go_build(&r, r.prep_path);
-	if (st < 0) {
-		run_free(&r);
-		return 1;
-	}
-	if (st != 0 && st <= 128) {
-		/* Did it fail for a Go that predates PGO? */
-		if (ask_version(&r) == 0 && !go_version_pgo(r.gomajor, r.gominor)) {
-			warn("%s: %s is too old: PGO needs Go 1.21 or newer", r.go, r.gover);
-			st = c->fallback ? fallback(&r, "Go too old") : 1;
-		} else if (c->fallback)
-			st = fallback(&r, "go build -pgo failed");
-	}
-	if (st != 0) {
-		run_free(&r);
-		return st;
-	}
-	check_binary(&r);
-	if (c->install && install(&r) < 0) {
-		run_free(&r);
-		return 1;
-	}
-	st = c->report || c->strict ? decisions(&r) : 0;
+	if ((st = setup(&r)) == 0)
+		st = c->fallback ? run_guarded(&r) : run_build(&r);
 	run_free(&r);
 	return st;
 }

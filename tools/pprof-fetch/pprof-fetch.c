@@ -151,7 +151,7 @@ main(int argc, char *argv[])
 	c.min_ok_pct = -1;
 	while ((ch = getopt_long(argc, argv, "d:f:hj:o:qr:s:T:Vv", longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'd': c.dir = optarg; break;
+		case 'd': c.dir = output_arg("-d", optarg); break;
 		case 'f':
 			if (nfiles == (int)(sizeof files / sizeof files[0]))
 				diex(2, "too many -f options");
@@ -159,7 +159,7 @@ main(int argc, char *argv[])
 			break;
 		case 'h': cli_usage(0);
 		case 'j': c.net.jobs = (int)cli_int("-j", optarg, 1, 100000); break;
-		case 'o': c.out = optarg; break;
+		case 'o': c.out = output_arg("-o", optarg); break;
 		case 'q': cli_verbosity = -1; c.net.verbose = 0; break;
 		case 'r': c.net.retries = (int)cli_int("-r", optarg, 0, 100); break;
 		case 's': c.seconds = (int)cli_int("-s", optarg, 1, 86400); break;

@@ -79,7 +79,7 @@ emit(struct run *r, struct item *it, struct checked *ck)
 
 	if (r->to_stdout) {
 		if (write_stdout(ck->gz, ck->gzlen, 1, r->force_stdout) < 0)
-			die("<stdout>: %s", errmsg());
+			die("%s", errmsg());
 		return;
 	}
 	if (c->dir) {
@@ -369,7 +369,7 @@ finish_merge(struct run *r)
 
 	if (merger_count(r->merger) > 0 && (m = merger_finish(r->merger))) {
 		if (profile_write(m, out, 6) < 0) {
-			warn("%s: %s", out, errmsg());
+			warn("%s", errmsg());   /* it names out */
 			r->write_failed = 1;
 		}
 		profile_free(m);

@@ -111,7 +111,7 @@ main(int argc, char *argv[])
 		case 'h': cli_usage(0);
 		case 'L': mo.drop_labels = 1; break;
 		case 'M': cap = cli_size("--max-size", optarg); break;
-		case 'o': output = optarg; break;
+		case 'o': output = output_arg("-o", optarg); break;
 		case 'q': cli_verbosity = -1; break;
 		case 'S': strict = 1; break;
 		case 't': mo.sample_type = optarg; break;

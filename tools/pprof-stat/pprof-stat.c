@@ -113,7 +113,7 @@ static void parse_options(int argc, char *argv[], struct options *o)
 		case 'S': o->mode = SVG; nmodes++; break;
 		case 'h': cli_usage(0);
 		case 'n': o->count = (int)cli_int("-n", optarg, 0, INT_MAX); break;
-		case 'o': o->output = optarg; break;
+		case 'o': o->output = output_arg("-o", optarg); break;
 		case 'q': cli_verbosity = -1; break;
 		case 't': o->type = optarg; break;
 		case 'V': cli_version();
