@@ -19,7 +19,7 @@
 struct xfer {
 	struct http_response *rs;
 	size_t max_body;
-	int too_big;		/* the body passed max_body */
+	long too_big;		/* the body passed its cap: the answer's status */
 	int hdr_too_big;	/* the header block passed its caps */
 	int sink_failed;	/* the sink refused the body (its seterr() stands) */
 	size_t hdr_lines;
@@ -64,6 +64,17 @@ http_response_free(struct http_response *rs)
 	memset(rs, 0, sizeof *rs);
 }
 
+/* body_cap: how much of an answer with status is kept in memory. An error
+ * answer says what went wrong in a few lines: at most HTTP_MAX_BODY,
+ * whatever the request allows for its answer. */
+static size_t
+body_cap(const struct xfer *x, long status)
+{
+	if ((status >= 200 && status < 300) || x->max_body < HTTP_MAX_BODY)
+		return x->max_body;
+	return HTTP_MAX_BODY;
+}
+
 /* write_cb sends a 2xx body to the request's sink, when it has one, and
  * keeps any other body (an error, a redirect) in memory up to max_body. */
 static size_t
@@ -73,18 +84,16 @@ write_cb(char *p, size_t size, size_t n, void *arg)
 	long status = 0;
 
 	n *= size;
-	if (x->sink) {
-		curl_easy_getinfo(x->c->curl, CURLINFO_RESPONSE_CODE, &status);
-		if (status >= 200 && status < 300) {
-			if (x->sink->write(x->sink->arg, p, n) < 0) {
-				x->sink_failed = 1;
-				return 0;
-			}
-			return n;
+	curl_easy_getinfo(x->c->curl, CURLINFO_RESPONSE_CODE, &status);
+	if (x->sink && status >= 200 && status < 300) {
+		if (x->sink->write(x->sink->arg, p, n) < 0) {
+			x->sink_failed = 1;
+			return 0;
 		}
+		return n;
 	}
-	if (x->rs->body.len + n > x->max_body) {
-		x->too_big = 1;
+	if (x->rs->body.len + n > body_cap(x, status)) {
+		x->too_big = status ? status : 1;
 		return 0;
 	}
 	membuf_append(&x->rs->body, p, n);
@@ -401,7 +410,8 @@ retry_wait(struct http_client *c, struct req_state *st, CURLcode rc,
 		/* libcurl says "out of memory" for a header line over its own
 		 * limit (100 KB), before header_cb sees it. */
 		if (x->too_big)
-			seterr("%s: response body larger than %zu bytes", u, x->max_body);
+			seterr("%s: HTTP %ld answer with a body over %zu bytes", u, x->too_big,
+			    body_cap(x, x->too_big));
 		else
 			seterr("%s: response headers larger than %d bytes or %d lines",
 			    u, HTTP_MAX_HEADER_BYTES, HTTP_MAX_HEADER_LINES);
