@@ -339,6 +339,9 @@ perform_once(struct http_client *c, struct req_state *st,
 	rc = curl_easy_perform(c->curl);
 	if (rc == CURLE_OK)
 		curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &rs->status);
+	if (rc == CURLE_OK || x->too_big || x->hdr_too_big || x->sink_failed ||
+	    rc == CURLE_OUT_OF_MEMORY)
+		c->answered = 1;
 	curl_easy_getinfo(c->curl, CURLINFO_CONNECT_TIME_T, &connect_us);
 	st->connected = connect_us > 0;
 	curl_slist_free_all(hdrs);
@@ -455,6 +458,7 @@ http_do(struct http_client *c, const struct http_request *rq,
 	st.retries = rq->no_retry ? 0 : c->retry->retries;
 	memset(rs, 0, sizeof *rs);
 	memset(&x, 0, sizeof x);
+	c->answered = 0;
 	x.rs = rs;
 	x.c = c;
 	x.sink = rq->sink;

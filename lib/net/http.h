@@ -26,6 +26,9 @@ struct http_client {
 	void (*progress)(void *arg, long long ul, long long ultotal,
 	    long long dl, long long dltotal);
 	void *progress_arg;
+	/* set by http_do: the last request got an answer, even one it then
+	 * refused (too large); 0 means the server was not reached. */
+	int answered;
 };
 
 /* Where the body of a 2xx answer goes instead of http_response.body: a

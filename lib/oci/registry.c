@@ -498,7 +498,8 @@ registry_ping(struct registry *r)
 	}
 	if (registry_do(r, &rq, &rs) < 0) {
 		if (!r->auth_failed)
-			seterr("registry %s unreachable: %s", r->registry, errmsg());
+			seterr(r->http->answered ? "registry %s: %s" :
+			    "registry %s unreachable: %s", r->registry, errmsg());
 		free(url);
 		return -1;
 	}
