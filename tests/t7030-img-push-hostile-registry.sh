@@ -7,24 +7,12 @@
 . "$(dirname "$0")/lib.sh"
 . "$PGOKIT_SRC/tests/registry.sh"
 have_go || skip_all "Go 1.21+ not available (fault proxy)"
+[ -x /usr/bin/time ] || skip_all "/usr/bin/time not installed (peak RSS)"
 have htpasswd || skip_all "htpasswd (apache2-utils) not installed"
 
-fp=$(go_build_cached faultproxy "$PGOKIT_SRC/tests/servers/faultproxy") ||
-	skip_all "cannot build the fault proxy"
 start_registry reg || skip_all "docker-registry did not start"
 head -c 300000 /dev/urandom >layer
 head -c 1000 /dev/urandom >small
-
-# proxy NAME ARGS...: start a fault proxy to $REG (at top level, so that
-# test_atexit stops it); sets PX_<NAME> to its host:port.
-proxy() {
-	name=$1; shift
-	"$fp" -target "http://$REG" -addr-file "$name.addr" "$@" 2>"$name.log" </dev/null >/dev/null &
-	test_atexit "kill $!"
-	for i in $(seq 100); do [ -s "$name.addr" ] && break; sleep 0.1; done
-	[ -s "$name.addr" ] || skip_all "fault proxy did not start"
-	eval "PX_$name=\$(cat $name.addr)"
-}
 
 # fails_with PATTERN CMD...: exit 1, nothing on stdout, one line on stderr
 # matching PATTERN.
@@ -37,32 +25,27 @@ fails_with() {
 }
 not_tagged() { test_must_fail sk inspect --tls-verify=false "docker://$REG/$1" >/dev/null 2>&1; }
 
-# bounded CMD...: run CMD with at most 1 GB of address space (so that an
-# unbounded read fails fast instead of taking the machine); its peak RSS in
-# KB goes to the file rss.
-bounded() { (ulimit -v 1000000 && exec /usr/bin/time -f %M -o rss "$@"); }
-
 img-push -q -f layer "$REG/base:v1" >/dev/null || skip_all "cannot push the base image"
 LAYER=$(sk inspect --tls-verify=false --raw "docker://$REG/base:v1" | jq -r '.layers[0].digest')
 SIZE=$(sk inspect --tls-verify=false --raw "docker://$REG/base:v1" | jq -r '.layers[0].size')
-proxy plain
-proxy endless -hostile endless-body -match "^GET /v2/base/blobs/$LAYER"
-proxy short -hostile short-body -match "^GET /v2/base/blobs/$LAYER"
-proxy long -hostile long-body -match "^GET /v2/base/blobs/$LAYER"
-proxy baddigest -hostile bad-layer-digest -match "^GET /v2/base/manifests/"
-proxy bigerr -hostile big-error -match "^GET /v2/base/manifests/"
-proxy bigman -hostile endless-body -match "^GET /v2/base/manifests/"
-proxy hugehdr -hostile huge-header -match "^GET /v2/$"
-proxy manyhdr -hostile many-headers -match "^GET /v2/$"
-proxy emptyrealm -hostile challenge -challenge 'Bearer realm=""'
-proxy ftprealm -hostile challenge -challenge 'Bearer realm="ftp://127.0.0.1/token"'
+start_proxy plain
+start_proxy endless -hostile endless-body -match "^GET /v2/base/blobs/$LAYER"
+start_proxy short -hostile short-body -match "^GET /v2/base/blobs/$LAYER"
+start_proxy long -hostile long-body -match "^GET /v2/base/blobs/$LAYER"
+start_proxy baddigest -hostile bad-layer-digest -match "^GET /v2/base/manifests/"
+start_proxy bigerr -hostile big-error -match "^GET /v2/base/manifests/"
+start_proxy bigman -hostile endless-body -match "^GET /v2/base/manifests/"
+start_proxy hugehdr -hostile huge-header -match "^GET /v2/$"
+start_proxy manyhdr -hostile many-headers -match "^GET /v2/$"
+start_proxy emptyrealm -hostile challenge -challenge 'Bearer realm=""'
+start_proxy ftprealm -hostile challenge -challenge 'Bearer realm="ftp://127.0.0.1/token"'
 
 test_expect_success 'an endless layer stops at its descriptor size, in bounded memory' '
 	PX=$PX_endless &&
 	test_expect_code 1 bounded img-push -b "$PX/base:v1" -f small "$REG/app:endless" >out 2>err &&
 	cat err >&2 &&
 	grep -q "blob $LAYER: more than the $SIZE bytes its descriptor states" err &&
-	test "$(tail -n 1 rss)" -lt 100000 &&
+	test "$(tail -n 1 rss)" -lt $RSS_MAX &&
 	not_tagged app:endless &&
 	test_expect_code 1 bounded img-push -b "$PX/base:v1" -f small oci:lay:v1 >out 2>err &&
 	grep -q "blob $LAYER: more than the $SIZE bytes" err &&
@@ -82,7 +65,7 @@ test_expect_success 'a long layer is an error naming the digest' '
 
 test_expect_success 'a base layer from another registry streams through, checked' '
 	bounded img-push -q -b "$PX_plain/base:v1" -f small:/other "$REG/app:copied" >out &&
-	test "$(tail -n 1 rss)" -lt 100000 &&
+	test "$(tail -n 1 rss)" -lt $RSS_MAX &&
 	check_image "$REG/app:copied" copied &&
 	img-push -q -b "$PX_plain/base:v1" -f small:/other oci:lay:copied >out &&
 	sk copy -q --dest-tls-verify=false oci:lay:copied "docker://$REG/fromlayout:v1"
@@ -125,7 +108,7 @@ test_expect_success 'a token realm must be an http(s) URL' '
 htpasswd -nbB alice s3cret >htpasswd
 start_registry auth "{htpasswd: {realm: test, path: $PWD/htpasswd}}" ||
 	skip_all "docker-registry with auth did not start"
-proxy loc -storage 127.0.0.2:0 -storage-auth alice:s3cret -location-storage
+start_proxy loc -storage 127.0.0.2:0 -storage-auth alice:s3cret -location-storage
 export DOCKER_CONFIG=$PWD/docker
 mkdir -p docker
 printf "{\"auths\":{\"$PX_loc\":{\"auth\":\"%s\"}}}\n" "$(printf alice:s3cret | base64 -w0)" >docker/config.json

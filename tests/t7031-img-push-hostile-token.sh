@@ -6,10 +6,9 @@
 . "$(dirname "$0")/lib.sh"
 . "$PGOKIT_SRC/tests/registry.sh"
 have_go || skip_all "Go 1.21+ not available (test servers)"
+[ -x /usr/bin/time ] || skip_all "/usr/bin/time not installed (peak RSS)"
 have openssl || skip_all "openssl not installed"
 
-fp=$(go_build_cached faultproxy "$PGOKIT_SRC/tests/servers/faultproxy") ||
-	skip_all "cannot build the fault proxy"
 ts=$(go_build_cached tokenserver "$PGOKIT_SRC/tests/servers/tokenserver") ||
 	skip_all "cannot build the token server"
 openssl req -x509 -newkey rsa:2048 -nodes -keyout key.pem -out cert.pem -days 2 \
@@ -34,13 +33,13 @@ server() {
 }
 server inject "$ts" -key key.pem -cert cert.pem -anon-pull -inject "X-Injected: yes"
 server endless "$ts" -key key.pem -cert cert.pem -endless
-server pinject "$fp" -target "http://$REG" -hostile challenge \
+start_proxy pinject -hostile challenge \
 	-challenge "Bearer realm=\"http://$ADDR_inject/token\",service=\"test\""
-server pendless "$fp" -target "http://$REG" -hostile challenge \
+start_proxy pendless -hostile challenge \
 	-challenge "Bearer realm=\"http://$ADDR_endless/token\",service=\"test\""
 
 test_expect_success 'a token with CR LF is refused, never sent' '
-	test_expect_code 1 img-push -f small "$ADDR_pinject/app:v1" >out 2>err &&
+	test_expect_code 1 img-push -f small "$PX_pinject/app:v1" >out 2>err &&
 	cat err >&2 &&
 	test "$(wc -l <err)" = 1 &&
 	grep -q "token server: token with control characters refused" err &&
@@ -50,12 +49,10 @@ test_expect_success 'a token with CR LF is refused, never sent' '
 '
 
 test_expect_success 'an endless token answer stops at 1 MiB' '
-	( ulimit -v 1000000 && exec /usr/bin/time -f %M -o rss \
-		img-push -f small "$ADDR_pendless/app:v1" ) >out 2>err
-	test $? = 1 &&
+	test_expect_code 1 bounded img-push -f small "$PX_pendless/app:v1" >out 2>err &&
 	cat err >&2 &&
 	grep -q "token server: http://$ADDR_endless/token?.*: HTTP 200 answer with a body over 1048576 bytes" err &&
-	test "$(tail -n 1 rss)" -lt 100000
+	test "$(tail -n 1 rss)" -lt $RSS_MAX
 '
 
 test_done
