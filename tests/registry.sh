@@ -70,7 +70,7 @@ if [ "${PGOKIT_SAN:-}" = 1 ]; then
 	RSS_MAX=400000
 	bounded() { /usr/bin/time -f %M -o rss "$@"; }
 else
-	RSS_MAX=100000
+	RSS_MAX=50000
 	bounded() { (ulimit -v 1000000 && exec /usr/bin/time -f %M -o rss "$@"); }
 fi
 

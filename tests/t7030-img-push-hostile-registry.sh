@@ -45,6 +45,7 @@ test_expect_success 'an endless layer stops at its descriptor size, in bounded m
 	test_expect_code 1 bounded img-push -b "$PX/base:v1" -f small "$REG/app:endless" >out 2>err &&
 	cat err >&2 &&
 	grep -q "blob $LAYER: more than the $SIZE bytes its descriptor states" err &&
+	echo "peak RSS $(tail -n 1 rss) KB, bound $RSS_MAX KB" >&2 &&
 	test "$(tail -n 1 rss)" -lt $RSS_MAX &&
 	not_tagged app:endless &&
 	test_expect_code 1 bounded img-push -b "$PX/base:v1" -f small oci:lay:v1 >out 2>err &&
@@ -65,6 +66,7 @@ test_expect_success 'a long layer is an error naming the digest' '
 
 test_expect_success 'a base layer from another registry streams through, checked' '
 	bounded img-push -q -b "$PX_plain/base:v1" -f small:/other "$REG/app:copied" >out &&
+	echo "peak RSS $(tail -n 1 rss) KB, bound $RSS_MAX KB" >&2 &&
 	test "$(tail -n 1 rss)" -lt $RSS_MAX &&
 	check_image "$REG/app:copied" copied &&
 	img-push -q -b "$PX_plain/base:v1" -f small:/other oci:lay:copied >out &&

@@ -52,6 +52,7 @@ test_expect_success 'an endless token answer stops at 1 MiB' '
 	test_expect_code 1 bounded img-push -f small "$PX_pendless/app:v1" >out 2>err &&
 	cat err >&2 &&
 	grep -q "token server: http://$ADDR_endless/token?.*: HTTP 200 answer with a body over 1048576 bytes" err &&
+	echo "peak RSS $(tail -n 1 rss) KB, bound $RSS_MAX KB" >&2 &&
 	test "$(tail -n 1 rss)" -lt $RSS_MAX
 '
 
