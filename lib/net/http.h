@@ -56,7 +56,9 @@ struct http_request {
 	size_t body_len;
 	int no_retry;		/* a single attempt: the caller retries itself */
 	int max_redirects;	/* default 10; -1 means do not follow */
-	size_t max_body;	/* refuse longer responses (0: HTTP_MAX_BODY) */
+	/* refuse a longer 2xx body (0: HTTP_MAX_BODY); any other answer (an
+	 * error) is refused past HTTP_MAX_BODY whatever this says */
+	size_t max_body;
 	struct http_sink *sink;	/* a 2xx body goes here (others to rs->body) */
 };
 
