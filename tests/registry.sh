@@ -44,6 +44,36 @@ start_registry() {
 	return 1
 }
 
+# start_proxy NAME ARGS...: start the fault proxy (tests/servers/faultproxy)
+# in front of $REG with ARGS; call it at top level, so that test_atexit
+# stops it. Sets PX_<NAME> to its host:port; it logs to NAME.log.
+start_proxy() {
+	name=$1; shift
+	if [ -z "${FAULTPROXY:-}" ]; then
+		have_go || skip_all "Go 1.21+ not available (fault proxy)"
+		FAULTPROXY=$(go_build_cached faultproxy "$PGOKIT_SRC/tests/servers/faultproxy") ||
+			skip_all "cannot build the fault proxy"
+	fi
+	"$FAULTPROXY" -target "http://$REG" -addr-file "$name.addr" "$@" 2>"$name.log" </dev/null >/dev/null &
+	test_atexit "kill $!"
+	for i in $(seq 100); do [ -s "$name.addr" ] && break; sleep 0.1; done
+	[ -s "$name.addr" ] || skip_all "fault proxy did not start"
+	eval "PX_$name=\$(cat $name.addr)"
+}
+
+# bounded CMD...: run CMD in at most 1 GB of address space, so that an
+# unbounded read fails fast instead of taking the machine, and write its
+# peak RSS in KB as the last line of the file rss; RSS_MAX is the bound the
+# tests check it against. (ASan reserves terabytes of address space and
+# needs more memory: no ulimit there, and a looser bound.)
+if [ "${PGOKIT_SAN:-}" = 1 ]; then
+	RSS_MAX=400000
+	bounded() { /usr/bin/time -f %M -o rss "$@"; }
+else
+	RSS_MAX=50000
+	bounded() { (ulimit -v 1000000 && exec /usr/bin/time -f %M -o rss "$@"); }
+fi
+
 # log_mark: the current length of the registry log, for uploads_since.
 log_mark() { wc -l <"$REG_LOG" | tr -d ' '; }
 

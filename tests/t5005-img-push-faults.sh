@@ -8,25 +8,13 @@
 have_go || skip_all "Go 1.21+ not available (fault proxy)"
 have htpasswd || skip_all "htpasswd (apache2-utils) not installed"
 
-fp=$(go_build_cached faultproxy "$PGOKIT_SRC/tests/servers/faultproxy") ||
-	skip_all "cannot build the fault proxy"
 start_registry reg || skip_all "docker-registry did not start"
 head -c 200000 /dev/urandom >server
 
-# proxy NAME ARGS...: start a fault proxy to $REG (at top level, so that
-# test_atexit stops it); sets PX_<NAME> to its host:port.
-proxy() {
-	name=$1; shift
-	"$fp" -target "http://$REG" -addr-file "$name.addr" "$@" 2>"$name.log" </dev/null >/dev/null &
-	test_atexit "kill $!"
-	for i in $(seq 100); do [ -s "$name.addr" ] && break; sleep 0.1; done
-	[ -s "$name.addr" ] || skip_all "fault proxy did not start"
-	eval "PX_$name=\$(cat $name.addr)"
-}
-proxy p1 -fail 2 -status 503 -retry-after 1
-proxy p2 -fail 2 -status 429 -retry-after 0 -match "^PUT .*/blobs/uploads/"
-proxy p3 -drop 1 -match "^(PUT /v2/app/manifests/|PATCH )"
-proxy p4 -fail 1000 -status 503 -retry-after 0 -match "^PUT /v2/app/manifests/"
+start_proxy p1 -fail 2 -status 503 -retry-after 1
+start_proxy p2 -fail 2 -status 429 -retry-after 0 -match "^PUT .*/blobs/uploads/"
+start_proxy p3 -drop 1 -match "^(PUT /v2/app/manifests/|PATCH )"
+start_proxy p4 -fail 1000 -status 503 -retry-after 0 -match "^PUT /v2/app/manifests/"
 
 test_expect_success '503 with Retry-After: waits as told, then succeeds' '
 	PX=$PX_p1 &&
@@ -67,7 +55,7 @@ test_expect_success 'persistent 503: gives up with the error, nothing tagged' '
 htpasswd -nbB alice s3cret >htpasswd
 start_registry auth "{htpasswd: {realm: test, path: $PWD/htpasswd}}" ||
 	skip_all "docker-registry with auth did not start"
-proxy p5 -storage 127.0.0.2:0 -storage-auth alice:s3cret
+start_proxy p5 -storage 127.0.0.2:0 -storage-auth alice:s3cret
 export DOCKER_CONFIG=$PWD/docker
 mkdir -p docker
 

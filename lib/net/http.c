@@ -19,7 +19,11 @@
 struct xfer {
 	struct http_response *rs;
 	size_t max_body;
-	int too_big;
+	long too_big;		/* the body passed its cap: the answer's status */
+	int hdr_too_big;	/* the header block passed its caps */
+	int sink_failed;	/* the sink refused the body (its seterr() stands) */
+	size_t hdr_lines;
+	struct http_sink *sink;
 	struct http_client *c;
 };
 
@@ -60,20 +64,44 @@ http_response_free(struct http_response *rs)
 	memset(rs, 0, sizeof *rs);
 }
 
+/* body_cap: how much of an answer with status is kept in memory. An error
+ * answer says what went wrong in a few lines: at most HTTP_MAX_BODY,
+ * whatever the request allows for its answer. */
+static size_t
+body_cap(const struct xfer *x, long status)
+{
+	if ((status >= 200 && status < 300) || x->max_body < HTTP_MAX_BODY)
+		return x->max_body;
+	return HTTP_MAX_BODY;
+}
+
+/* write_cb sends a 2xx body to the request's sink, when it has one, and
+ * keeps any other body (an error, a redirect) in memory up to max_body. */
 static size_t
 write_cb(char *p, size_t size, size_t n, void *arg)
 {
 	struct xfer *x = arg;
+	long status = 0;
 
 	n *= size;
-	if (x->rs->body.len + n > x->max_body) {
-		x->too_big = 1;
+	curl_easy_getinfo(x->c->curl, CURLINFO_RESPONSE_CODE, &status);
+	if (x->sink && status >= 200 && status < 300) {
+		if (x->sink->write(x->sink->arg, p, n) < 0) {
+			x->sink_failed = 1;
+			return 0;
+		}
+		return n;
+	}
+	if (x->rs->body.len + n > body_cap(x, status)) {
+		x->too_big = status ? status : 1;
 		return 0;
 	}
 	membuf_append(&x->rs->body, p, n);
 	return n;
 }
 
+/* header_cb collects the header block of the last response, within the
+ * caps: a server cannot make the client hold megabytes of headers. */
 static size_t
 header_cb(char *p, size_t size, size_t n, void *arg)
 {
@@ -81,8 +109,15 @@ header_cb(char *p, size_t size, size_t n, void *arg)
 
 	n *= size;
 	/* A new status line starts a new header block (after 100 Continue). */
-	if (n >= 5 && strncmp(p, "HTTP/", 5) == 0)
+	if (n >= 5 && strncmp(p, "HTTP/", 5) == 0) {
 		x->rs->headers.len = 0;
+		x->hdr_lines = 0;
+	}
+	if (x->rs->headers.len + n > HTTP_MAX_HEADER_BYTES ||
+	    ++x->hdr_lines > HTTP_MAX_HEADER_LINES) {
+		x->hdr_too_big = 1;
+		return 0;
+	}
 	membuf_append(&x->rs->headers, p, n);
 	return n;
 }
@@ -169,6 +204,50 @@ set_transfer_options(struct http_client *c, const char *url, struct xfer *x,
 	}
 }
 
+int
+http_header_check(const char *line)
+{
+	const char *colon = strchr(line, ':'), *p;
+
+	if (!colon || colon == line) {
+		seterr("header line without a name");
+		return -1;
+	}
+	for (p = line; p < colon; p++)
+		if (*p <= ' ' || *p >= 127 || strchr("\"(),/;<=>?@[\\]{}", *p)) {
+			seterr("header name '%.*s': not a token", (int)(colon - line), line);
+			return -1;
+		}
+	for (p = colon + 1; *p; p++)
+		if (((unsigned char)*p < ' ' && *p != '\t') || *p == 127) {
+			seterr("%.*s header: control character in its value",
+			    (int)(colon - line), line);
+			return -1;
+		}
+	return 0;
+}
+
+/* check_headers checks rq's header lines and its Authorization value before
+ * anything is sent. */
+static int
+check_headers(const struct http_request *rq)
+{
+	for (const char *const *hp = rq->headers; hp && *hp; hp++)
+		if (http_header_check(*hp) < 0)
+			return -1;
+	if (rq->auth) {
+		size_t n = strlen(rq->auth) + 32;
+		char *line = xmalloc(n);
+		int rc;
+
+		snprintf(line, n, "Authorization: %s", rq->auth);
+		rc = http_header_check(line);
+		free(line);
+		return rc;
+	}
+	return 0;
+}
+
 /* request_headers lists rq's headers and, when send_auth, its Authorization
  * (in *authline, freed by the caller); *has_ctype says one is Content-Type. */
 static struct curl_slist *
@@ -223,6 +302,7 @@ set_method(CURL *h, const struct http_request *rq, const char *method,
 struct req_state {
 	const struct http_request *rq;
 	const char *method;	/* as asked */
+	const char *origin;	/* where the Authorization may go */
 	char *url;		/* of the next attempt */
 	char *cur_method;	/* of the next attempt (GET after a 303) */
 	int send_auth, send_body;
@@ -247,7 +327,10 @@ perform_once(struct http_client *c, struct req_state *st,
 	membuf_free(&rs->body);
 	membuf_free(&rs->headers);
 	rs->status = 0;
-	x->too_big = 0;
+	x->too_big = x->hdr_too_big = x->sink_failed = 0;
+	x->hdr_lines = 0;
+	if (x->sink)
+		x->sink->rewind(x->sink->arg);
 	st->errbuf[0] = '\0';
 	set_transfer_options(c, st->url, x, st->errbuf);
 	hdrs = request_headers(st->rq, st->send_auth, &authline, &has_ctype);
@@ -256,6 +339,9 @@ perform_once(struct http_client *c, struct req_state *st,
 	rc = curl_easy_perform(c->curl);
 	if (rc == CURLE_OK)
 		curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &rs->status);
+	if (rc == CURLE_OK || x->too_big || x->hdr_too_big || x->sink_failed ||
+	    rc == CURLE_OUT_OF_MEMORY)
+		c->answered = 1;
 	curl_easy_getinfo(c->curl, CURLINFO_CONNECT_TIME_T, &connect_us);
 	st->connected = connect_us > 0;
 	curl_slist_free_all(hdrs);
@@ -283,7 +369,8 @@ follow_redirect(struct req_state *st, const struct http_response *rs)
 	if (loc && st->redirects < st->max_redirects &&
 	    (next = url_resolve(st->url, loc)) != NULL) {
 		free(loc);
-		if (!url_same_origin(st->rq->url, next))
+		/* Once elsewhere, credentials stay off for the rest of the chain. */
+		if (!url_same_origin(st->origin, next))
 			st->send_auth = 0;
 		if (rs->status == 303 || ((rs->status == 301 || rs->status == 302) &&
 		    strcmp(st->cur_method, "POST") == 0)) {
@@ -317,11 +404,25 @@ retry_wait(struct http_client *c, struct req_state *st, CURLcode rc,
 
 	if (rc == CURLE_OK && !retry_should(c->retry, f, rs->status))
 		return 0;
-	if (rc != CURLE_OK && (x->too_big || !retry_should(c->retry, f, 0))) {
+	if (rc != CURLE_OK && x->sink_failed)
+		return -1;
+	if (rc != CURLE_OK && (x->too_big || x->hdr_too_big ||
+	    rc == CURLE_OUT_OF_MEMORY)) {
+		char *u = url_redact(st->url);
+
+		/* libcurl says "out of memory" for a header line over its own
+		 * limit (100 KB), before header_cb sees it. */
 		if (x->too_big)
-			seterr("%s: response larger than %zu bytes", st->url, x->max_body);
+			seterr("%s: HTTP %ld answer with a body over %zu bytes", u, x->too_big,
+			    body_cap(x, x->too_big));
 		else
-			seterr("%s: %s", st->url, why);
+			seterr("%s: response headers larger than %d bytes or %d lines",
+			    u, HTTP_MAX_HEADER_BYTES, HTTP_MAX_HEADER_LINES);
+		free(u);
+		return -1;
+	}
+	if (rc != CURLE_OK && !retry_should(c->retry, f, 0)) {
+		seterr("%s: %s", st->url, why);
 		return -1;
 	}
 	if (st->attempt >= st->retries) {
@@ -350,13 +451,23 @@ http_do(struct http_client *c, const struct http_request *rq,
 	st.method = rq->method ? rq->method : "GET";
 	st.url = xstrdup(rq->url);
 	st.cur_method = xstrdup(st.method);
-	st.send_auth = st.send_body = 1;
+	st.origin = rq->auth_origin ? rq->auth_origin : rq->url;
+	st.send_auth = url_same_origin(st.origin, rq->url);
+	st.send_body = 1;
 	st.max_redirects = rq->max_redirects ? rq->max_redirects : 10;
 	st.retries = rq->no_retry ? 0 : c->retry->retries;
 	memset(rs, 0, sizeof *rs);
+	memset(&x, 0, sizeof x);
+	c->answered = 0;
 	x.rs = rs;
 	x.c = c;
-	x.max_body = rq->max_body ? rq->max_body : (size_t)1 << 30;
+	x.sink = rq->sink;
+	x.max_body = rq->max_body ? rq->max_body : HTTP_MAX_BODY;
+	if (check_headers(rq) < 0) {
+		free(st.cur_method);
+		free(st.url);
+		return -1;
+	}
 	for (;;) {
 		CURLcode rc = perform_once(c, &st, rs, &x);
 		long wait = 0;

@@ -1,11 +1,67 @@
 /* Image manifests, configs and indexes with jansson: platform selection and
  * appending one layer the way crane append does, keeping the base's
  * descriptors and extending rootfs.diff_ids and history in step. */
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "oci/image.h"
 #include "util/err.h"
+
+int
+oci_digest_check(const char *digest)
+{
+	char shown[96];
+	size_t i, n = 0;
+
+	if (digest && sha256_valid(digest))
+		return 0;
+	if (!digest) {
+		seterr("no digest");
+		return -1;
+	}
+	/* The digest comes from a remote document: show it harmlessly. */
+	for (i = 0; digest[i] && n + 5 < sizeof shown - 4; i++) {
+		unsigned char c = (unsigned char)digest[i];
+
+		if (c >= ' ' && c < 127 && c != '\\')
+			shown[n++] = (char)c;
+		else
+			n += (size_t)snprintf(shown + n, sizeof shown - n, "\\x%02x", c);
+	}
+	strcpy(shown + n, digest[i] ? "..." : "");
+	seterr("digest \"%s\": not sha256:<64 lowercase hex digits>", shown);
+	return -1;
+}
+
+int
+oci_descriptor(json_t *desc, const char *what, long long max, const char **digest,
+    long long *size)
+{
+	json_t *sz = json_object_get(desc, "size");
+
+	*digest = json_string_value(json_object_get(desc, "digest"));
+	if (!json_is_object(desc) || !*digest) {
+		seterr("%s: descriptor without a digest", what);
+		return -1;
+	}
+	if (oci_digest_check(*digest) < 0) {
+		seterr("%s: %s", what, errmsg());
+		return -1;
+	}
+	if (!json_is_integer(sz)) {
+		seterr("%s %s: size missing or not an integer", what, *digest);
+		return -1;
+	}
+	if (json_integer_value(sz) < 0 || json_integer_value(sz) > max) {
+		seterr("%s %s: size %lld not in 0..%lld", what, *digest,
+		    (long long)json_integer_value(sz), max);
+		return -1;
+	}
+	*size = (long long)json_integer_value(sz);
+	return 0;
+}
 
 int
 oci_parse_platform(const char *s, struct oci_platform *p)
@@ -137,6 +193,34 @@ parse_json(const void *p, size_t n, const char *what)
 	return j;
 }
 
+int
+oci_manifest_check(json_t *manifest, const char *content_type)
+{
+	const char *mt = oci_media_type(manifest, content_type), *dg;
+	json_t *layers = json_object_get(manifest, "layers"), *d;
+	long long size;
+	char what[48];
+	size_t i;
+
+	if (!oci_is_manifest(mt)) {
+		seterr("manifest: unsupported media type '%.64s'", mt);
+		return -1;
+	}
+	if (!json_is_array(layers) || !json_is_object(json_object_get(manifest, "config"))) {
+		seterr("manifest: no layers or config");
+		return -1;
+	}
+	if (oci_descriptor(json_object_get(manifest, "config"), "manifest: config",
+	    OCI_CONFIG_MAX, &dg, &size) < 0)
+		return -1;
+	json_array_foreach(layers, i, d) {
+		snprintf(what, sizeof what, "manifest: layer %zu", i);
+		if (oci_descriptor(d, what, LLONG_MAX, &dg, &size) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 void
 oci_image_free(struct oci_image *img)
 {
@@ -157,17 +241,11 @@ oci_image_load(struct oci_image *img, const void *manifest, size_t mlen,
 	memset(img, 0, sizeof *img);
 	if (!(img->manifest = parse_json(manifest, mlen, "manifest")))
 		return -1;
-	mt = oci_media_type(img->manifest, content_type);
-	if (!oci_is_manifest(mt)) {
-		seterr("manifest: unsupported media type '%s'", mt);
+	if (oci_manifest_check(img->manifest, content_type) < 0)
 		goto fail;
-	}
+	mt = oci_media_type(img->manifest, content_type);
 	img->docker = strcmp(mt, DOCKER_MANIFEST) == 0;
 	layers = json_object_get(img->manifest, "layers");
-	if (!json_is_array(layers) || !json_is_object(json_object_get(img->manifest, "config"))) {
-		seterr("manifest: no layers or config");
-		goto fail;
-	}
 	if (!(img->config = parse_json(config, clen, "image config")))
 		goto fail;
 	ids = json_object_get(json_object_get(img->config, "rootfs"), "diff_ids");

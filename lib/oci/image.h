@@ -20,6 +20,23 @@
 /* The Accept header value a manifest GET/HEAD needs. */
 #define OCI_ACCEPT_ALL	OCI_INDEX ", " OCI_MANIFEST ", " DOCKER_LIST ", " DOCKER_MANIFEST
 
+/* Caps of the documents read into memory: the OCI distribution spec lets
+ * registries refuse manifests over 4 MiB; configs get a little more room. */
+#define OCI_MANIFEST_MAX	((long long)4 << 20)
+#define OCI_CONFIG_MAX		((long long)8 << 20)
+
+/* oci_digest_check is the one digest check: "sha256:" and 64 lowercase hex
+ * digits, else -1 with seterr() quoting it (control characters escaped).
+ * Every digest from a manifest, an index or a reference passes it before
+ * it names a URL, a file or a message. */
+int oci_digest_check(const char *digest);
+
+/* oci_descriptor reads a content descriptor (what names it in messages:
+ * "config", "layer 2"): its digest through oci_digest_check and its size,
+ * an integer in 0..max. -1 with seterr(). */
+int oci_descriptor(json_t *desc, const char *what, long long max,
+    const char **digest, long long *size);
+
 struct oci_platform {
 	char *os, *arch, *variant;	/* variant may be NULL */
 };
@@ -46,6 +63,10 @@ struct oci_image {
 	char manifest_digest[SHA256_DIGEST_STRLEN];
 	char config_digest[SHA256_DIGEST_STRLEN];
 };
+
+/* oci_manifest_check: is manifest an image manifest whose config and
+ * layer descriptors all pass oci_descriptor. -1 with seterr(). */
+int oci_manifest_check(json_t *manifest, const char *content_type);
 
 /* oci_image_load parses a manifest and its config (raw bytes, copied);
  * -1 with seterr() if they are not an image manifest and config. */

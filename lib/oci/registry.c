@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/mman.h>
 
 #include <jansson.h>
 #include <openssl/evp.h>
@@ -316,6 +318,7 @@ fetch_token(struct registry *r)
 		basic = basic_value(r->user, r->pass);
 	rq.url = url.data;
 	rq.auth = basic;
+	rq.max_body = HTTP_MAX_BODY;	/* a token answer is a few KB */
 	if (http_do(r->http, &rq, &rs) < 0) {
 		seterr("token server: %s", errmsg());
 		goto done;
@@ -334,11 +337,18 @@ fetch_token(struct registry *r)
 	if (!tok || !*tok) {
 		seterr("token server: no token in the answer");
 	} else {
-		free(r->auth);
-		r->auth = xmalloc(strlen(tok) + 8);
-		sprintf(r->auth, "Bearer %s", tok);
-		r->token_stale = 0;
-		rc = 0;
+		char *line = xmalloc(strlen(tok) + 32);
+
+		sprintf(line, "Authorization: Bearer %s", tok);
+		if (http_header_check(line) < 0) {
+			seterr("token server: token with control characters refused");
+		} else {
+			free(r->auth);
+			r->auth = xstrdup(line + 15);
+			r->token_stale = 0;
+			rc = 0;
+		}
+		free(line);
 	}
 	json_decref(j);
 	http_response_free(&rs);
@@ -346,6 +356,33 @@ done:
 	free(basic);
 	membuf_free(&url);
 	return rc;
+}
+
+/* check_realm: the token realm of a Bearer challenge must be an http or
+ * https URL; a clear error rather than libcurl's "bad/illegal format". */
+static int
+check_realm(const char *realm)
+{
+	struct url_parts p;
+	int ok;
+
+	if (!realm || !*realm) {
+		seterr("registry: token realm \"\": empty");
+		return -1;
+	}
+	ok = url_split(realm, &p) == 0;
+	if (ok) {
+		ok = strcmp(p.scheme, "http") == 0 || strcmp(p.scheme, "https") == 0;
+		url_parts_free(&p);
+	}
+	if (!ok) {
+		char *shown = url_redact(realm);
+
+		seterr("registry: token realm \"%.200s\": not an http(s) URL", shown);
+		free(shown);
+		return -1;
+	}
+	return 0;
 }
 
 /* registry_do sends rq with the current credentials and answers auth
@@ -357,6 +394,9 @@ registry_do(struct registry *r, struct http_request *rq, struct http_response *r
 	int tries;
 
 	r->auth_failed = 0;
+	/* Credentials, Basic or Bearer, go to the registry's own origin only:
+	 * not to an upload Location or a blob redirect elsewhere. */
+	rq->auth_origin = r->base;
 	if (r->realm && r->token_stale && fetch_token(r) < 0) {
 		r->auth_failed = 1;
 		return -1;
@@ -375,8 +415,8 @@ registry_do(struct registry *r, struct http_request *rq, struct http_response *r
 		if (ch && bearer) {
 			char *realm = challenge_param(ch, "realm");
 
-			if (!realm) {
-				seterr("%s: Bearer challenge without a realm", r->registry);
+			if (check_realm(realm) < 0) {
+				free(realm);
 				free(ch);
 				goto fail;
 			}
@@ -458,7 +498,8 @@ registry_ping(struct registry *r)
 	}
 	if (registry_do(r, &rq, &rs) < 0) {
 		if (!r->auth_failed)
-			seterr("registry %s unreachable: %s", r->registry, errmsg());
+			seterr(r->http->answered ? "registry %s: %s" :
+			    "registry %s unreachable: %s", r->registry, errmsg());
 		free(url);
 		return -1;
 	}
@@ -508,12 +549,17 @@ registry_get_manifest(struct registry *r, const char *repo, const char *ref,
 	const char *hdrs[] = { "Accept: " OCI_ACCEPT_ALL, NULL };
 	struct http_request rq = { 0 };
 	struct http_response rs;
-	char *url = api_url(r, repo, "manifests", ref), *dcd;
+	char *url, *dcd;
 	int rc = -1;
 
+	if (strchr(ref, ':') && oci_digest_check(ref) < 0) {
+		seterr("manifest: %s", errmsg());
+		return -1;
+	}
+	url = api_url(r, repo, "manifests", ref);
 	rq.url = url;
 	rq.headers = hdrs;
-	rq.max_body = 16 << 20;
+	rq.max_body = OCI_MANIFEST_MAX;
 	if (registry_do(r, &rq, &rs) < 0) {
 		free(url);
 		return -1;
@@ -541,40 +587,119 @@ done:
 	return rc;
 }
 
-int
-registry_get_blob(struct registry *r, const char *repo, const char *digest,
-    struct membuf *body)
-{
-	struct http_request rq = { 0 };
-	struct http_response rs;
-	char *url = api_url(r, repo, "blobs", digest);
-	char got[SHA256_DIGEST_STRLEN];
-	int rc = -1;
+/* A blob download on its way to a file or a buffer: never more than the
+ * size its descriptor states, hashed as it comes. */
+struct blob_sink {
+	const char *digest;
+	long long want, got;
+	int fd;			/* the bytes go here when >= 0 */
+	struct membuf *buf;	/* else here */
+	struct sha256 h;
+	int hashing;
+};
 
-	rq.url = url;
-	rq.max_body = sizeof(size_t) > 4 ? (size_t)16 << 30 : (size_t)1 << 30;
-	if (registry_do(r, &rq, &rs) < 0) {
-		free(url);
+static int
+blob_sink_write(void *arg, const void *p, size_t n)
+{
+	struct blob_sink *s = arg;
+	const char *c = p;
+
+	if ((long long)n > s->want - s->got) {
+		seterr("blob %s: more than the %lld bytes its descriptor states",
+		    s->digest, s->want);
 		return -1;
 	}
+	if (s->fd >= 0) {
+		for (size_t done = 0; done < n;) {
+			ssize_t w = pwrite(s->fd, c + done, n - done, (off_t)(s->got + done));
+
+			if (w < 0) {
+				seterr("blob %s: temporary file:", s->digest);
+				return -1;
+			}
+			done += (size_t)w;
+		}
+	} else {
+		membuf_append(s->buf, p, n);
+	}
+	sha256_update(&s->h, p, n);
+	s->got += (long long)n;
+	return 0;
+}
+
+static void
+blob_sink_rewind(void *arg)
+{
+	struct blob_sink *s = arg;
+	char scratch[SHA256_DIGEST_STRLEN];
+
+	if (s->hashing)
+		sha256_final(&s->h, scratch);
+	sha256_init(&s->h);
+	s->hashing = 1;
+	s->got = 0;
+	if (s->buf)
+		s->buf->len = 0;
+}
+
+/* get_blob downloads digest (size bytes) through s and verifies it. */
+static int
+get_blob(struct registry *r, const char *repo, struct blob_sink *s)
+{
+	struct http_sink sink = { blob_sink_write, blob_sink_rewind, s };
+	struct http_request rq = { 0 };
+	struct http_response rs;
+	char got[SHA256_DIGEST_STRLEN];
+	char *url;
+	int rc = -1;
+
+	if (oci_digest_check(s->digest) < 0) {
+		seterr("blob: %s", errmsg());
+		return -1;
+	}
+	url = api_url(r, repo, "blobs", s->digest);
+	rq.url = url;
+	rq.sink = &sink;
+	s->hashing = 0;
+	rc = registry_do(r, &rq, &rs);
 	free(url);
-	if (rs.status != 200) {
-		set_context_error(r, &rs, repo, "blob", digest);
-		goto done;
+	if (rc < 0) {
+		if (s->hashing)
+			sha256_final(&s->h, got);
+		return -1;
 	}
-	sha256_digest(rs.body.data, rs.body.len, got);
-	if (strcmp(got, digest) != 0) {
-		seterr("blob %s: content has digest %s", digest, got);
-		goto done;
-	}
-	/* Hand the buffer over rather than copying a layer. */
-	membuf_free(body);
-	*body = rs.body;
-	memset(&rs.body, 0, sizeof rs.body);
-	rc = 0;
-done:
+	rc = -1;
+	sha256_final(&s->h, got);
+	s->hashing = 0;
+	if (rs.status != 200)
+		set_context_error(r, &rs, repo, "blob", s->digest);
+	else if (s->got != s->want)
+		seterr("blob %s: %lld bytes, its descriptor states %lld", s->digest,
+		    s->got, s->want);
+	else if (strcmp(got, s->digest) != 0)
+		seterr("blob %s: content has digest %s", s->digest, got);
+	else
+		rc = 0;
 	http_response_free(&rs);
 	return rc;
+}
+
+int
+registry_get_blob(struct registry *r, const char *repo, const char *digest,
+    long long size, struct membuf *body)
+{
+	struct blob_sink s = { digest, size, 0, -1, body, { 0 }, 0 };
+
+	return get_blob(r, repo, &s);
+}
+
+int
+registry_get_blob_fd(struct registry *r, const char *repo, const char *digest,
+    long long size, int fd)
+{
+	struct blob_sink s = { digest, size, 0, fd, NULL, { 0 }, 0 };
+
+	return get_blob(r, repo, &s);
 }
 
 int
@@ -582,9 +707,14 @@ registry_blob_exists(struct registry *r, const char *repo, const char *digest)
 {
 	struct http_request rq = { 0 };
 	struct http_response rs;
-	char *url = api_url(r, repo, "blobs", digest);
+	char *url;
 	int rc;
 
+	if (oci_digest_check(digest) < 0) {
+		seterr("blob: %s", errmsg());
+		return -1;
+	}
+	url = api_url(r, repo, "blobs", digest);
 	rq.url = url;
 	rq.method = "HEAD";
 	if (registry_do(r, &rq, &rs) < 0) {
@@ -751,12 +881,41 @@ upload_finish(struct registry *r, const char *repo, struct reg_blob *b,
 	return rc;
 }
 
+/* A blob loaded from a file for upload: mapped, not copied into memory. */
+struct blob_map {
+	void *p;
+	size_t len;
+	int loaded;
+};
+
+/* map_blob loads b into m once: b->load gives a file, mapped read-only. */
+static int
+map_blob(struct reg_blob *b, struct blob_map *m)
+{
+	int fd;
+
+	if (m->loaded)
+		return 0;
+	if (b->load(b->load_arg, &fd) < 0)
+		return -1;
+	m->len = (size_t)b->size;
+	m->p = m->len ? mmap(NULL, m->len, PROT_READ, MAP_PRIVATE, fd, 0) : NULL;
+	close(fd);
+	if (m->p == MAP_FAILED) {
+		m->p = NULL;
+		seterr("blob %s: cannot map its temporary file:", b->digest);
+		return -1;
+	}
+	m->loaded = 1;
+	return 0;
+}
+
 /* upload_once runs one whole upload session; 0 done, -1 failed for good,
  * -2 failed in a way worth a fresh session (what the retry policy retries,
  * or a dropped connection). */
 static int
 upload_once(struct registry *r, const char *repo, struct reg_blob *b,
-    const char *mount_from, size_t chunk, struct membuf *loaded, int *mounted)
+    const char *mount_from, size_t chunk, struct blob_map *map, int *mounted)
 {
 	struct membuf data = { 0 };
 	char *loc = NULL;
@@ -772,11 +931,12 @@ upload_once(struct registry *r, const char *repo, struct reg_blob *b,
 		data.data = (char *)(uintptr_t)b->data;
 		data.len = (size_t)b->size;
 	} else {
-		if (!loaded->data && b->load(b->load_arg, loaded) < 0) {
+		if (map_blob(b, map) < 0) {
 			free(loc);
 			return -1;
 		}
-		data = *loaded;
+		data.data = map->p ? map->p : "";
+		data.len = map->len;
 	}
 	r->cur_digest = b->digest;
 	r->cur_total = (long long)data.len;
@@ -798,20 +958,22 @@ int
 registry_push_blob(struct registry *r, const char *repo, struct reg_blob *b,
     const char *mount_from, size_t chunk)
 {
-	struct membuf data = { 0 };
+	struct blob_map map = { NULL, 0, 0 };
 	int attempt, rc, mounted, ex;
 
+	if (b->size < 0 || (unsigned long long)b->size > SIZE_MAX) {
+		seterr("blob %s: size %lld out of range", b->digest, b->size);
+		return -1;
+	}
 	ex = registry_blob_exists(r, repo, b->digest);
 	if (ex != 0)
 		return ex < 0 ? -1 : REG_EXISTED;
 	if (chunk == 0)
 		chunk = (size_t)-1;
 	for (attempt = 0;; attempt++) {
-		rc = upload_once(r, repo, b, mount_from, chunk, &data, &mounted);
-		if (rc == 0 && mounted) {
-			membuf_free(&data);
-			return REG_MOUNTED;
-		}
+		rc = upload_once(r, repo, b, mount_from, chunk, &map, &mounted);
+		if (rc == 0 && mounted)
+			break;
 		if (rc != -2 || attempt >= r->http->retry->retries)
 			break;
 		{
@@ -821,10 +983,11 @@ registry_push_blob(struct registry *r, const char *repo, struct reg_blob *b,
 			nanosleep(&ts, NULL);
 		}
 	}
-	membuf_free(&data);
+	if (map.p)
+		munmap(map.p, map.len);
 	if (rc < 0)
 		return -1;
-	return REG_PUSHED;
+	return mounted ? REG_MOUNTED : REG_PUSHED;
 }
 
 int

@@ -49,18 +49,24 @@ int registry_ping(struct registry *r);
  * digest), verifying a digest reference. */
 int registry_get_manifest(struct registry *r, const char *repo, const char *ref,
     struct membuf *body, char **content_type, char digest[SHA256_DIGEST_STRLEN]);
-/* registry_get_blob downloads a blob and verifies its digest. */
+/* registry_get_blob downloads a blob of size bytes (as its descriptor
+ * states: more or fewer is an error) into body, and verifies its digest;
+ * registry_get_blob_fd writes it into fd from offset 0 as it comes. */
 int registry_get_blob(struct registry *r, const char *repo, const char *digest,
-    struct membuf *body);
+    long long size, struct membuf *body);
+int registry_get_blob_fd(struct registry *r, const char *repo, const char *digest,
+    long long size, int fd);
 /* registry_blob_exists: 1 yes, 0 no, -1 error. */
 int registry_blob_exists(struct registry *r, const char *repo, const char *digest);
 
-/* A blob to push; load fills data when the bytes are needed at all. */
+/* A blob to push; load is called when the bytes are needed at all. */
 struct reg_blob {
-	const char *digest;
+	const char *digest;	/* checked by registry_blob_exists first */
 	long long size;
 	const void *data;	/* the bytes when at hand (len = size), else NULL */
-	int (*load)(void *arg, struct membuf *data);
+	/* load gives an open file holding the blob (size bytes, verified) in
+	 * *fd, which the caller closes; -1 with seterr(). */
+	int (*load)(void *arg, int *fd);
 	void *load_arg;
 };
 enum { REG_PUSHED, REG_MOUNTED, REG_EXISTED };

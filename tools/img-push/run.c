@@ -2,12 +2,15 @@
  * manifest, then make every blob present at the destination (skip, mount,
  * or upload) before the manifest, so a failure never leaves a tag behind. */
 #include <errno.h>
+#include <limits.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/mman.h>
 
 #include "run.h"
 #include "oci/registry.h"
@@ -24,6 +27,7 @@ struct source {
 struct blob_load {
 	struct source *src;
 	const char *digest;
+	long long size;			/* as its descriptor states */
 };
 
 struct target {
@@ -33,14 +37,110 @@ struct target {
 	char *name;			/* what the result line starts with */
 };
 
+/* load_small reads a document blob (a config) into memory: the size its
+ * descriptor states, at most OCI_CONFIG_MAX. */
 static int
-load_blob(void *arg, struct membuf *data)
+load_small(struct blob_load *l, struct membuf *data)
+{
+	if (l->size > OCI_CONFIG_MAX) {
+		seterr("blob %s: %lld bytes, over the limit of %lld", l->digest, l->size,
+		    OCI_CONFIG_MAX);
+		return -1;
+	}
+	if (!l->src->layout)
+		return registry_get_blob(l->src->reg, l->src->repo, l->digest, l->size, data);
+	if (oci_layout_read_blob(l->src->layout, l->digest, data) < 0)
+		return -1;
+	if ((long long)data->len != l->size) {
+		seterr("blob %s: %zu bytes, its descriptor states %lld", l->digest, data->len,
+		    l->size);
+		return -1;
+	}
+	return 0;
+}
+
+/* blob_tmpfile opens an unlinked temporary file in $TMPDIR (or /tmp): a
+ * base layer passes through it on its way from one registry to another,
+ * rather than through memory. */
+static int
+blob_tmpfile(void)
+{
+	const char *dir = getenv("TMPDIR");
+	char *path;
+	int fd;
+
+	if (!dir || !*dir)
+		dir = "/tmp";
+	path = xmalloc(strlen(dir) + 32);
+	sprintf(path, "%s/img-push.XXXXXX", dir);
+	if ((fd = mkstemp(path)) < 0)
+		seterr("%s:", path);
+	else
+		unlink(path);
+	free(path);
+	return fd;
+}
+
+/* check_file hashes fd, which must hold exactly size bytes of digest. */
+static int
+check_file(int fd, const char *digest, long long size)
+{
+	static char buf[1 << 16];
+	char got[SHA256_DIGEST_STRLEN];
+	struct sha256 h;
+	long long total = 0;
+	ssize_t n;
+
+	sha256_init(&h);
+	while ((n = pread(fd, buf, sizeof buf, (off_t)total)) > 0 && total + n <= size) {
+		sha256_update(&h, buf, (size_t)n);
+		total += n;
+	}
+	sha256_final(&h, got);
+	if (n < 0) {
+		seterr("blob %s:", digest);
+		return -1;
+	}
+	if (n > 0 || total != size) {
+		seterr("blob %s: %s bytes, its descriptor states %lld", digest,
+		    n > 0 ? "more" : "fewer", size);
+		return -1;
+	}
+	if (strcmp(got, digest) != 0) {
+		seterr("blob %s: content has digest %s", digest, got);
+		return -1;
+	}
+	return 0;
+}
+
+/* load_blob gives a file holding a base blob, checked: the layout's own
+ * file, or a temporary one the registry download streams into. */
+static int
+load_blob(void *arg, int *fd)
 {
 	struct blob_load *l = arg;
+	int rc;
 
-	if (l->src->layout)
-		return oci_layout_read_blob(l->src->layout, l->digest, data);
-	return registry_get_blob(l->src->reg, l->src->repo, l->digest, data);
+	if (l->src->layout) {
+		char *path = oci_layout_blob_path(l->src->layout, l->digest);
+
+		*fd = open(path, O_RDONLY);
+		if (*fd < 0)
+			seterr("%s:", path);
+		free(path);
+		if (*fd < 0)
+			return -1;
+		rc = check_file(*fd, l->digest, l->size);
+	} else {
+		if ((*fd = blob_tmpfile()) < 0)
+			return -1;
+		rc = registry_get_blob_fd(l->src->reg, l->src->repo, l->digest, l->size, *fd);
+	}
+	if (rc < 0) {
+		close(*fd);
+		*fd = -1;
+	}
+	return rc;
 }
 
 /* split_layout parses "oci:dir[:tag]"; 0 if s is not an oci: name. */
@@ -181,10 +281,11 @@ registry_base(struct oci_build *b, struct oci_platform *plat, struct source *src
 	doc = json_loadb(bm->m.data, bm->m.len, 0, NULL);
 	if (doc && oci_is_index(oci_media_type(doc, bm->ctype))) {
 		json_t *d = oci_index_pick(doc, plat);
-		const char *dg = json_string_value(json_object_get(d, "digest"));
+		const char *dg;
+		long long size;
 
-		if (!d || !dg) {
-			seterr("base %s: %s", b->base, d ? "index entry without digest" : errmsg());
+		if (!d || oci_descriptor(d, "index entry", OCI_MANIFEST_MAX, &dg, &size) < 0) {
+			seterr("base %s: %s", b->base, errmsg());
 			goto done;
 		}
 		free(bm->ctype);
@@ -207,18 +308,22 @@ base_image(struct oci_build *b, struct source *src, const struct base_manifest *
 {
 	struct membuf c = { 0 };
 	json_t *doc = json_loadb(bm->m.data, bm->m.len, 0, NULL);
-	const char *cdigest;
+	struct blob_load l = { src, NULL, 0 };
 	int rc = -1;
 
-	cdigest = json_string_value(json_object_get(json_object_get(doc, "config"), "digest"));
-	if (!doc || !cdigest || !sha256_valid(cdigest)) {
-		seterr("base %s: manifest %s is not an image manifest", b->base, bm->digest);
+	/* Every descriptor is checked before any digest names a URL or file. */
+	if (!doc) {
+		seterr("base %s: manifest %s is not JSON", b->base, bm->digest);
+		goto done;
+	}
+	if (oci_manifest_check(doc, bm->ctype) < 0 ||
+	    oci_descriptor(json_object_get(doc, "config"), "config", OCI_CONFIG_MAX,
+	    &l.digest, &l.size) < 0) {
+		seterr("base %s: %s", b->base, errmsg());
 		goto done;
 	}
 	{
-		struct blob_load l = { src, cdigest };
-
-		if (load_blob(&l, &c) < 0) {
+		if (load_small(&l, &c) < 0) {
 			seterr("base %s: config: %s", b->base, errmsg());
 			goto done;
 		}
@@ -297,43 +402,63 @@ done:
 	return rc;
 }
 
+/* copy_blob writes a base blob into the layout t: mapped from the file
+ * load_blob gives, not read into memory. */
+static int
+copy_blob(struct oci_build *b, struct target *t, struct blob_load *l)
+{
+	void *p = NULL;
+	int fd, rc;
+
+	if (load_blob(l, &fd) < 0)
+		return -1;
+	if (l->size > 0 && (p = mmap(NULL, (size_t)l->size, PROT_READ, MAP_PRIVATE, fd, 0)) ==
+	    MAP_FAILED) {
+		seterr("blob %s: cannot map its file:", l->digest);
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	rc = oci_layout_put_blob(t->layout, l->digest, p ? p : "", (size_t)l->size);
+	if (p)
+		munmap(p, (size_t)l->size);
+	if (rc == 0)
+		blob_report(b, "layer", l->digest, l->size, REG_PUSHED);
+	return rc;
+}
+
 static int
 write_layout(struct oci_build *b, struct target *t, struct oci_image *img,
     struct source *src, struct tar_layer *layer, const struct oci_platform *plat)
 {
 	json_t *layers = json_object_get(img->manifest, "layers"), *d;
 	size_t i, n = json_array_size(layers);
+	char what[48];
 
 	if (oci_layout_init(t->layout) < 0)
 		return -1;
 	json_array_foreach(layers, i, d) {
-		const char *dg = json_string_value(json_object_get(d, "digest"));
-		struct membuf data = { 0 };
-		struct blob_load l = { src, dg };
+		struct blob_load l = { src, NULL, 0 };
+		char *path;
+		int have;
 
+		snprintf(what, sizeof what, "layer %zu", i);
+		if (oci_descriptor(d, what, LLONG_MAX, &l.digest, &l.size) < 0)
+			return -1;
 		if (i == n - 1 && layer->blob.data) {
-			if (oci_layout_put_blob(t->layout, dg, layer->blob.data, layer->blob.len) < 0)
+			if (oci_layout_put_blob(t->layout, l.digest, layer->blob.data,
+			    layer->blob.len) < 0)
 				return -1;
-			blob_report(b, "layer", dg, (long long)layer->blob.len, REG_PUSHED);
+			blob_report(b, "layer", l.digest, (long long)layer->blob.len, REG_PUSHED);
 			continue;
 		}
-		{
-			char *path = oci_layout_blob_path(t->layout, dg);
-			int have = access(path, F_OK) == 0;
-
-			free(path);
-			if (have) {
-				blob_report(b, "layer", dg, 0, REG_EXISTED);
-				continue;
-			}
-		}
-		if (load_blob(&l, &data) < 0 ||
-		    oci_layout_put_blob(t->layout, dg, data.data, data.len) < 0) {
-			membuf_free(&data);
+		path = oci_layout_blob_path(t->layout, l.digest);
+		have = access(path, F_OK) == 0;
+		free(path);
+		if (have)
+			blob_report(b, "layer", l.digest, 0, REG_EXISTED);
+		else if (copy_blob(b, t, &l) < 0)
 			return -1;
-		}
-		blob_report(b, "layer", dg, (long long)data.len, REG_PUSHED);
-		membuf_free(&data);
 	}
 	if (oci_layout_put_blob(t->layout, img->config_digest, img->config_raw.data,
 	    img->config_raw.len) < 0 ||
@@ -362,24 +487,20 @@ push_layers(struct oci_build *b, struct target *t, struct registry *dreg,
 	if (b->progress)
 		registry_set_progress(dreg, show_progress, NULL);
 	for (i = from; i < n; i++) {
-		const char *dg;
-		json_t *sz;
-		struct blob_load l;
+		struct blob_load l = { src, NULL, 0 };
 		struct reg_blob blob;
+		char what[48];
 		/* The new layer, last, has its bytes in memory already. */
 		int fresh = i == n - 1 && layer && layer->blob.data;
 
 		d = json_array_get(layers, i);
-		dg = json_string_value(json_object_get(d, "digest"));
-		sz = json_object_get(d, "size");
-		if (!dg || !sha256_valid(dg)) {
-			seterr("%s: base layer %zu has no valid digest", b->dest, i);
+		snprintf(what, sizeof what, "layer %zu", i);
+		if (oci_descriptor(d, what, LLONG_MAX, &l.digest, &l.size) < 0) {
+			seterr("%s: %s", b->dest, errmsg());
 			return -1;
 		}
-		l.src = src;
-		l.digest = dg;
-		blob.digest = dg;
-		blob.size = json_integer_value(sz);
+		blob.digest = l.digest;
+		blob.size = l.size;
 		blob.data = fresh ? layer->blob.data : NULL;
 		blob.load = load_blob;
 		blob.load_arg = &l;
@@ -388,7 +509,7 @@ push_layers(struct oci_build *b, struct target *t, struct registry *dreg,
 			seterr("%s: %s", b->dest, errmsg());
 			return -1;
 		}
-		blob_report(b, "layer", dg, json_integer_value(sz), rc);
+		blob_report(b, "layer", l.digest, l.size, rc);
 	}
 	return 0;
 }

@@ -2,10 +2,26 @@
 // faults img-push must survive, for its tests: error statuses with
 // Retry-After, dropped connections, and redirects of blob downloads to a
 // second "storage" origin (which must never see the registry credentials).
-// Every request is logged to stderr as "proxy: METHOD PATH -> what".
+// With -hostile it plays a hostile registry on the matching requests:
+//
+//	endless-body      200 and a body that never ends
+//	short-body        the upstream answer with half its body
+//	long-body         the upstream answer with 4096 bytes more
+//	bad-layer-digest  the upstream manifest with layers[0].digest "sha256:../../x"
+//	huge-header       200 with one 20 MB header line
+//	many-headers      200 with 100000 small header lines
+//	big-error         404 with a body that never ends
+//	challenge         401 with WWW-Authenticate: -challenge, unless the
+//	                  request has an Authorization header (then passed on)
+//
+// -location-storage rewrites the Location of upload answers to the storage
+// origin. Every request is logged to stderr as "proxy: METHOD PATH -> what";
+// one carrying an X-Injected header is logged as "INJECTED".
 package main
 
 import (
+	"bytes"
+	"encoding/json"
 	"flag"
 	"log"
 	"net"
@@ -15,6 +31,7 @@ import (
 	"os"
 	"regexp"
 	"strconv"
+	"strings"
 	"sync"
 )
 
@@ -29,6 +46,9 @@ func main() {
 	match := flag.String("match", ".", "regexp on \"METHOD PATH\" selecting requests to fault")
 	storage := flag.String("storage", "", "listen address of a storage origin: blob GETs redirect there")
 	storageAuth := flag.String("storage-auth", "", "user:password the storage origin uses upstream")
+	hostile := flag.String("hostile", "", "answer matching requests as a hostile registry (see above)")
+	challenge := flag.String("challenge", "", "WWW-Authenticate value for -hostile challenge")
+	locStorage := flag.Bool("location-storage", false, "send uploads to the storage origin")
 	flag.Parse()
 
 	up, err := url.Parse(*target)
@@ -54,6 +74,9 @@ func main() {
 				auth = "LEAKED"
 			}
 			log.Printf("storage: %s %s auth=%s", r.Method, r.URL.Path, auth)
+			if r.Header.Get("X-Injected") != "" {
+				log.Printf("storage: INJECTED")
+			}
 			r.Header.Del("Authorization")
 			if u, p, ok := cut(*storageAuth); ok {
 				r.SetBasicAuth(u, p)
@@ -62,12 +85,32 @@ func main() {
 		}))
 	}
 	blobGet := regexp.MustCompile(`^/v2/.+/blobs/sha256:[0-9a-f]{64}$`)
+	if *locStorage {
+		proxy.ModifyResponse = func(resp *http.Response) error {
+			if loc := resp.Header.Get("Location"); loc != "" &&
+				strings.Contains(resp.Request.URL.Path, "/blobs/uploads/") {
+				if u, err := url.Parse(loc); err == nil {
+					u.Scheme, u.Host = "http", strings.TrimPrefix(storageURL, "http://")
+					resp.Header.Set("Location", u.String())
+				}
+			}
+			return nil
+		}
+	}
 
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		key := r.Method + " " + r.URL.Path
+		if r.Header.Get("X-Injected") != "" {
+			log.Printf("proxy: %s INJECTED", key)
+		}
 		mu.Lock()
 		what := "pass"
-		if re.MatchString(key) {
+		if re.MatchString(key) && *hostile != "" {
+			what = *hostile
+			if what == "challenge" && r.Header.Get("Authorization") != "" {
+				what = "pass"
+			}
+		} else if re.MatchString(key) {
 			if failed < *fail {
 				failed++
 				what = "fail"
@@ -99,6 +142,29 @@ func main() {
 			c.Close()
 		case "redirect":
 			http.Redirect(w, r, storageURL+r.URL.Path, http.StatusTemporaryRedirect)
+		case "endless-body", "big-error":
+			status := 200
+			if what == "big-error" {
+				status = 404
+				w.Header().Set("Content-Type", "application/json")
+			}
+			w.WriteHeader(status)
+			endless(w)
+		case "short-body", "long-body", "bad-layer-digest":
+			rewritten(proxy, w, r, what)
+		case "huge-header":
+			w.Header().Set("X-Junk", strings.Repeat("a", 20<<20))
+			w.WriteHeader(200)
+		case "many-headers":
+			for i := 0; i < 100000; i++ {
+				w.Header().Set("X-Junk-"+strconv.Itoa(i), "a")
+			}
+			w.WriteHeader(200)
+		case "challenge":
+			w.Header().Set("WWW-Authenticate", *challenge)
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusUnauthorized)
+			w.Write([]byte(`{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}`))
 		default:
 			proxy.ServeHTTP(w, r)
 		}
@@ -113,6 +179,55 @@ func main() {
 	}
 	log.Fatal(http.Serve(ln, h))
 }
+
+// endless writes until the client goes away.
+func endless(w http.ResponseWriter) {
+	buf := bytes.Repeat([]byte("x"), 64<<10)
+	for {
+		if _, err := w.Write(buf); err != nil {
+			return
+		}
+	}
+}
+
+// rewritten passes r upstream and changes the answer as kind says.
+func rewritten(proxy *httputil.ReverseProxy, w http.ResponseWriter, r *http.Request, kind string) {
+	rec := &recorder{header: http.Header{}, status: 200}
+	proxy.ServeHTTP(rec, r)
+	body := rec.body.Bytes()
+	switch kind {
+	case "short-body":
+		body = body[:len(body)/2]
+	case "long-body":
+		body = append(body, bytes.Repeat([]byte("y"), 4096)...)
+	case "bad-layer-digest":
+		var m map[string]any
+		if json.Unmarshal(body, &m) == nil {
+			if ls, ok := m["layers"].([]any); ok && len(ls) > 0 {
+				ls[0].(map[string]any)["digest"] = "sha256:../../x"
+			}
+			body, _ = json.Marshal(m)
+		}
+		rec.header.Del("Docker-Content-Digest")
+	}
+	for k, v := range rec.header {
+		w.Header()[k] = v
+	}
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(rec.status)
+	w.Write(body)
+}
+
+// recorder keeps an upstream answer for rewritten.
+type recorder struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (r *recorder) Header() http.Header         { return r.header }
+func (r *recorder) WriteHeader(s int)           { r.status = s }
+func (r *recorder) Write(p []byte) (int, error) { return r.body.Write(p) }
 
 func cut(s string) (string, string, bool) {
 	for i := 0; i < len(s); i++ {

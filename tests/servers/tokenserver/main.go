@@ -4,6 +4,8 @@
 // ones, or pull only with -anon-pull) and signs RS256 JWTs whose x5c header
 // carries the certificate the registry's rootcertbundle trusts. It logs every
 // request (scopes, user) to stderr so tests can check what was asked for.
+// Hostile modes for the client's bounds: -inject appends CR LF and a header
+// line to every token, -endless answers with a body that never ends.
 package main
 
 import (
@@ -40,6 +42,8 @@ func main() {
 	issuer := flag.String("issuer", "test-issuer", "iss claim")
 	users := flag.String("users", "", "user:password,... allowed to push and pull")
 	anonPull := flag.Bool("anon-pull", false, "grant pull to anonymous requests")
+	inject := flag.String("inject", "", "append \\r\\n and this header line to tokens")
+	endless := flag.Bool("endless", false, "answer with a body that never ends")
 	flag.Parse()
 
 	key, certDER := load(*keyFile, *certFile)
@@ -78,7 +82,19 @@ func main() {
 		}
 		log.Printf("token: user=%q service=%q scopes=%q", user, q.Get("service"), q["scope"])
 		tok := sign(key, certDER, *issuer, q.Get("service"), user, grants)
+		if *inject != "" {
+			tok += "\r\n" + *inject
+		}
 		w.Header().Set("Content-Type", "application/json")
+		if *endless {
+			buf := []byte(strings.Repeat(" ", 64<<10))
+			w.Write([]byte(`{"token":"x",`))
+			for {
+				if _, err := w.Write(buf); err != nil {
+					return
+				}
+			}
+		}
 		json.NewEncoder(w).Encode(map[string]any{"token": tok, "expires_in": 300,
 			"issued_at": time.Now().UTC().Format(time.RFC3339)})
 	})
