@@ -76,7 +76,7 @@ test_expect_success 'a profile already running (HTTP 500) is retried until it is
 	p1=$! && sleep 0.5 &&
 	pprof-fetch -v -s 1 -r 4 -o second.pb.gz "$a1" 2>err2 &&
 	wait $p1 && cat err2 &&
-	grep -q "HTTP 500, retrying" err2 &&
+	grep -q "HTTP 500: cpu profiling already in use, retrying" err2 &&
 	pprof_reads first.pb.gz && pprof_reads second.pb.gz
 '
 test_done

@@ -17,6 +17,7 @@ struct fetch_config {
 	const char *dir;	/* -d */
 	long min_ok;		/* --min-ok N; -1 = all */
 	double min_ok_pct;	/* --min-ok P%; -1 = unset */
+	int disk_set;		/* --max-disk given */
 	/* Pyroscope mode when pyroscope != NULL. */
 	const char *pyroscope, *query, *from, *to, *type, *tenant;
 	int pgo_keep;
