@@ -25,7 +25,7 @@ struct fetch_config {
 
 /* fetch_main runs it all and returns the exit status: 0 when enough profiles
  * arrived (--min-ok), 1 otherwise or on an output error, 2 for bad input
- * (times, selector). */
+ * (times, window, selector, -d). */
 int fetch_main(struct fetch_config *c);
 
 #endif
