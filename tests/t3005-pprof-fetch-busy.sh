@@ -3,7 +3,8 @@
 # service (examples/service, net/http/pprof) allows one CPU profile at a
 # time and answers a second request with its real 500 "cpu profiling
 # already in use". pprof-fetch says so in those words, asks again with
-# jitter within the profile window (apart from -r), and counts a target
+# jitter (0.5-1 s; the spread is checked in tests/unit/net-retry.c)
+# within the profile window (apart from -r), and counts a target
 # still busy apart from failures.
 . "$(dirname "$0")/lib.sh"
 
@@ -37,8 +38,7 @@ test_expect_success 'busy: said in those words, asked again with jitter, not cou
 	grep -q "1 of 1 target ok, 0 failed" err &&
 	sed -n "s/.*cpu profiling already in use, retrying in \([0-9.]*\) s$/\1/p" err >delays &&
 	test $(wc -l <delays) -ge 2 &&
-	awk "\$1 < 0.5 || \$1 > 1.0 {bad=1} END {exit bad}" delays &&
-	test $(sort -u delays | wc -l) -ge 2
+	awk "\$1 < 0.5 || \$1 > 1.0 {bad=1} END {exit bad}" delays
 '
 test_expect_success 'still busy after the window: named busy, counted apart, exit 1 alone' '
 	other_profiler $A 5 &&
