@@ -11,10 +11,12 @@
 
 #include "codec/gzip.h"
 #include "net/answer.h"
+#include "net/retry.h"
 #include "pprof/load.h"
 #include "pprof/profile.h"
 #include "net/targets.h"
 #include "util/err.h"
+#include "util/escape.h"
 
 const char legacy_pyroscope_reason[] =
     "no sample type name, no line numbers, no start_line: unusable for PGO";
@@ -37,26 +39,21 @@ is_text(const char *ctype)
 	return ctype && (!strncmp(ctype, "text/", 5) || strstr(ctype, "json"));
 }
 
-/* snippet copies the start of a text body as one printable line. */
+/* snippet quotes the first line of a text body, escaped (util/escape.h):
+ * the body is the server's, and must not forge lines or drive the
+ * terminal. */
 static void
 snippet(char *out, size_t outsz, const uint8_t *p, size_t n)
 {
-	size_t o = 0, i = 0;
+	size_t i = 0, e;
 
 	while (i < n && isspace(p[i]))
 		i++;
-	for (; i < n && o + 4 < outsz && o < 160; i++) {
-		unsigned char c = p[i];
-
-		if (c == '\n' || c == '\r')
-			break;
-		out[o++] = isprint(c) ? (char)c : '?';
-	}
-	if (i < n && p[i] != '\n' && p[i] != '\r' && o + 4 < outsz) {
-		memcpy(out + o, "...", 3);
-		o += 3;
-	}
-	out[o] = '\0';
+	for (e = i; e < n && p[e] != '\n' && p[e] != '\r'; e++)
+		;
+	while (e > i && isspace(p[e - 1]))
+		e--;
+	esc_text(out, outsz < 165 ? outsz : 165, p + i, e - i);
 }
 
 /* html_title extracts <title>...</title> if there is one. */
@@ -85,9 +82,10 @@ status_reason(const struct fetch_res *rs, struct checked *c)
 	if (rs->status >= 300 && rs->status < 400 && rs->redirect) {
 		/* Redirects are not followed: a profile endpoint that redirects is
 		 * usually a login page in the way, and credentials must not travel. */
-		char *to = url_redact(rs->redirect);
+		char *to = url_redact(rs->redirect), shown[256];
 
-		snprintf(c->why + off, sizeof c->why - off, ": redirect to %s (not followed)", to);
+		snprintf(c->why + off, sizeof c->why - off, ": redirect to %s (not followed)",
+		    esc_text(shown, sizeof shown, to, strlen(to)));
 		free(to);
 	} else if (rs->len > 0 && looks_html(rs->body, rs->len, rs->ctype)) {
 		if (html_title(detail, sizeof detail, rs->body, rs->len))
@@ -103,10 +101,14 @@ status_reason(const struct fetch_res *rs, struct checked *c)
 			code = json_string_value(json_object_get(j, "code"));
 			msg = json_string_value(json_object_get(j, "message"));
 		}
-		if (msg)
+		if (msg) {
+			char ecode[64];
+
+			esc_text(ecode, sizeof ecode, code ? code : "", code ? strlen(code) : 0);
+			esc_text(detail, sizeof detail, msg, strlen(msg));
 			snprintf(c->why + off, sizeof c->why - off, ": %s%s%s",
-			    code ? code : "", code ? ": " : "", msg);
-		else {
+			    ecode, code ? ": " : "", detail);
+		} else {
 			snippet(detail, sizeof detail, rs->body, rs->len);
 			snprintf(c->why + off, sizeof c->why - off, ": %s", detail);
 		}
@@ -146,6 +148,13 @@ transport_fault(const struct fetch_res *rs, int empty_ok, struct checked *c)
 			bad(c, "%s (after %d attempts)", rs->error, rs->attempts);
 		else
 			bad(c, "%s", rs->error);
+		return 1;
+	}
+	if (retry_cpu_busy(rs->status, rs->body, rs->len)) {
+		c->kind = ANSWER_BUSY;
+		snprintf(c->why, sizeof c->why, "busy: " RETRY_CPU_BUSY_TEXT
+		    " (another profiler holds it), %d attempts in %.1f s", rs->attempts,
+		    rs->seconds);
 		return 1;
 	}
 	if (rs->status != 200) {
@@ -191,10 +200,11 @@ decode_answer(const struct fetch_res *rs, size_t cap, struct checked *c)
 	else if (in.stage == LOAD_AT_SEVERAL || in.stage == LOAD_AT_TRAILING)
 		bad(c, "%zu bytes of trailing data after the gzip member", rs->len - in.offset);
 	else if (is_text(rs->ctype)) {
-		char t[200];
+		char t[200], ct[64];
 
 		snippet(t, sizeof t, rs->body, rs->len);
-		bad(c, "not a profile (%s: %s)", rs->ctype, t);
+		bad(c, "not a profile (%s: %s)", esc_text(ct, sizeof ct, rs->ctype,
+		    strlen(rs->ctype)), t);
 	} else
 		bad(c, "not a profile: %s", in.why);
 	loaded_free(&in);

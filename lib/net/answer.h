@@ -11,11 +11,13 @@
 
 struct profile;
 
-enum answer_kind { ANSWER_PROFILE, ANSWER_EMPTY, ANSWER_BAD };
+/* ANSWER_BUSY: the target's CPU profiler was busy with another profiler
+ * for as long as it was asked (retry_cpu_busy): no profile, and no fault. */
+enum answer_kind { ANSWER_PROFILE, ANSWER_EMPTY, ANSWER_BAD, ANSWER_BUSY };
 
 struct checked {
 	enum answer_kind kind;
-	char why[512];		/* ANSWER_BAD / ANSWER_EMPTY: the reason */
+	char why[512];		/* ANSWER_BAD, _EMPTY, _BUSY: the reason */
 	struct profile *prof;	/* ANSWER_PROFILE: decoded (caller frees) */
 	const uint8_t *gz;	/* ANSWER_PROFILE: one gzip member to emit */
 	size_t gzlen;

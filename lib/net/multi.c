@@ -15,6 +15,7 @@
 #include "net/retry.h"
 #include "util/clock.h"
 #include "util/err.h"
+#include "util/escape.h"
 #include "util/progress.h"
 
 enum state { WAITING, ACTIVE, BACKOFF, DONE };
@@ -25,7 +26,11 @@ struct answer {
 	uint8_t *mem;
 	size_t len, cap;
 	int fd;
+	int started;		/* the first bytes arrived: expect, error_body set */
+	int error_body;		/* not a 2xx: kept only up to FETCH_ERROR_BODY_MAX */
+	int cut;		/* an error body past that: transfer ended, answer kept */
 	int overflow;		/* larger than max_body: transfer aborted */
+	int over_disk;		/* temp files past disk_budget: transfer aborted */
 	long long expect;	/* Content-Length, -1 unknown */
 };
 
@@ -36,6 +41,7 @@ struct xfer {
 	struct answer a;
 	char *errbuf;		/* CURL_ERROR_SIZE, while a transfer is active */
 	int attempts;
+	int busy;		/* attempts that found the CPU profiler busy */
 	long long t_first;	/* ms, monotonic */
 	long long due;		/* BACKOFF: when to try again */
 	char *last_error;	/* the previous attempt's failure, for retries */
@@ -49,6 +55,7 @@ struct engine {
 	size_t n, next, ndone, nactive, nbackoff;
 	CURLM *m;
 	size_t mem_used;
+	size_t disk_used;	/* answer bytes in temp files */
 	long long bytes;	/* received, all transfers */
 	long long t0;
 };
@@ -65,6 +72,7 @@ fetch_defaults(struct fetch_opts *o)
 	/* at -j 200, 1 MiB held 0.5 MiB more at the peak than 256 KiB, and
 	 * 256 KiB no more than 0 (every answer to a temp file) */
 	o->mem_budget = (size_t)256 << 10;
+	o->disk_budget = FETCH_DISK_BUDGET;
 }
 
 static int
@@ -111,6 +119,8 @@ static void
 answer_reset(struct engine *e, struct answer *a)
 {
 	e->mem_used -= a->cap;
+	if (a->fd >= 0)
+		e->disk_used -= a->len;
 	free(a->mem);
 	if (a->fd >= 0)
 		close(a->fd);
@@ -119,55 +129,89 @@ answer_reset(struct engine *e, struct answer *a)
 	a->expect = -1;
 }
 
+/* answer_spill moves a's bytes so far to a temp file, within the disk
+ * budget: the memory one answer frees goes to the next. */
+static int
+answer_spill(struct engine *e, struct answer *a, size_t more)
+{
+	int fd;
+
+	if (e->disk_used + a->len + more > e->o->disk_budget) {
+		a->over_disk = 1;
+		return -1;
+	}
+	if ((fd = spill_open()) < 0 || write_all(fd, a->mem, a->len) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	e->mem_used -= a->cap;
+	e->disk_used += a->len;
+	free(a->mem);
+	a->mem = NULL;
+	a->cap = 0;
+	a->fd = fd;
+	return 0;
+}
+
+/* answer_grow makes room in memory for n more bytes of a, or moves a to a
+ * temp file when the memory budget does not allow it. */
+static int
+answer_grow(struct engine *e, struct answer *a, size_t n, size_t limit)
+{
+	size_t ncap = a->cap ? 2 * a->cap : 4096;
+
+	/* The announced length, when there is one, is the right size. */
+	if (a->cap == 0 && a->expect > 0 && (size_t)a->expect >= a->len + n &&
+	    (size_t)a->expect <= limit)
+		ncap = (size_t)a->expect;
+	while (ncap < a->len + n)
+		ncap *= 2;
+	if (ncap > limit)
+		ncap = limit;
+	if (e->mem_used - a->cap + ncap > e->o->mem_budget)
+		return answer_spill(e, a, n);
+	a->mem = xrealloc(a->mem, ncap);
+	e->mem_used += ncap - a->cap;
+	a->cap = ncap;
+	return 0;
+}
+
 /* answer_append keeps data in memory while the engine's budget allows, and
- * moves the answer to a temp file when it does not. */
+ * in a temp file within the disk budget when it does not. An error body
+ * (a status other than 2xx) is kept up to FETCH_ERROR_BODY_MAX bytes, then
+ * the transfer ends: a message is at its start, and a server that sends
+ * a gigabyte of it wastes nothing more of ours. */
 static int
 answer_append(struct engine *e, struct answer *a, const void *p, size_t n)
 {
-	if (a->len + n > e->o->max_body) {
-		a->overflow = 1;
-		return -1;
-	}
-	if (a->fd < 0 && a->len + n > a->cap) {
-		size_t ncap = a->cap ? 2 * a->cap : 4096;
+	size_t limit = a->error_body && e->o->max_body > FETCH_ERROR_BODY_MAX ?
+	    FETCH_ERROR_BODY_MAX : e->o->max_body;
 
-		/* The announced length, when there is one, is the right size. */
-		if (a->cap == 0 && a->expect > 0 && (size_t)a->expect >= a->len + n &&
-		    (size_t)a->expect <= e->o->max_body)
-			ncap = (size_t)a->expect;
-
-		while (ncap < a->len + n)
-			ncap *= 2;
-		if (ncap > e->o->max_body)
-			ncap = e->o->max_body;
-		if (e->mem_used - a->cap + ncap <= e->o->mem_budget) {
-			a->mem = xrealloc(a->mem, ncap);
-			e->mem_used += ncap - a->cap;
-			a->cap = ncap;
-		} else {
-			int fd = spill_open();
-
-			if (fd < 0 || write_all(fd, a->mem, a->len) < 0) {
-				if (fd >= 0)
-					close(fd);
-				return -1;
-			}
-			e->mem_used -= a->cap;
-			free(a->mem);
-			a->mem = NULL;
-			a->cap = 0;
-			a->fd = fd;
+	if (a->len + n > limit) {
+		if (!a->error_body) {
+			a->overflow = 1;
+			return -1;
 		}
+		a->cut = 1;
+		n = limit - a->len;
 	}
+	if (a->fd < 0 && a->len + n > a->cap && answer_grow(e, a, n, limit) < 0)
+		return -1;
 	if (a->fd >= 0) {
+		if (e->disk_used + n > e->o->disk_budget) {
+			a->over_disk = 1;
+			return -1;
+		}
 		if (write_all(a->fd, p, n) < 0)
 			return -1;
-	} else {
+		e->disk_used += n;
+	} else if (n > 0) {
 		memcpy(a->mem + a->len, p, n);
 	}
 	a->len += n;
 	e->bytes += (long long)n;
-	return 0;
+	return a->cut ? -1 : 0;
 }
 
 /* answer_load brings a spilled answer back into memory for the callback. */
@@ -193,6 +237,7 @@ answer_load(struct engine *e, struct answer *a)
 	}
 	close(a->fd);
 	a->fd = -1;
+	e->disk_used -= a->len;
 	a->mem = buf;
 	a->cap = a->len;
 	e->mem_used += a->cap;
@@ -210,15 +255,20 @@ static size_t
 on_data(char *p, size_t size, size_t nmemb, void *arg)
 {
 	struct wctx *w = arg;
+	struct answer *a = &w->x->a;
 
-	if (w->x->a.cap == 0 && w->x->a.fd < 0) {
+	if (!a->started) {
 		curl_off_t cl = -1;
+		long status = 0;
 
 		curl_easy_getinfo(w->x->h, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
-		w->x->a.expect = cl;
+		curl_easy_getinfo(w->x->h, CURLINFO_RESPONSE_CODE, &status);
+		a->expect = cl;
+		a->error_body = status < 200 || status > 299;
+		a->started = 1;
 	}
 
-	if (answer_append(w->e, &w->x->a, p, size * nmemb) < 0)
+	if (answer_append(w->e, a, p, size * nmemb) < 0)
 		return 0;	/* libcurl aborts the transfer: CURLE_WRITE_ERROR */
 	return size * nmemb;
 }
@@ -344,6 +394,7 @@ finish(struct engine *e, size_t i, const char *error, long status)
 	rs.status = status;
 	rs.error = error;
 	rs.attempts = x->attempts;
+	rs.busy = x->busy;
 	rs.seconds = (clock_ms() - x->t_first) / 1000.0;
 	if (x->h && curl_easy_getinfo(x->h, CURLINFO_CONTENT_TYPE, &ct) == CURLE_OK && ct)
 		ctype = xstrdup(ct);
@@ -362,6 +413,17 @@ finish(struct engine *e, size_t i, const char *error, long status)
 	e->ndone++;
 }
 
+static void
+human_bytes(char *buf, size_t n, long long b)
+{
+	if (b >= 10LL << 20)
+		snprintf(buf, n, "%lld MiB", b >> 20);
+	else if (b >= 10LL << 10)
+		snprintf(buf, n, "%lld KiB", b >> 10);
+	else
+		snprintf(buf, n, "%lld B", b);
+}
+
 /* describe_attempt writes why the attempt of request i that ended with
  * res failed into why ("HTTP 503" for an answer) and says what kind of
  * failure it was, for the retry policy. */
@@ -378,6 +440,12 @@ describe_attempt(struct engine *e, size_t i, CURL *h, CURLcode res, long status,
 		snprintf(why, n, "HTTP %ld", status);
 	} else if (x->a.overflow) {
 		snprintf(why, n, "answer larger than %zu bytes", e->o->max_body);
+	} else if (x->a.over_disk) {
+		char b[32];
+
+		human_bytes(b, sizeof b, (long long)e->o->disk_budget);
+		snprintf(why, n, "answer not kept: the temporary files of answers in flight "
+		    "would pass %s (--max-disk)", b);
 	} else if (res == CURLE_OPERATION_TIMEDOUT) {
 		if (connect_us == 0)
 			snprintf(why, n, "connect timed out");
@@ -393,9 +461,11 @@ describe_attempt(struct engine *e, size_t i, CURL *h, CURLcode res, long status,
 			snprintf(why, n, "connection closed after %zu bytes", x->a.len);
 	} else if (res == CURLE_WRITE_ERROR) {
 		snprintf(why, n, "cannot buffer the answer: %s", strerror(err));
+	} else if (x->errbuf && x->errbuf[0]) {
+		/* libcurl's message may quote what the server sent. */
+		esc_text(why, n, x->errbuf, strlen(x->errbuf));
 	} else {
-		snprintf(why, n, "%s", x->errbuf && x->errbuf[0] ? x->errbuf :
-		    curl_easy_strerror(res));
+		snprintf(why, n, "%s", curl_easy_strerror(res));
 	}
 	return retry_classify(res, connect_us > 0);
 }
@@ -411,23 +481,63 @@ release_handle(struct xfer *x)
 	x->errbuf = NULL;
 }
 
-/* schedule_retry puts request i in BACKOFF for as long as the policy says,
- * given the answer's Retry-After (NULL if none): 1 when it did, 0 when the
- * policy will not wait as long as the server asked (why then says so). */
-static int
-schedule_retry(struct engine *e, size_t i, const char *retry_after, long status,
-    char *why, size_t n)
+/* answer_peek copies the first bytes of a, at most n, to buf. */
+static size_t
+answer_peek(const struct answer *a, uint8_t *buf, size_t n)
+{
+	ssize_t r;
+
+	if (n > a->len)
+		n = a->len;
+	if (a->fd < 0) {
+		if (n > 0)
+			memcpy(buf, a->mem, n);
+		return n;
+	}
+	r = pread(a->fd, buf, n, 0);
+	return r > 0 ? (size_t)r : 0;
+}
+
+/* retry_wait says how long to wait before the next attempt of request i,
+ * whose attempt ended with res, f and status: -1 for no more attempts.
+ * A target whose CPU profiler is busy is asked again within the profile
+ * window, apart from the retries; Retry-After is honoured as the policy
+ * says. What why says is extended where the reason is news. */
+static long
+retry_wait(struct engine *e, size_t i, CURL *h, CURLcode res, enum retry_failure f,
+    long status, char *why, size_t n)
 {
 	struct xfer *x = &e->x[i];
 	const struct retry_policy *p = e->o->retry;
-	long asked, delay = retry_delay_ms(p, x->attempts - 1, retry_after, &asked);
+	struct curl_header *ra = NULL;
+	uint8_t head[512];
 	size_t used = strlen(why);
+	long asked, delay;
 
-	if (delay < 0) {
+	if (res == CURLE_OK && p->busy_ms > 0 && e->o->window_ms > 0 &&
+	    retry_cpu_busy(status, head, answer_peek(&x->a, head, sizeof head))) {
+		x->busy++;
+		snprintf(why + used, n - used, ": " RETRY_CPU_BUSY_TEXT);
+		return retry_busy_delay_ms(p, clock_ms() - x->t_first, e->o->window_ms);
+	}
+	if (!retry_should(p, f, status) || x->attempts - x->busy > e->o->retries)
+		return -1;
+	if (res != CURLE_OK || curl_easy_header(h, "Retry-After", 0, CURLH_HEADER, -1,
+	    &ra) != CURLHE_OK)
+		ra = NULL;
+	delay = retry_delay_ms(p, x->attempts - x->busy - 1, ra ? ra->value : NULL, &asked);
+	if (delay < 0)
 		snprintf(why + used, n - used, ", Retry-After %ld s is longer than the %ld s limit",
 		    asked / 1000, p->retry_after_max_ms / 1000);
-		return 0;
-	}
+	return delay;
+}
+
+/* schedule_retry puts request i in BACKOFF for delay ms. */
+static void
+schedule_retry(struct engine *e, size_t i, long delay, long status, const char *why)
+{
+	struct xfer *x = &e->x[i];
+
 	if (e->o->verbose)
 		warn("%s: %s, retrying in %.1f s", e->rq[i].name, why, delay / 1000.0);
 	free(x->last_error);
@@ -438,7 +548,6 @@ schedule_retry(struct engine *e, size_t i, const char *retry_after, long status,
 	x->state = BACKOFF;
 	x->due = clock_ms() + delay;
 	e->nbackoff++;
-	return 1;
 }
 
 /* done_transfer handles the end of one attempt: a retry when the policy
@@ -448,9 +557,8 @@ done_transfer(struct engine *e, CURL *h, CURLcode res)
 {
 	struct wctx *w;
 	struct xfer *x;
-	struct curl_header *ra = NULL;
 	size_t i;
-	long status = 0;
+	long status = 0, delay;
 	char why[CURL_ERROR_SIZE + 128];
 	enum retry_failure f;
 
@@ -460,13 +568,14 @@ done_transfer(struct engine *e, CURL *h, CURLcode res)
 	curl_multi_remove_handle(e->m, h);
 	e->nactive--;
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+	/* An error body ended at its limit is a complete answer. */
+	if (res == CURLE_WRITE_ERROR && x->a.cut)
+		res = CURLE_OK;
 	f = describe_attempt(e, i, h, res, status, why, sizeof why);
-	if (res != CURLE_OK || curl_easy_header(h, "Retry-After", 0, CURLH_HEADER, -1,
-	    &ra) != CURLHE_OK)
-		ra = NULL;
-	if (retry_should(e->o->retry, f, status) && x->attempts <= e->o->retries &&
-	    schedule_retry(e, i, ra ? ra->value : NULL, status, why, sizeof why))
+	if ((delay = retry_wait(e, i, h, res, f, status, why, sizeof why)) >= 0) {
+		schedule_retry(e, i, delay, status, why);
 		return;
+	}
 	if (e->o->verbose)
 		warn("%s: %s (%zu bytes, attempt %d)", e->rq[i].name,
 		    res == CURLE_OK ? "complete" : why, x->a.len, x->attempts);
@@ -477,17 +586,6 @@ done_transfer(struct engine *e, CURL *h, CURLcode res)
 	x->hdrs = NULL;
 	free(x->last_error);
 	x->last_error = NULL;
-}
-
-static void
-human_bytes(char *buf, size_t n, long long b)
-{
-	if (b >= 10LL << 20)
-		snprintf(buf, n, "%lld MiB", b >> 20);
-	else if (b >= 10LL << 10)
-		snprintf(buf, n, "%lld KiB", b >> 10);
-	else
-		snprintf(buf, n, "%lld B", b);
 }
 
 static void

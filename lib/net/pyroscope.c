@@ -65,6 +65,16 @@ days_from_civil(int64_t y, int m, int d)
 	return era * 146097 + doe - 719468;
 }
 
+/* days_in_month of a proleptic Gregorian year. */
+static int
+days_in_month(int y, int m)
+{
+	static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+
+	return m == 2 && leap ? 29 : days[m - 1];
+}
+
 static int
 digits(const char **s, int n, int *out)
 {
@@ -94,8 +104,11 @@ parse_rfc3339(const char *s, int64_t *ms)
 	if (digits(&s, 2, &h) || *s++ != ':' || digits(&s, 2, &mi) || *s++ != ':' ||
 	    digits(&s, 2, &sec))
 		return -1;
-	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
+	if (mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || sec > 60)
 		return -1;
+	/* February 31 is refused, not taken for March 2 or 3. */
+	if (d > days_in_month(y, mo))
+		return -2;
 	if (*s == '.') {
 		s++;
 		if (!isdigit((unsigned char)*s))
@@ -154,6 +167,10 @@ pyro_parse_time(const char *s, int64_t now_ms, int64_t *out)
 		if (errno || end[1] || v > 100LL * 365 * 24 * 3600)
 			goto bad;
 		*out = now_ms - v * unit;
+		if (*out < 0) {
+			seterr("%s: before 1970", s);
+			return -1;
+		}
 		return 0;
 	}
 	if (isdigit((unsigned char)*s) && strspn(s, "0123456789") == strlen(s)) {
@@ -166,21 +183,36 @@ pyro_parse_time(const char *s, int64_t now_ms, int64_t *out)
 		*out = (int64_t)v * 1000;
 		return 0;
 	}
-	if (parse_rfc3339(s, out) == 0)
-		return 0;
+	switch (parse_rfc3339(s, out)) {
+	case 0:
+		if (*out >= 0)
+			return 0;
+		seterr("%s: before 1970", s);
+		return -1;
+	case -2:
+		seterr("%s: no such date", s);
+		return -1;
+	}
 bad:
 	seterr("%s: not a time (now, now-1h, now-3d, RFC 3339 or unix seconds)", s);
 	return -1;
 }
 
 size_t
+pyro_chunk_count(int64_t from, int64_t to, int64_t max_ms)
+{
+	/* Both ends lie between 1970 and 9999, so no sum overflows. */
+	int64_t n = to > from ? (to - from + max_ms - 1) / max_ms : 1;
+
+	return n > 0 ? (size_t)n : 1;
+}
+
+size_t
 pyro_chunks(int64_t from, int64_t to, int64_t max_ms, int64_t **bounds)
 {
-	size_t n = (size_t)((to - from + max_ms - 1) / max_ms);
+	size_t n = pyro_chunk_count(from, to, max_ms);
 	int64_t *b;
 
-	if (n == 0)
-		n = 1;
 	b = xcalloc(n + 1, sizeof *b);
 	/* Equal chunks rather than full 24h ones and a stub: each chunk is a
 	 * profile of comparable weight. */

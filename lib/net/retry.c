@@ -3,6 +3,7 @@
  * field of the two presets below, side by side, each with its reason. */
 #include <ctype.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -35,6 +36,10 @@ const struct retry_policy retry_fleet = {
 	 * shorter than the profile window: a retry waits as long for the same
 	 * answer. */
 	.retry_408 = 0,
+	/* Agents such as Grafana Alloy profile 14 s of every 15 s: a gap of
+	 * about a second. Asking every 0.5-1 s finds it; each refusal costs
+	 * the target one tiny answer. */
+	.busy_ms = 1000,
 };
 
 /* img-push: one registry the user named, many requests in sequence. Upload
@@ -59,6 +64,8 @@ const struct retry_policy retry_registry = {
 	.failures = BIT(RETRY_CONNECT_TIMEOUT) | BIT(RETRY_DROPPED) | BIT(RETRY_SLOW),
 	/* Registries behind proxies answer 408 when a slow upload stalls. */
 	.retry_408 = 1,
+	/* Registries do not profile. */
+	.busy_ms = 0,
 };
 
 enum retry_failure
@@ -106,21 +113,52 @@ retry_should(const struct retry_policy *p, enum retry_failure f, long status)
 	return (p->failures & BIT(f)) != 0;
 }
 
-long
-retry_backoff_ms(const struct retry_policy *p, int attempt)
+/* equal_jitter: a wait in [d/2, d], half fixed, half random. */
+static long
+equal_jitter(long d)
 {
 	static int seeded;
-	long d = p->base_ms > 0 ? p->base_ms : 1;
 
 	if (!seeded) {
 		srandom((unsigned)time(NULL) ^ (unsigned)getpid());
 		seeded = 1;
 	}
+	return d / 2 + (d > 1 ? random() % (d / 2 + 1) : 0);
+}
+
+long
+retry_backoff_ms(const struct retry_policy *p, int attempt)
+{
+	long d = p->base_ms > 0 ? p->base_ms : 1;
+
 	for (int i = 0; i < attempt && d < p->cap_ms; i++)
 		d *= 2;
 	if (d > p->cap_ms)
 		d = p->cap_ms;
-	return d / 2 + (d > 1 ? random() % (d / 2 + 1) : 0);
+	return equal_jitter(d);
+}
+
+int
+retry_cpu_busy(long status, const void *body, size_t len)
+{
+	static const char text[] = RETRY_CPU_BUSY_TEXT;
+
+	/* The message is the whole short body ("Could not enable CPU
+	 * profiling: cpu profiling already in use\n"): its start is enough. */
+	if (status != 500 || !body)
+		return 0;
+	return memmem(body, len < 512 ? len : 512, text, sizeof text - 1) != NULL;
+}
+
+long
+retry_busy_delay_ms(const struct retry_policy *p, long long waited_ms, long window_ms)
+{
+	long d;
+
+	if (p->busy_ms <= 0 || window_ms <= 0 || waited_ms < 0)
+		return -1;
+	d = equal_jitter(p->busy_ms);
+	return waited_ms + d > window_ms ? -1 : d;
 }
 
 long

@@ -4,6 +4,7 @@
 #ifndef PGOKIT_RETRY_H
 #define PGOKIT_RETRY_H
 
+#include <stddef.h>
 #include <time.h>
 
 /* What went wrong with one attempt, in the terms the policy decides on. */
@@ -27,6 +28,10 @@ struct retry_policy {
 	int retry_after_clamp;
 	unsigned failures;	/* 1u << enum retry_failure for each retried one */
 	int retry_408;		/* 408 Request Timeout is retried */
+	/* A target whose CPU profiler is busy (retry_cpu_busy) is asked
+	 * again after busy_ms with equal jitter for as long as the profile
+	 * window lasts, apart from retries; 0: it is an ordinary 500. */
+	long busy_ms;
 };
 
 extern const struct retry_policy retry_fleet, retry_registry;
@@ -42,6 +47,23 @@ int retry_should(const struct retry_policy *p, enum retry_failure f, long status
 
 /* retry_status: would an answer with this status be retried. */
 int retry_status(const struct retry_policy *p, long status);
+
+/* Go allows one CPU profile per process at a time: net/http/pprof answers
+ * a second request with 500 and "Could not enable CPU profiling: cpu
+ * profiling already in use" (runtime/pprof's error text) while another
+ * profiler (Grafana Alloy, the Datadog agent, another pprof-fetch) holds it. */
+#define RETRY_CPU_BUSY_TEXT "cpu profiling already in use"
+
+/* retry_cpu_busy: is an answer with this status and body (its start is
+ * enough) such a refusal. */
+int retry_cpu_busy(long status, const void *body, size_t len);
+
+/* retry_busy_delay_ms is the wait before asking a busy target again, when
+ * waited_ms have passed since the first attempt and the profile window is
+ * window_ms: busy_ms with equal jitter, so two fetchers waiting on one
+ * target do not come back in step; -1 when that would end past the window
+ * (or p does not wait on busy targets). */
+long retry_busy_delay_ms(const struct retry_policy *p, long long waited_ms, long window_ms);
 
 /* retry_backoff_ms is the wait before retry number attempt (0 for the first
  * retry): base * 2^attempt capped at cap_ms, with "equal jitter" (half

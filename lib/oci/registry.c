@@ -19,6 +19,7 @@
 #include "oci/image.h"
 #include "oci/registry.h"
 #include "util/err.h"
+#include "util/escape.h"
 
 struct registry {
 	struct http_client *http;
@@ -238,7 +239,7 @@ set_http_error(const struct http_response *rs, const char *what)
 	json_t *j = rs->body.len ? json_loadb(rs->body.data, rs->body.len, 0, NULL) : NULL;
 	json_t *errs = json_object_get(j, "errors"), *e;
 	size_t i;
-	char head[64];
+	char head[64], *esc;
 
 	snprintf(head, sizeof head, "HTTP %ld", rs->status);
 	membuf_puts(&m, head);
@@ -282,7 +283,10 @@ set_http_error(const struct http_response *rs, const char *what)
 		free(s);
 	}
 	json_decref(j);
-	seterr("%s: %s", what, m.data);
+	/* The registry's words: quoted, never obeyed (util/escape.h). */
+	esc = esc_dup(m.data);
+	seterr("%s: %s", what, esc);
+	free(esc);
 	membuf_free(&m);
 }
 

@@ -45,6 +45,15 @@ main(void)
 	ok(t("2026-11-27", now) == -1 && t("2026-13-01T00:00:00Z", now) == -1 &&
 	    t("2026-11-27T08:00:00", now) == -1 && t("yesterday", now) == -1 &&
 	    t("", now) == -1, "not times");
+	ok(t("2026-02-31T00:00:00Z", now) == -1 && t("2025-02-29T00:00:00Z", now) == -1 &&
+	    t("2026-04-31T12:00:00Z", now) == -1 && t("1900-02-29T00:00:00Z", now) == -1,
+	    "dates that do not exist are refused, not moved on");
+	ok(t("2000-02-29T00:00:00Z", now) == 951782400000LL, "2000 is a leap year");
+	ok(t("1969-12-31T23:59:59Z", now) == -1 && t("1970-01-01T00:30:00+01:00", now) == -1,
+	    "before 1970 is refused");
+	ok(pyro_chunk_count(0, 253402300799000LL, PYRO_MAX_WINDOW_MS) == 2932897,
+	    "1970 to 9999 counted without a plan");
+	ok(pyro_chunk_count(5, 5, PYRO_MAX_WINDOW_MS) == 1, "an empty window is one chunk");
 
 	n = pyro_chunks(0, 3600000, PYRO_MAX_WINDOW_MS, &b);
 	ok(n == 1 && b[0] == 0 && b[1] == 3600000, "one hour: one chunk");

@@ -141,11 +141,33 @@ test_retry_after(void)
 	}
 }
 
+static void
+test_busy(void)
+{
+	static const char go[] = "Could not enable CPU profiling: cpu profiling already in use\n";
+	int in = 1;
+
+	ok(retry_cpu_busy(500, go, sizeof go - 1), "Go's busy answer is recognised");
+	ok(!retry_cpu_busy(503, go, sizeof go - 1) && !retry_cpu_busy(500, "oops\n", 5) &&
+	    !retry_cpu_busy(500, NULL, 0), "other answers are not busy");
+	for (int i = 0; i < 200; i++) {
+		long d = retry_busy_delay_ms(&retry_fleet, 0, 30000);
+
+		in &= d >= retry_fleet.busy_ms / 2 && d <= retry_fleet.busy_ms;
+	}
+	ok(in, "busy waits lie in [busy_ms/2, busy_ms]");
+	ok(retry_busy_delay_ms(&retry_fleet, 29600, 30000) == -1 &&
+	    retry_busy_delay_ms(&retry_fleet, 0, 0) == -1 &&
+	    retry_busy_delay_ms(&retry_registry, 0, 30000) == -1,
+	    "no wait past the window, without a window, or for the registry");
+}
+
 int
 main(void)
 {
 	test_decisions();
 	test_backoff();
 	test_retry_after();
+	test_busy();
 	return tap_done();
 }

@@ -11,12 +11,14 @@
 #include <unistd.h>
 
 #include "codec/gzip.h"
+#include "comments.h"
 #include "net/answer.h"
 #include "run.h"
 #include "pprof/merge.h"
 #include "util/output.h"
 #include "pprof/profile.h"
 #include "net/pyroscope.h"
+#include "net/retry.h"
 #include "net/url.h"
 #include "util/cli.h"
 #include "util/err.h"
@@ -34,13 +36,15 @@ struct item {
 	char *why;
 	int done;
 	long status;
+	char *const *labels;	/* --targets-from: the target's labels */
+	size_t nlabels;
 };
 
 struct run {
 	struct fetch_config *c;
 	struct item *it;
 	size_t n;
-	size_t ok, failed, empty;
+	size_t ok, failed, empty, busy;
 	int to_stdout, force_stdout;
 	struct merger *merger;	/* -o with several Pyroscope chunks */
 	int write_failed;
@@ -108,6 +112,26 @@ emit(struct run *r, struct item *it, struct checked *ck)
 	}
 }
 
+/* add_labels puts the target's labels into its profile as comments. */
+static void
+add_labels(struct item *it, struct checked *ck)
+{
+	uint8_t *gz;
+	size_t gzlen;
+
+	if (with_comments(ck->gz, ck->gzlen, default_size_cap(), it->labels, it->nlabels,
+	    &gz, &gzlen) < 0) {
+		checked_free(ck);
+		ck->kind = ANSWER_BAD;
+		snprintf(ck->why, sizeof ck->why, "cannot add the labels: %s", errmsg());
+		return;
+	}
+	free(ck->gz_owned);
+	ck->gz_owned = gz;
+	ck->gz = gz;
+	ck->gzlen = gzlen;
+}
+
 static void
 on_done(const struct fetch_req *rq, const struct fetch_res *rs, void *arg)
 {
@@ -118,6 +142,8 @@ on_done(const struct fetch_req *rq, const struct fetch_res *rs, void *arg)
 	fetch_check(rs, r->c->pyroscope != NULL, default_size_cap(), &ck);
 	it->done = 1;
 	it->status = rs->status;
+	if (ck.kind == ANSWER_PROFILE && it->nlabels > 0)
+		add_labels(it, &ck);
 	it->kind = ck.kind;
 	if (ck.kind == ANSWER_PROFILE) {
 		emit(r, it, &ck);
@@ -255,6 +281,12 @@ plan_pyroscope(struct run *r, int64_t now)
 		warn("--query %s: want a label selector like {service_name=\"x\"}", c->query);
 		return 2;
 	}
+	if ((r->n = pyro_chunk_count(from, to, PYRO_MAX_WINDOW_MS)) > PYRO_MAX_CHUNKS) {
+		warn("--from %s --to %s: %zu chunks of 24 hours; at most %d (a year) in one run",
+		    c->from ? c->from : "now-1h", c->to ? c->to : "now", r->n, PYRO_MAX_CHUNKS);
+		r->n = 0;
+		return 2;
+	}
 	r->n = pyro_chunks(from, to, PYRO_MAX_WINDOW_MS, &bounds);
 	r->it = xcalloc(r->n, sizeof *r->it);
 	r->rq = xcalloc(r->n, sizeof *r->rq);
@@ -324,6 +356,8 @@ plan_targets(struct run *r, int64_t now)
 		char *stem = target_file_stem(t->host, t->port);
 
 		r->it[i].name = xstrdup(t->name);
+		r->it[i].labels = t->labels;
+		r->it[i].nlabels = t->nlabels;
 		if (asprintf(&r->it[i].stem, "%s-%s", stem, ts) < 0)
 			die("out of memory");
 		free(stem);
@@ -360,24 +394,24 @@ explain_404(struct run *r)
 		}
 }
 
-/* finish_merge writes the merged Pyroscope chunks for -o. */
+/* finish_merge writes the merged Pyroscope chunks for -o. The merger is
+ * finished (and so freed) even when no chunk came. */
 static void
 finish_merge(struct run *r)
 {
-	struct profile *m = NULL;
 	const char *out = r->c->out;
+	int count = merger_count(r->merger);
+	struct profile *m = merger_finish(r->merger);
 
-	if (merger_count(r->merger) > 0 && (m = merger_finish(r->merger))) {
-		if (profile_write(m, out, 6) < 0) {
-			warn("%s", errmsg());   /* it names out */
-			r->write_failed = 1;
-		}
-		profile_free(m);
-	} else if (!m && r->ok > 0) {
+	r->merger = NULL;
+	if (m && profile_write(m, out, 6) < 0) {
+		warn("%s", errmsg());   /* it names out */
+		r->write_failed = 1;
+	} else if (!m && count > 0) {
 		warn("%s: cannot merge: %s", out, errmsg());
 		r->write_failed = 1;
 	}
-	r->merger = NULL;
+	profile_free(m);
 }
 
 /* summarize prints every failure and warning, then the counts, and gives
@@ -386,7 +420,7 @@ static int
 summarize(struct run *r)
 {
 	struct fetch_config *c = r->c;
-	char extra[64] = "";
+	char extra[96] = "";
 	const char *what;
 	size_t need;
 	int explicit = c->min_ok >= 0 || c->min_ok_pct >= 0;
@@ -407,6 +441,10 @@ summarize(struct run *r)
 			r->failed++;
 			warn("%s: %s", it->name, it->why ? it->why : "failed");
 			break;
+		case ANSWER_BUSY:
+			r->busy++;
+			warn("%s: %s", it->name, it->why);
+			break;
 		}
 	}
 	if (r->merger)
@@ -416,12 +454,16 @@ summarize(struct run *r)
 	else if (c->min_ok_pct >= 0)
 		need = (size_t)ceil(c->min_ok_pct / 100.0 * (double)r->n - 1e-9);
 	else
-		need = r->n - r->empty;
-	/* Every Pyroscope chunk empty: no profile at all is a failure. */
+		need = r->n - r->empty - r->busy;
+	/* Every Pyroscope chunk empty, every target busy: no profile at all
+	 * is a failure. */
 	if (!explicit && need == 0)
 		need = 1;
 	if (r->empty)
 		snprintf(extra, sizeof extra, ", %zu empty", r->empty);
+	if (r->busy)
+		snprintf(extra + strlen(extra), sizeof extra - strlen(extra),
+		    ", %zu busy (" RETRY_CPU_BUSY_TEXT ")", r->busy);
 	if (c->pyroscope)
 		what = r->n == 1 ? "window" : "chunks";
 	else
@@ -431,6 +473,32 @@ summarize(struct run *r)
 		warn("%zu of %zu %s ok, %zu failed%s%s", r->ok, r->n, what, r->failed, extra,
 		    r->ok < need && explicit ? " (--min-ok not met)" : "");
 	return r->ok < need || r->write_failed ? 1 : 0;
+}
+
+/* out_dir_ok makes sure -d names a directory we can write to, before any
+ * request: a wrong -d found after the window would waste every profile. */
+static int
+out_dir_ok(const char *dir)
+{
+	struct stat st;
+
+	if (mkdir(dir, 0777) < 0 && errno != EEXIST) {
+		warn("%s: cannot create directory:", dir);
+		return -1;
+	}
+	if (stat(dir, &st) < 0) {
+		warn("%s:", dir);
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		warn("%s: not a directory", dir);
+		return -1;
+	}
+	if (access(dir, W_OK | X_OK) < 0) {
+		warn("%s: cannot write there:", dir);
+		return -1;
+	}
+	return 0;
 }
 
 int
@@ -448,16 +516,13 @@ fetch_main(struct fetch_config *c)
 		warn("%s", errmsg());
 		return 1;
 	}
+	if (c->dir && out_dir_ok(c->dir) < 0)
+		return 2;
 	if (c->pyroscope) {
 		if ((status = plan_pyroscope(&r, now)) != 0)
 			return status;
 	} else {
 		plan_targets(&r, now);
-	}
-	if (c->dir && mkdir(c->dir, 0777) < 0 && errno != EEXIST) {
-		warn("%s: cannot create directory:", c->dir);
-		status = 1;
-		goto out;
 	}
 	stems_unique(&r);
 	c->net.done = on_done;
@@ -471,6 +536,8 @@ fetch_main(struct fetch_config *c)
 		explain_404(&r);
 	status = summarize(&r);
 out:
+	if (r.merger)
+		profile_free(merger_finish(r.merger));
 	for (size_t i = 0; i < r.n; i++) {
 		free(r.it[i].name);
 		free(r.it[i].stem);

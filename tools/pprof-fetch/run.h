@@ -17,6 +17,7 @@ struct fetch_config {
 	const char *dir;	/* -d */
 	long min_ok;		/* --min-ok N; -1 = all */
 	double min_ok_pct;	/* --min-ok P%; -1 = unset */
+	int disk_set;		/* --max-disk given */
 	/* Pyroscope mode when pyroscope != NULL. */
 	const char *pyroscope, *query, *from, *to, *type, *tenant;
 	int pgo_keep;
@@ -24,7 +25,7 @@ struct fetch_config {
 
 /* fetch_main runs it all and returns the exit status: 0 when enough profiles
  * arrived (--min-ok), 1 otherwise or on an output error, 2 for bad input
- * (times, selector). */
+ * (times, window, selector, -d). */
 int fetch_main(struct fetch_config *c);
 
 #endif

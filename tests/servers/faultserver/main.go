@@ -21,6 +21,7 @@
 //	/hits?key=K                how many requests K got, and the gaps between them in ms
 //	/bearer                    the profile with "Authorization: Bearer $FS_TOKEN", else 401
 //	/basic                     the profile with Basic $FS_USER:$FS_PASSWORD, else 401
+//	and the hostile paths of hostile.go
 //
 // With -tls every port speaks HTTPS with a fresh self-signed certificate.
 package main
@@ -216,7 +217,9 @@ func handler(w http.ResponseWriter, r *http.Request) {
 		}
 		fmt.Fprintln(w)
 	default:
-		http.NotFound(w, r)
+		if !hostile(w, r) {
+			http.NotFound(w, r)
+		}
 	}
 }
 
