@@ -3,7 +3,7 @@
 # -diff_base=BASE FILE`, byte for byte but the Time: line: real CPU profiles
 # of the example service at two loads, both ways round, a profile against
 # itself, -n and -t, heap profiles, go test profiles of unrelated packages;
-# then --json's rows and the errors.
+# then --json's rows, total and drift, and the errors.
 . "$(dirname "$0")/lib.sh"
 
 have_go || skip_all "Go 1.21+ not available"
@@ -79,17 +79,20 @@ test_expect_success 'a merged stream as the base, as pprof merges its inputs fir
 test_expect_success '--json: the rows of the text report, percentages of the base' '
 	pprof-stat --diff light.pprof heavy.pprof >text &&
 	pprof-stat --diff light.pprof --json heavy.pprof >diff.json &&
+	pprof-stat --json light.pprof >base.json &&
+	pprof-stat --drift light.pprof heavy.pprof >drift &&
 	python3 - <<-\PY
 	import json
 	d = json.load(open("diff.json"))
 	rows = [l for l in open("text") if l.startswith(" ") and "flat%" not in l]
-	assert len(rows) == len(d["rows"]) > 3, (len(rows), len(d["rows"]))
-	for t, j in zip(rows, d["rows"]):
+	assert len(rows) == len(d["top"]["rows"]) > 3, (len(rows), len(d["top"]["rows"]))
+	for t, j in zip(rows, d["top"]["rows"]):
 	    assert ("%  " + j["name"]) in t, (t, j)
 	    pc = t.split()[1]
 	    assert pc == "%.2f%%" % abs(j["flat_percent"]) or abs(j["flat_percent"]) < 1, (t, j)
-	assert d["base_total"] > 0 and d["pgo"]["drift_percent"] >= 0
-	assert any(r["flat"] < 0 for r in d["rows"]) or any(r["flat"] > 0 for r in d["rows"])
+	assert d["top"]["total"] == json.load(open("base.json"))["top"]["total"] > 0
+	assert "%.1f" % d["pgo"]["drift_percent"] == open("drift").read().strip()
+	assert d["sample_type"] == {"type": "cpu", "unit": "nanoseconds"}
 	PY
 '
 test_expect_success 'errors: unreadable base, a base without the sample type, both on stdin' '

@@ -9,6 +9,7 @@
 
 #include "pgo/edges.h"
 #include "report/diff.h"
+#include "report/json.h"
 #include "report/top.h"
 #include "util/err.h"
 #include "util/keymap.h"
@@ -260,19 +261,8 @@ int diff_json_write(const struct profile *base, const struct profile *p, const c
 	struct top_base b = { base, NULL, 0 };
 	if (top_build_diff(p, &b, &o, &r) < 0)
 		return -1;
-	json_t *rows = json_array();
-	for (size_t i = 0; i < r.nrows; i++) {
-		const struct top_row *w = &r.row[i];
-		json_array_append_new(rows, json_pack("{s:s, s:I, s:I, s:f, s:f, s:s?}",
-		    "name", w->name, "flat", (json_int_t)w->flat, "cum", (json_int_t)w->cum,
-		    "flat_percent", r.total ? 100.0 * (double)w->flat / (double)r.total : 0.0,
-		    "cum_percent", r.total ? 100.0 * (double)w->cum / (double)r.total : 0.0,
-		    "inline", w->inline_label[0] ? w->inline_label : NULL));
-	}
-	json_t *doc = json_pack("{s:{s:s, s:s}, s:I, s:I, s:I, s:o}",
-	    "sample_type", "type", r.type, "unit", r.unit,
-	    "base_total", (json_int_t)r.total, "shown", (json_int_t)r.flat_sum,
-	    "dropped_nodes", (json_int_t)r.dropped, "rows", rows);
+	json_t *doc = json_pack("{s:{s:s, s:s}, s:o}", "sample_type", "type", r.type,
+	    "unit", r.unit, "top", statjson_top(&r));
 	top_free(&r);
 	json_object_set_new(doc, "pgo", pgo_json(base, p, NULL, count, doc));
 	int rc = json_dumpf(doc, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER);

@@ -25,9 +25,10 @@ int diff_drift(const struct profile *base, const struct profile *p, const char *
 int diff_pgo_write(const struct profile *base, const struct profile *p, const char *spec,
     int count, FILE *f);
 
-/* diff_json_write writes the --diff --json document: the -top -diff_base
- * rows with their percentages of the base's total, and the PGO view when
- * both profiles have a sample type Go's PGO reads. -1 with seterr(). */
+/* diff_json_write writes the --diff --json document: the sample type, the
+ * -top -diff_base rows as --json's "top" object (its total is the base's),
+ * and the PGO view, or null and "pgo_error" when Go's PGO cannot read a
+ * profile. -1 with seterr(). */
 int diff_json_write(const struct profile *base, const struct profile *p, const char *spec,
     int count, FILE *f);
 
