@@ -116,15 +116,21 @@ test_expect_success 'the Search button asks for a regex; a second click resets' 
 	chrome --virtual-time-budget=3000 --dump-dom "file://$PWD/probe2.svg" >dom5 &&
 	grep -q "<text id=\"probe\">PROBE Matched: [0-9.]*% ([1-9][0-9]* frames)|Reset search|cleared</text>" dom5
 '
-test_expect_success 'Go'"'"'s compiler profile: under 1 MB by default, searchable' '
+test_expect_success 'Go'"'"'s compiler profile: under 700 KB by default (12 MB at 0.1 px)' '
 	cp "$GOROOT_123/src/cmd/compile/default.pgo" compile.pgo &&
 	pprof-stat --svg compile.pgo >compile.svg &&
-	test "$(wc -c <compile.svg)" -lt 1000000 &&
+	test "$(wc -c <compile.svg)" -lt 700000 &&
 	pprof-stat --svg --min-width 0.1 compile.pgo >wide.svg &&
 	test "$(wc -c <wide.svg)" -gt 5000000 &&
-	chrome --virtual-time-budget=5000 --dump-dom "file://$PWD/compile.svg?s=typecheck" >dom6 &&
-	matched dom6 | grep -q "^Matched: [0-9.]*% ([1-9][0-9]* frames)$" &&
 	test_expect_code 2 pprof-stat --svg --min-width -1 compile.pgo
+'
+test_expect_success 'the search counts the frames left out: the share --folded sums' '
+	chrome --virtual-time-budget=5000 --dump-dom "file://$PWD/compile.svg?s=%5Eruntime%5C.mallocgc%24" >dom6 &&
+	want=$(folded_share "^runtime\\.mallocgc$" compile.pgo) && test "$want" != 0.00 &&
+	matched dom6 | grep "^Matched: $want% ([1-9][0-9]* frames)$" &&
+	drawn=$(grep -c "<g class=\"f\"[^>]*data-n=\"runtime.mallocgc\"" compile.svg) &&
+	all=$(pprof-stat --folded compile.pgo | sed "s/ [0-9]*$//" | tr ";" "\n" | grep -c "^runtime.mallocgc$") &&
+	test "$drawn" -lt "$all"
 '
 test_expect_success 'an empty profile still gives a valid page' '
 	pfmangle nosamples cpu.pprof empty.pprof &&

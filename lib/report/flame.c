@@ -69,7 +69,7 @@ static void color(const char *name, int *r, int *g, int *b)
 static const char script[] =
 "<script type=\"text/ecmascript\"><![CDATA[\n"
 "'use strict';\n"
-"var W = %g, frames = [], details, hottest = '', searching = null;\n"
+"var W = %g, frames = [], details, hottest = '', searching = null, mnames = [], munit = 1;\n"
 "function init() {\n"
 "  details = document.getElementById('details');\n"
 "  var gs = document.getElementsByClassName('f'), best = null;\n"
@@ -78,6 +78,7 @@ static const char script[] =
 "    var fr = { g: g, x: +g.getAttribute('data-x'), w: +g.getAttribute('data-w'),\n"
 "      d: +g.getAttribute('data-d'), s: +g.getAttribute('data-s'),\n"
 "      name: g.getAttribute('data-n'), info: g.querySelector('title').textContent,\n"
+"      mw: +(g.getAttribute('data-mw') || 0), m: g.getAttribute('data-m'),\n"
 "      rect: g.querySelector('rect'), text: g.querySelector('text') };\n"
 "    fr.fill = fr.rect.getAttribute('fill');\n"
 "    frames.push(fr);\n"
@@ -102,18 +103,33 @@ static const char script[] =
 "  if (re) search(re);\n"
 "}\n"
 "/* search highlights the frames whose name matches re and shows the share\n"
-"   of the total they cover; a frame inside another match counts once. */\n"
+"   of the total they cover; a frame inside another match counts once. The\n"
+"   callees left out of a drawn frame count by its data-m, at most its\n"
+"   data-mw (two names matching in one stack count twice there). */\n"
 "function search(re) {\n"
-"  var rx = null, hits = [], sum = 0, end = -1;\n"
+"  var rx = null, hits = [], seen = [], sum = 0, end = -1;\n"
 "  if (re !== null) { try { rx = new RegExp(re); } catch (e) { rx = null; } }\n"
-"  for (var i = 1; i < frames.length; i++) {\n"
-"    var fr = frames[i], hit = rx !== null && rx.test(fr.name);\n"
+"  for (var i = 0; i < frames.length; i++) {\n"
+"    var fr = frames[i], hit = i > 0 && rx !== null && rx.test(fr.name);\n"
 "    fr.rect.setAttribute('fill', hit ? 'rgb(230,0,230)' : fr.fill);\n"
-"    if (hit) hits.push(fr);\n"
+"    if (hit) hits.push({ x: fr.x, d: fr.d, w: fr.w, fr: fr });\n"
+"    if (!hit && rx !== null && fr.m) {\n"
+"      var mw = 0, ps = fr.m.split(' ');\n"
+"      for (var k = 0; k < ps.length; k++) {\n"
+"        var c = ps[k].indexOf(':'), id = +ps[k].substring(0, c);\n"
+"        if (seen[id] === undefined) seen[id] = rx.test(mnames[id]);\n"
+"        if (seen[id]) mw += munit * ps[k].substring(c + 1);\n"
+"      }\n"
+"      if (mw > 0) hits.push({ x: fr.x, d: fr.d + 0.5, w: Math.min(mw, fr.mw), fr: null });\n"
+"    }\n"
 "  }\n"
 "  hits.sort(function (a, b) { return a.x - b.x || a.d - b.d; });\n"
-"  for (var k = 0; k < hits.length; k++)\n"
-"    if (hits[k].x >= end) { sum += hits[k].w; end = hits[k].x + hits[k].w; }\n"
+"  for (var k = 0; k < hits.length; k++) {\n"
+"    if (hits[k].x < end) continue;\n"
+"    sum += hits[k].w;\n"
+"    if (hits[k].fr) end = hits[k].x + hits[k].w;\n"
+"  }\n"
+"  hits = hits.filter(function (h) { return h.fr; });\n"
 "  searching = rx === null ? null : re;\n"
 "  var m = document.getElementById('matched'), s = document.getElementById('search');\n"
 "  m.textContent = rx === null ? '' : 'Matched: ' + (frames.length ? 100 * sum / frames[0].w : 0).toFixed(2) + '%% (' + hits.length + ' frames)';\n"
@@ -159,6 +175,14 @@ struct flame {
 	int diff;
 	double base_scale;      /* base values times this are in p's total */
 	double maxdelta;        /* the largest |change| drawn */
+	/* the search's view of frames left out: per drawn frame, the names in
+	 * its left-out callees with what they weigh (merged_names) */
+	struct strmap *mnames;  /* name -> index in the page's name table */
+	int64_t *acc;           /* per name id: weight in the current frame's */
+	uint32_t *onpath;       /* per name id: occurrences on the DFS path */
+	size_t *touched;
+	size_t ntouched;
+	int64_t unit;           /* data-m weights are in this many sample units */
 };
 
 /* flame_tree merges the stacks with a positive value into the tree. */
@@ -344,9 +368,88 @@ static void frame_info(const struct flame *fl, const struct fnode *nd, FILE *f)
 	fputc(')', f);
 }
 
+/* merged_walk adds the subtree of left-out node i to fl->acc: each name
+ * weighs what its outermost occurrences weigh, so a stack counts once per
+ * name, as the search counts drawn frames. */
+static void merged_walk(struct flame *fl, size_t i)
+{
+	const struct fnode *nd = &fl->nodes[i];
+	if (fl->onpath[nd->name]++ == 0) {
+		if (fl->acc[nd->name] == 0)
+			fl->touched[fl->ntouched++] = nd->name;
+		fl->acc[nd->name] += nd->value;
+	}
+	for (size_t k = 0; k < nd->nchild; k++)
+		merged_walk(fl, fl->kids[nd->first + k]);
+	fl->onpath[nd->name]--;
+}
+
+/* write_merged writes drawn node i's data-m (name index:weight pairs of
+ * its left-out callees) and data-mw (their total), when it has some. */
+static void write_merged(struct flame *fl, size_t i, FILE *f)
+{
+	const struct fnode *nd = &fl->nodes[i];
+	int64_t mw = 0;
+	for (size_t k = 0; k < nd->nchild; k++) {
+		size_t c = fl->kids[nd->first + k];
+		if ((double)fl->nodes[c].value / (double)fl->total * WIDTH < fl->min_px) {
+			mw += fl->nodes[c].value;
+			merged_walk(fl, c);
+		}
+	}
+	if (!mw)
+		return;
+	fprintf(f, " data-mw=\"%lld\" data-m=\"", (long long)mw);
+	for (size_t t = 0; t < fl->ntouched; t++) {
+		uint32_t name = (uint32_t)fl->touched[t];
+		size_t id = strmap_intern(fl->mnames, stacks_name(&fl->s, name), NULL);
+		fprintf(f, "%s%zu:%lld", t ? " " : "", id, (long long)(fl->acc[name] / fl->unit));
+		fl->acc[name] = 0;
+	}
+	fl->ntouched = 0;
+	fputc('"', f);
+}
+
+/* common_unit is the greatest common divisor of the frames' values (CPU
+ * profiles count in multiples of the sampling period), which keeps the
+ * search's numbers short. */
+static int64_t common_unit(const struct flame *fl)
+{
+	int64_t g = 0;
+	for (size_t i = 0; i < fl->n && g != 1; i++) {
+		int64_t a = fl->nodes[i].value, b = g;
+		while (b) {
+			int64_t t = a % b;
+			a = b;
+			b = t;
+		}
+		g = a;
+	}
+	return g > 0 ? g : 1;
+}
+
+/* write_names ends the page with the name table data-m refers to, as a
+ * JavaScript array (escaped so no name can end the string or the CDATA). */
+static void write_names(const struct flame *fl, FILE *f)
+{
+	fprintf(f, "<script type=\"text/ecmascript\"><![CDATA[\nmunit = %lld;\nmnames = [",
+	    (long long)fl->unit);
+	for (size_t i = 0; i < strmap_count(fl->mnames); i++) {
+		fputs(i ? ",\"" : "\"", f);
+		for (const unsigned char *c = (const unsigned char *)strmap_str(fl->mnames, i); *c; c++) {
+			if (*c == '"' || *c == '\\' || *c < 0x20 || *c == '>' || *c == '<')
+				fprintf(f, "\\u%04x", *c);
+			else
+				fputc(*c, f);
+		}
+		fputc('"', f);
+	}
+	fputs("];\n]]></script>\n", f);
+}
+
 /* write_frame writes node i's <g>: its data for the script, its tooltip,
  * its box and as much of its name as fits. */
-static void write_frame(const struct flame *fl, size_t i, FILE *f)
+static void write_frame(struct flame *fl, size_t i, FILE *f)
 {
 	const struct fnode *nd = &fl->nodes[i];
 	int64_t total = fl->total;
@@ -368,7 +471,9 @@ static void write_frame(const struct flame *fl, size_t i, FILE *f)
 	    (long long)nd->x, (long long)nd->value, nd->depth, (long long)nd->self,
 	    sval, 100.0 * (double)nd->self / (double)total);
 	xml_escape(f, name, SIZE_MAX);
-	fprintf(f, "\"><title>");
+	fputc('"', f);
+	write_merged(fl, i, f);
+	fprintf(f, "><title>");
 	xml_escape(f, name, SIZE_MAX);
 	frame_info(fl, nd, f);
 	fprintf(f, "</title><rect x=\"%.2f\" y=\"%.0f\" width=\"%.2f\" "
@@ -406,9 +511,19 @@ int flame_write_opts(const struct profile *p, const struct flame_opts *o, FILE *
 		if (!too_narrow(&fl, i) && fabs(delta(&fl, &fl.nodes[i])) > fl.maxdelta)
 			fl.maxdelta = fabs(delta(&fl, &fl.nodes[i]));
 	write_head(&fl, o->title, f);
+	fl.mnames = strmap_new();
+	fl.acc = xcalloc(strmap_count(fl.s.names) + 1, sizeof(*fl.acc));
+	fl.onpath = xcalloc(strmap_count(fl.s.names) + 1, sizeof(*fl.onpath));
+	fl.touched = xcalloc(strmap_count(fl.s.names) + 1, sizeof(*fl.touched));
+	fl.unit = common_unit(&fl);
 	for (size_t i = 0; i < fl.n && fl.total > 0; i++)
 		if (!too_narrow(&fl, i))
 			write_frame(&fl, i, f);
+	write_names(&fl, f);
+	strmap_free(fl.mnames);
+	free(fl.acc);
+	free(fl.onpath);
+	free(fl.touched);
 	if (fl.total <= 0)
 		fprintf(f, "<text x=\"10\" y=\"%g\">no samples with a positive value</text>\n", fl.height - 12);
 	fprintf(f, "</svg>\n");
