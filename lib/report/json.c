@@ -115,8 +115,7 @@ static json_t *pgo_verdict_json(const struct profile *p)
 	return pgo;
 }
 
-/* top_json is the "top" object: the rows of the text report, raw. */
-static json_t *top_json(const struct top_report *r)
+json_t *statjson_top(const struct top_report *r)
 {
 	json_t *rows = json_array();
 	for (size_t i = 0; i < r->nrows; i++) {
@@ -142,7 +141,7 @@ int statjson_write(const struct profile *p, const char *spec, int count, int npr
 	json_t *doc = json_object();
 	header(p, &r, nprofiles, doc);
 	json_object_set_new(doc, "pgo", pgo_verdict_json(p));
-	json_object_set_new(doc, "top", top_json(&r));
+	json_object_set_new(doc, "top", statjson_top(&r));
 	top_free(&r);
 
 	int rc = json_dumpf(doc, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER);

@@ -34,6 +34,7 @@ struct graph {
 	struct tnode *node;
 	size_t nnode, capnode;
 	struct locframes lf;
+	struct locframes base_lf;  /* the -diff_base profile's, when there is one */
 	/* for graph_frame */
 	struct arena *arena;
 	const struct profile *p;
@@ -107,13 +108,20 @@ static size_t graph_frame(void *arg, const PbLocation *l, const PbLine *ln)
 	return node_of(g, g->arena, profile_str(g->p, f->name), obj, f->start_line);
 }
 
-static void graph_build(struct graph *g, struct arena *a, const struct profile *p)
+/* graph_build gives the frames of p, and of base when non-NULL, nodes in
+ * one graph: a function is the same node in both profiles. */
+static void graph_build(struct graph *g, struct arena *a, const struct profile *p,
+    const struct profile *base)
 {
 	g->strs = strmap_new();
 	g->keys = keymap_new(3);
 	g->arena = a;
 	g->p = p;
 	locframes_build(&g->lf, p, graph_frame, g);
+	if (base) {
+		g->p = base;
+		locframes_build(&g->base_lf, base, graph_frame, g);
+	}
 }
 
 static void graph_free(struct graph *g)
@@ -122,107 +130,167 @@ static void graph_free(struct graph *g)
 	keymap_free(g->keys);
 	free(g->node);
 	locframes_free(&g->lf);
+	if (g->base_lf.start)
+		locframes_free(&g->base_lf);
+}
+
+/* One input of the graph: the profile (or, with -diff_base, the base
+ * profile, whose samples count negated as pprof's Scale(-1) makes them),
+ * its frames, and the raw bytes its samples are read from. */
+struct input {
+	const struct profile *p;
+	const struct locframes *lf;
+	const uint8_t *raw;
+	size_t rawlen;
+	int vi;
+	int sign;
+};
+
+/* base_index finds p's sample type vi in base by type and unit, as
+ * pprof's merge pairs them; -1 with seterr() when base lacks it. */
+static int base_index(const struct profile *p, int vi, const struct profile *base)
+{
+	const char *type = profile_str(p, p->pb->sample_type[vi]->type);
+	const char *unit = profile_str(p, p->pb->sample_type[vi]->unit);
+	for (size_t i = 0; i < base->pb->n_sample_type; i++)
+		if (!strcmp(profile_str(base, base->pb->sample_type[i]->type), type) &&
+		    !strcmp(profile_str(base, base->pb->sample_type[i]->unit), unit))
+			return (int)i;
+	seterr("base profile has no sample type %s/%s", type, unit);
+	return -1;
+}
+
+static size_t inputs_of(const struct graph *g, const struct profile *p, int vi,
+    const struct top_base *b, int bvi, const struct top_opts *o, struct input in[2])
+{
+	in[0] = (struct input){ p, &g->lf, o->raw, o->rawlen, vi, 1 };
+	if (!b)
+		return 1;
+	in[1] = (struct input){ b->p, &g->base_lf, b->raw, b->rawlen, bvi, -1 };
+	return 2;
 }
 
 /* values is graph.New's sample loop for flat and cum with every node kept. */
-static void values(struct graph *g, const struct profile *p, int vi,
-    const struct top_opts *o)
+static void values(struct graph *g, const struct input *in, size_t nin)
 {
-	struct sample_iter it;
-	sample_iter_init(&it, p, o->raw, o->rawlen);
-	for (uint64_t stamp = 1; sample_iter_next(&it) == 1; stamp++) {
-		int64_t w = it.val[vi];
-		if (w == 0)
-			continue;
-		struct tnode *leaf = NULL;
-		for (size_t li = it.nloc; li-- > 0;) {
-			int64_t loc = idmap_get(&p->locs, it.loc[li]);
-			if (loc < 0)
+	uint64_t stamp = 1;
+	for (size_t i = 0; i < nin; i++) {
+		const struct profile *p = in[i].p;
+		const struct locframes *lf = in[i].lf;
+		struct sample_iter it;
+		sample_iter_init(&it, p, in[i].raw, in[i].rawlen);
+		for (; sample_iter_next(&it) == 1; stamp++) {
+			int64_t w = sat_mul(in[i].sign, it.val[in[i].vi]);
+			if (w == 0)
 				continue;
-			for (size_t k = g->lf.start[loc + 1]; k-- > g->lf.start[loc];) {
-				struct tnode *n = &g->node[g->lf.node[k]];
-				if (n->stamp != stamp) {
-					n->stamp = stamp;
-					n->cum = sat_add(n->cum, w);
+			struct tnode *leaf = NULL;
+			for (size_t li = it.nloc; li-- > 0;) {
+				int64_t loc = idmap_get(&p->locs, it.loc[li]);
+				if (loc < 0)
+					continue;
+				for (size_t k = lf->start[loc + 1]; k-- > lf->start[loc];) {
+					struct tnode *n = &g->node[lf->node[k]];
+					if (n->stamp != stamp) {
+						n->stamp = stamp;
+						n->cum = sat_add(n->cum, w);
+					}
+					leaf = n;
 				}
-				leaf = n;
 			}
+			if (leaf)
+				leaf->flat = sat_add(leaf->flat, w);
 		}
-		if (leaf)
-			leaf->flat = sat_add(leaf->flat, w);
+		sample_iter_free(&it);
 	}
-	sample_iter_free(&it);
 }
 
 /* inline_labels is the edge part of graph.New for the kept nodes: an edge
  * into a node is inline when the node is not the outermost frame of its
  * location; edges lighter than the edge cut are trimmed before labelling. */
-static void inline_labels(struct graph *g, const struct profile *p, int vi,
-    const unsigned char *kept, int64_t edge_cutoff, const struct top_opts *o)
-{
-	struct sample_iter it;
-	struct keymap *ek = keymap_new(2);
-	int64_t *ew = NULL;
-	unsigned char *einl = NULL;
-	uint64_t *estamp = NULL;
-	size_t cap = 0;
+/* edge_add counts one sample's edge parent -> n once (stamp), inline only
+ * while every sample that makes it has it inline. */
+struct edges {
+	struct keymap *keys;
+	int64_t *w;
+	unsigned char *inl;
+	uint64_t *stamp;
+	size_t cap;
+};
 
-	sample_iter_init(&it, p, o->raw, o->rawlen);
-	for (uint64_t stamp = 1; sample_iter_next(&it) == 1; stamp++) {
-		int64_t w = it.val[vi];
-		if (w == 0)
-			continue;
-		size_t parent = SIZE_MAX;
-		for (size_t li = it.nloc; li-- > 0;) {
-			int64_t loc = idmap_get(&p->locs, it.loc[li]);
-			if (loc < 0)
+static void edge_add(struct edges *es, size_t parent, size_t n, int inl, int64_t w,
+    uint64_t stamp)
+{
+	uint64_t key[2] = { parent, n };
+	int added;
+	size_t e = keymap_intern(es->keys, key, &added);
+	if (added) {
+		if (e >= es->cap) {
+			es->cap = es->cap ? es->cap * 2 : 1024;
+			es->w = xreallocarray(es->w, es->cap, sizeof(*es->w));
+			es->inl = xreallocarray(es->inl, es->cap, 1);
+			es->stamp = xreallocarray(es->stamp, es->cap, sizeof(*es->stamp));
+		}
+		es->w[e] = w;
+		es->inl[e] = (unsigned char)inl;
+		es->stamp[e] = stamp;
+	} else if (es->stamp[e] != stamp) {
+		es->stamp[e] = stamp;
+		es->w[e] = sat_add(es->w[e], w);
+		if (!inl)
+			es->inl[e] = 0;
+	}
+}
+
+/* inline_labels is the edge part of graph.New for the kept nodes: an edge
+ * into a node is inline when the node is not the outermost frame of its
+ * location; edges lighter than the edge cut are trimmed before labelling. */
+static void inline_labels(struct graph *g, const struct input *in, size_t nin,
+    const unsigned char *kept, int64_t edge_cutoff)
+{
+	struct edges es = { keymap_new(2), NULL, NULL, NULL, 0 };
+	uint64_t stamp = 1;
+
+	for (size_t i = 0; i < nin; i++) {
+		const struct profile *p = in[i].p;
+		const struct locframes *lf = in[i].lf;
+		struct sample_iter it;
+		sample_iter_init(&it, p, in[i].raw, in[i].rawlen);
+		for (; sample_iter_next(&it) == 1; stamp++) {
+			int64_t w = sat_mul(in[i].sign, it.val[in[i].vi]);
+			if (w == 0)
 				continue;
-			size_t a = g->lf.start[loc], b = g->lf.start[loc + 1];
-			for (size_t k = b; k-- > a;) {
-				size_t n = g->lf.node[k];
-				if (!kept[n])
+			size_t parent = SIZE_MAX;
+			for (size_t li = it.nloc; li-- > 0;) {
+				int64_t loc = idmap_get(&p->locs, it.loc[li]);
+				if (loc < 0)
 					continue;
-				if (parent != SIZE_MAX && n != parent) {
-					uint64_t key[2] = { parent, n };
-					int added;
-					size_t e = keymap_intern(ek, key, &added);
-					int inl = k != b - 1;
-					if (added) {
-						if (e >= cap) {
-							cap = cap ? cap * 2 : 1024;
-							ew = xreallocarray(ew, cap, sizeof(*ew));
-							einl = xreallocarray(einl, cap, 1);
-							estamp = xreallocarray(estamp, cap, sizeof(*estamp));
-						}
-						ew[e] = w;
-						einl[e] = (unsigned char)inl;
-						estamp[e] = stamp;
-					} else if (estamp[e] != stamp) {
-						estamp[e] = stamp;
-						ew[e] = sat_add(ew[e], w);
-						if (!inl)
-							einl[e] = 0;
-					}
+				size_t a = lf->start[loc], b = lf->start[loc + 1];
+				for (size_t k = b; k-- > a;) {
+					size_t n = lf->node[k];
+					if (!kept[n])
+						continue;
+					if (parent != SIZE_MAX && n != parent)
+						edge_add(&es, parent, n, k != b - 1, w, stamp);
+					parent = n;
 				}
-				parent = n;
 			}
 		}
+		sample_iter_free(&it);
 	}
-	sample_iter_free(&it);
-	size_t ne = keymap_count(ek);
+	size_t ne = keymap_count(es.keys);
 	for (size_t e = 0; e < ne; e++) {
-		if (sat_abs(ew[e]) < edge_cutoff)
+		if (sat_abs(es.w[e]) < edge_cutoff)
 			continue;
-		struct tnode *dst = &g->node[keymap_key(ek, e)[1]];
-		if (einl[e])
+		struct tnode *dst = &g->node[keymap_key(es.keys, e)[1]];
+		if (es.inl[e])
 			dst->inl = 1;
 		else
 			dst->noinl = 1;
 	}
-	keymap_free(ek);
-	free(ew);
-	free(einl);
-	free(estamp);
+	keymap_free(es.keys);
+	free(es.w);
+	free(es.inl);
+	free(es.stamp);
 }
 
 static struct tnode *sort_nodes;
@@ -266,31 +334,58 @@ void top_format(const struct top_report *r, int64_t v, char *buf, size_t n)
 	units_label(buf, n, v, r->unit, r->output_unit);
 }
 
-static void labels(struct top_report *r, const struct profile *p, struct arena *a,
-    double nodefraction)
+/* comment_labels adds the profile's comments, and with a base the base's,
+ * each once, as pprof's merge of the two concatenates them. */
+static void comment_labels(struct top_report *r, struct arena *a, const struct profile *p,
+    const struct profile *base)
+{
+	struct strmap *seen = base ? strmap_new() : NULL;
+	for (int k = 0; k < (base ? 2 : 1); k++) {
+		const struct profile *q = k ? base : p;
+		for (size_t i = 0; i < q->pb->n_comment; i++) {
+			const char *c = profile_str(q, q->pb->comment[i]);
+			int added = 1;
+			if (seen)
+				strmap_intern(seen, c, &added);
+			if (added && c[0] != '#')
+				add_label(r, a, "%s", c);
+		}
+	}
+	if (seen)
+		strmap_free(seen);
+}
+
+static void labels(struct top_report *r, const struct profile *p,
+    const struct profile *base, struct arena *a, const struct top_opts *o)
 {
 	const PbProfile *pb = p->pb;
+	const struct profile *mp = pb->n_mapping || !base ? p : base;
+	int64_t time_nanos = pb->time_nanos, duration_nanos = pb->duration_nanos;
+	double nodefraction = o->nodefraction;
 	char v1[64], v2[64], pc[32];
 
-	if (pb->n_mapping > 0) {
-		const char *file = profile_str(p, pb->mapping[0]->filename);
-		const char *bid = profile_str(p, pb->mapping[0]->build_id);
+	if (base) {
+		/* pprof's merge: the earliest time (0 counts as earliest after
+		 * the first), the durations summed */
+		if (time_nanos == 0 || base->pb->time_nanos < time_nanos)
+			time_nanos = base->pb->time_nanos;
+		duration_nanos = sat_add(duration_nanos, base->pb->duration_nanos);
+	}
+	if (mp->pb->n_mapping > 0) {
+		const char *file = profile_str(mp, mp->pb->mapping[0]->filename);
+		const char *bid = profile_str(mp, mp->pb->mapping[0]->build_id);
 		if (file[0])
 			add_label(r, a, "File: %s", basename_of(a, file));
 		if (bid[0])
 			add_label(r, a, "Build ID: %s", bid);
 	}
-	for (size_t i = 0; i < pb->n_comment; i++) {
-		const char *c = profile_str(p, pb->comment[i]);
-		if (c[0] != '#')
-			add_label(r, a, "%s", c);
-	}
+	comment_labels(r, a, p, base);
 	if (r->type[0])
 		add_label(r, a, "Type: %s", r->type);
-	if (pb->time_nanos != 0) {
+	if (time_nanos != 0) {
 		/* Go's layout "Jan 2, 2006 at 3:04pm (MST)", local time */
-		time_t t = (time_t)(pb->time_nanos / 1000000000);
-		if (pb->time_nanos < 0 && pb->time_nanos % 1000000000)
+		time_t t = (time_t)(time_nanos / 1000000000);
+		if (time_nanos < 0 && time_nanos % 1000000000)
 			t--;
 		struct tm tm;
 		char tb[128], ampm[3];
@@ -301,13 +396,13 @@ static void labels(struct top_report *r, const struct profile *p, struct arena *
 		strftime(zone, sizeof(zone), "%Z", &tm);
 		add_label(r, a, "Time: %s%s (%s)", tb, ampm, zone);
 	}
-	if (pb->duration_nanos != 0) {
+	if (duration_nanos != 0) {
 		const char *tu;
 		char dur[64], ratio[48] = "";
-		units_label(dur, sizeof(dur), pb->duration_nanos, "nanoseconds", "auto");
+		units_label(dur, sizeof(dur), duration_nanos, "nanoseconds", "auto");
 		double tn = units_scale(r->total, r->unit, "nanoseconds", &tu);
 		if (!strcmp(tu, "ns") && sat_trunc(tn) != 0) {
-			units_percentage(pc, sizeof(pc), sat_trunc(tn), pb->duration_nanos);
+			units_percentage(pc, sizeof(pc), sat_trunc(tn), duration_nanos);
 			snprintf(ratio, sizeof(ratio), "(%s)", pc);
 		}
 		top_format(r, r->total, v1, sizeof(v1));
@@ -331,15 +426,15 @@ static void labels(struct top_report *r, const struct profile *p, struct arena *
 	}
 }
 
-/* abs_total is the sum of the samples' absolute values of type vi, over the
- * raw bytes when the caller has them. */
-static int64_t abs_total(const struct profile *p, const struct top_opts *o, int vi)
+/* abs_total is the sum of the samples' absolute values of the input's
+ * type, over the raw bytes when the caller has them. */
+static int64_t abs_total(const struct input *in)
 {
 	struct sample_iter it;
 	int64_t total = 0;
-	sample_iter_init(&it, p, o->raw, o->rawlen);
+	sample_iter_init(&it, in->p, in->raw, in->rawlen);
 	while (sample_iter_next(&it) == 1) {
-		int64_t v = it.val[vi];
+		int64_t v = it.val[in->vi];
 		total = sat_add(total, sat_abs(v));
 	}
 	sample_iter_free(&it);
@@ -407,6 +502,12 @@ static void fill_rows(struct top_report *r, struct priv *pv, const size_t *order
 
 int top_build(const struct profile *p, const struct top_opts *o, struct top_report *r)
 {
+	return top_build_diff(p, NULL, o, r);
+}
+
+int top_build_diff(const struct profile *p, const struct top_base *b,
+    const struct top_opts *o, struct top_report *r)
+{
 	const PbProfile *pb = p->pb;
 
 	memset(r, 0, sizeof(*r));
@@ -417,17 +518,26 @@ int top_build(const struct profile *p, const struct top_opts *o, struct top_repo
 	int vi = profile_sample_type(p, o->sample_type);
 	if (vi < 0)
 		return -1;
+	int bvi = b ? base_index(p, vi, b->p) : 0;
+	if (bvi < 0)
+		return -1;
 	struct priv *pv = xcalloc(1, sizeof(*pv));
 	pv->arena = arena_new(1 << 16);
 	r->priv = pv;
 	r->sample_index = vi;
 	r->type = profile_str(p, pb->sample_type[vi]->type);
 	r->unit = profile_str(p, pb->sample_type[vi]->unit);
-	r->total = abs_total(p, o, vi);
 
 	struct graph *g = &pv->g;
-	graph_build(g, pv->arena, p);
-	values(g, p, vi, o);
+	struct input in[2];
+	graph_build(g, pv->arena, p, b ? b->p : NULL);
+	size_t nin = inputs_of(g, p, vi, b, bvi, o, in);
+	/* pprof's computeTotal: with a diff base, the base's total alone
+	 * (when it has one), so shares are of the base */
+	r->total = abs_total(&in[nin - 1]);
+	if (nin == 2 && r->total == 0)
+		r->total = abs_total(&in[0]);
+	values(g, in, nin);
 
 	size_t n;
 	int64_t edge_cutoff;
@@ -435,12 +545,12 @@ int top_build(const struct profile *p, const struct top_opts *o, struct top_repo
 	unsigned char *kept = xcalloc(g->nnode ? g->nnode : 1, 1);
 	for (size_t i = 0; i < n; i++)
 		kept[order[i]] = 1;
-	inline_labels(g, p, vi, kept, edge_cutoff, o);
+	inline_labels(g, in, nin, kept, edge_cutoff);
 	free(kept);
 
 	fill_rows(r, pv, order, n);
 	free(order);
-	labels(r, p, pv->arena, o->nodefraction);
+	labels(r, p, b ? b->p : NULL, pv->arena, o);
 	return 0;
 }
 

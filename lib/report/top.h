@@ -18,6 +18,13 @@ struct top_opts {
 	size_t rawlen;            /* profile bytes (the lean view, pprof/load.h), not from p */
 };
 
+/* The base profile of pprof's -diff_base, and its raw bytes as in top_opts. */
+struct top_base {
+	const struct profile *p;
+	const uint8_t *raw;
+	size_t rawlen;
+};
+
 struct top_row {
 	const char *name;         /* printable name: function, "[binary]" or "<unknown>" */
 	const char *inline_label; /* "", "(inline)" or "(partial-inline)" */
@@ -43,6 +50,12 @@ struct top_report {
 /* top_build computes the report. -1 with seterr() for an unknown sample
  * type or a profile without sample types. */
 int top_build(const struct profile *p, const struct top_opts *o, struct top_report *r);
+
+/* top_build_diff computes `go tool pprof -top -diff_base`: base's samples
+ * count negated (pprof's Scale(-1)), percentages are of base's total. -1
+ * with seterr() as top_build, or when base lacks the chosen sample type. */
+int top_build_diff(const struct profile *p, const struct top_base *base,
+    const struct top_opts *o, struct top_report *r);
 void top_free(struct top_report *r);
 
 /* top_format writes a value in the report's output unit ("1.50s"). */

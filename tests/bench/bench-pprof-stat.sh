@@ -4,7 +4,10 @@
 # report against `go tool pprof -top` (targets: CPU time >= 10x less, peak
 # RSS >= 5x less), --pgo against `go tool preprofile` (target: faster), and
 # the fleet merged and reported from a stream on stdin against pprof given
-# all the files. PPROF_STAT_BENCH_N sets the fleet size (default 16);
+# all the files; then --diff of two 50-profile fleets (genfleet's first and
+# second 50 from one pool, each merged by pprof-merge) against `go tool
+# pprof -top -diff_base` (same targets as -top), with --pgo, --drift and
+# --svg of the same pair. PPROF_STAT_BENCH_N sets the fleet size (default 16);
 # PPROF_STAT_BENCH_FLEET=DIR uses DIR/*.pprof (e.g. the merge benchmark's
 # fleet) instead of generating one.
 . "$(dirname "$0")/lib.sh"
@@ -57,5 +60,28 @@ bench_compare "pprof-stat --pgo" "go tool preprofile" 1
 bench_run "cat fleet | pprof-stat (merge+top)" sh -c 'cat fleet/*.pprof | pprof-stat >/dev/null'
 bench_run "go tool pprof -top fleet/*" sh -c 'go tool pprof -symbolize=none -top fleet/*.pprof >/dev/null 2>&1'
 bench_compare "cat fleet | pprof-stat (merge+top)" "go tool pprof -top fleet/*"
+
+# Two fleets of 50: the cached 100-profile fleet's halves.
+fleets=$PGOKIT_CACHE/fleet-100
+if [ ! -f "$fleets/fleet-099.pprof" ]; then
+	mkdir -p "$fleets" && genfleet -n 100 "$fleets" >/dev/null || exit 1
+fi
+pprof-merge -o base.pprof "$fleets"/fleet-0[0-4]?.pprof &&
+pprof-merge -o new.pprof "$fleets"/fleet-0[5-9]?.pprof || exit 1
+printf '  diff: two fleets of 50 profiles, merged: %d KB and %d KB gzip\n' \
+	"$(( $(stat -c %s base.pprof) / 1024 ))" "$(( $(stat -c %s new.pprof) / 1024 ))"
+pprof-stat --diff base.pprof new.pprof | grep -v '^Time:' >ours.diff
+go tool pprof -symbolize=none -top -diff_base=base.pprof new.pprof 2>/dev/null |
+	grep -v '^Time:' >theirs.diff
+cmp -s ours.diff theirs.diff && echo "  --diff output: identical to go tool pprof -diff_base (except Time:)" ||
+	echo "  --diff output: DIFFERS from go tool pprof -diff_base"
+best_of "pprof-stat --diff" 3 sh -c 'pprof-stat --diff base.pprof new.pprof >/dev/null'
+best_of "go tool pprof -top -diff_base" 2 sh -c \
+	'go tool pprof -symbolize=none -top -diff_base=base.pprof new.pprof >/dev/null 2>&1'
+bench_compare "pprof-stat --diff" "go tool pprof -top -diff_base" 10 5
+best_of "pprof-stat --diff --pgo" 3 sh -c 'pprof-stat --diff base.pprof --pgo new.pprof >/dev/null'
+best_of "pprof-stat --drift" 3 sh -c 'pprof-stat --drift base.pprof new.pprof >drift.out'
+best_of "pprof-stat --diff --svg" 3 sh -c 'pprof-stat --diff base.pprof --svg new.pprof >diff.svg'
+echo "  drift $(cat drift.out)%; differential flame graph $(( $(wc -c <diff.svg) / 1024 )) KB"
 test_run_cleanup_
 cd / && rm -rf "$TEST_DIR"

@@ -1,12 +1,14 @@
 /* pprof-stat: look at a profile before trusting it for a build: the
  * `go tool pprof -top` report, JSON, folded stacks, a flame graph, the call
- * edges Go's PGO uses, and a verdict on whether Go will use it at all. */
+ * edges Go's PGO uses, and a verdict on whether Go will use it at all; or
+ * what changed against a base profile (--diff, --drift). */
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "report/diff.h"
 #include "report/flame.h"
 #include "report/folded.h"
 #include "pprof/load.h"
@@ -19,11 +21,12 @@
 #include "util/cli.h"
 #include "util/err.h"
 
-enum mode { TOP, CHECK, FOLDED, JSON, PGO, SVG };
+enum mode { TOP, CHECK, FOLDED, JSON, PGO, SVG, DRIFT };
 
 static const char synopsis[] =
     "pprof-stat [-qv] [--check | --folded | --json | --pgo | --svg] [-n count]\n"
-    "                  [-o file] [-t type] [file]\n";
+    "                  [-o file] [-t type] [--diff base] [--min-width px] [file]\n"
+    "       pprof-stat --drift base [-t type] [file]\n";
 
 /* check answers like cmp: 0 usable, 1 not; -q leaves only the status.
  * Warnings follow the verdict and do not change it. */
@@ -81,9 +84,12 @@ static void sink_close(struct sink *k)
 
 static const struct option longopts[] = {
 	{ "check", no_argument, NULL, 'C' },
+	{ "diff", required_argument, NULL, 'D' },
+	{ "drift", required_argument, NULL, 'R' },
 	{ "folded", no_argument, NULL, 'F' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "json", no_argument, NULL, 'J' },
+	{ "min-width", required_argument, NULL, 'W' },
 	{ "output", required_argument, NULL, 'o' },
 	{ "pgo", no_argument, NULL, 'P' },
 	{ "quiet", no_argument, NULL, 'q' },
@@ -96,21 +102,26 @@ static const struct option longopts[] = {
 struct options {
 	enum mode mode;
 	int count;
+	double min_width;
 	const char *type, *path, *name, *output;
+	const char *base;       /* --diff or --drift: the base profile */
 };
 
 static void parse_options(int argc, char *argv[], struct options *o)
 {
 	int c, nmodes = 0;
 
-	*o = (struct options){ .mode = TOP, .path = "-" };
+	*o = (struct options){ .mode = TOP, .path = "-", .min_width = FLAME_MIN_WIDTH };
 	while ((c = getopt_long(argc, argv, "hn:o:qt:Vv", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'C': o->mode = CHECK; nmodes++; break;
+		case 'D': o->base = optarg; break;
 		case 'F': o->mode = FOLDED; nmodes++; break;
 		case 'J': o->mode = JSON; nmodes++; break;
 		case 'P': o->mode = PGO; nmodes++; break;
+		case 'R': o->mode = DRIFT; o->base = optarg; nmodes++; break;
 		case 'S': o->mode = SVG; nmodes++; break;
+		case 'W': o->min_width = cli_real("--min-width", optarg, 0, 1200); break;
 		case 'h': cli_usage(0);
 		case 'n': o->count = (int)cli_int("-n", optarg, 0, INT_MAX); break;
 		case 'o': o->output = output_arg("-o", optarg); break;
@@ -128,6 +139,10 @@ static void parse_options(int argc, char *argv[], struct options *o)
 	if (argc == 1)
 		o->path = argv[0];
 	o->name = strcmp(o->path, "-") ? o->path : "<stdin>";
+	/* the modes a diff has; one of the two inputs at most is stdin */
+	if (o->base && (o->mode == CHECK || o->mode == FOLDED ||
+	    (!strcmp(o->base, "-") && !strcmp(o->path, "-"))))
+		cli_usage(EXIT_USAGE);
 }
 
 /* report writes the mode's report of p; the exit status. */
@@ -137,6 +152,8 @@ static int report(const struct options *o, struct loaded *in, FILE *f)
 	int rc = 0;
 
 	switch (o->mode) {
+	case DRIFT:
+		break;
 	case TOP: {
 		struct top_report r;
 		struct top_opts to = { o->type, o->count, 0.005, in->raw, in->rawlen };
@@ -159,8 +176,55 @@ static int report(const struct options *o, struct loaded *in, FILE *f)
 		if (pgoreport_write(p, o->type, o->count, f) < 0 && !ferror(f))
 			diex(1, "%s: %s", o->name, errmsg());
 		break;
-	case SVG:
-		rc = flame_write(p, o->type, o->name, f);
+	case SVG: {
+		struct flame_opts fo = { o->type, o->name, o->min_width, NULL };
+		rc = flame_write_opts(p, &fo, f);
+		break;
+	}
+	}
+	if (rc < 0 && !ferror(f))
+		diex(2, "%s: %s", o->name, errmsg());
+	return 0;
+}
+
+/* report_diff writes the mode's report of what changed from base to in;
+ * the exit status. */
+static int report_diff(const struct options *o, struct loaded *base, struct loaded *in, FILE *f)
+{
+	const struct profile *p = in->p;
+	int rc = 0;
+	double drift;
+
+	switch (o->mode) {
+	case TOP: {
+		struct top_report r;
+		struct top_opts to = { o->type, o->count, 0.005, in->raw, in->rawlen };
+		struct top_base tb = { base->p, base->raw, base->rawlen };
+		if ((rc = top_build_diff(p, &tb, &to, &r)) == 0) {
+			top_print(&r, f);
+			top_free(&r);
+		}
+		break;
+	}
+	case JSON:
+		rc = diff_json_write(base->p, p, o->type, o->count, f);
+		break;
+	case PGO:
+	case DRIFT:
+		/* Go rejects a profile: a failure, not unreadable input */
+		if (o->mode == PGO)
+			rc = diff_pgo_write(base->p, p, o->type, o->count, f);
+		else if ((rc = diff_drift(base->p, p, o->type, &drift)) == 0)
+			fprintf(f, "%.1f\n", drift);
+		if (rc < 0 && !ferror(f))
+			diex(1, "%s", errmsg());
+		break;
+	case SVG: {
+		struct flame_opts fo = { o->type, o->name, o->min_width, base->p };
+		rc = flame_write_opts(p, &fo, f);
+		break;
+	}
+	default:
 		break;
 	}
 	if (rc < 0 && !ferror(f))
@@ -168,10 +232,26 @@ static int report(const struct options *o, struct loaded *in, FILE *f)
 	return 0;
 }
 
+/* load_base reads the base of --diff or --drift. An empty base is a
+ * profile without samples to --drift (base->p NULL), else an error. */
+static void load_base(const struct options *o, struct loaded *base)
+{
+	unsigned flags = LOAD_MERGED | (o->mode == TOP ? LOAD_LEAN : 0);
+	int got = profile_load(o->base, flags, base);
+	const char *name = strcmp(o->base, "-") ? o->base : "<stdin>";
+
+	if (got == LOAD_EMPTY && o->mode != DRIFT)
+		diex(2, "%s: empty input", name);
+	if (got != LOAD_OK && got != LOAD_EMPTY)
+		diex(2, "%s", errmsg());
+	if (base->p && o->type && profile_sample_type(base->p, o->type) < 0)
+		diex(2, "%s: %s", name, errmsg());
+}
+
 int main(int argc, char *argv[])
 {
 	struct options o;
-	struct loaded in;
+	struct loaded in, base = { 0 };
 	struct sink out;
 	int got, st;
 
@@ -191,18 +271,23 @@ int main(int argc, char *argv[])
 			sink_close(&out);
 			return 1;
 		}
-		diex(2, "%s: empty input", o.name);
-	}
-	if (got != LOAD_OK)
+		if (o.mode != DRIFT)
+			diex(2, "%s: empty input", o.name);
+	} else if (got != LOAD_OK) {
 		diex(2, "%s", errmsg());
-	if (o.type && profile_sample_type(in.p, o.type) < 0)
+	}
+	if (in.p && o.type && profile_sample_type(in.p, o.type) < 0)
 		diex(2, "%s: %s", o.name, errmsg());
+	if (o.base)
+		load_base(&o, &base);
 	if (cli_verbosity > 0)
 		warn("%s: %d profile%s, %s read", o.name, in.nprofiles,
 		    in.nprofiles == 1 ? "" : "s", in.raw ? "lean" : "full");
 	sink_open(&out, o.output);
-	st = report(&o, &in, out.f);
+	st = o.base ? report_diff(&o, &base, &in, out.f) : report(&o, &in, out.f);
 	loaded_free(&in);
+	if (o.base)
+		loaded_free(&base);
 	sink_close(&out);
 	return st;
 }
