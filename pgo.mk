@@ -190,7 +190,7 @@ pgo-mk-lock:
 	@mkdir -p $(PGO_MK_D) && \
 	if command -v flock >/dev/null 2>&1; then \
 		exec 9>>$(PGO_MK_D)/lock && \
-		if ! flock -w 2 9; then \
+		if ! flock -w 1 9; then \
 			echo "pgo: another make pgo is running in $(PGO_DIR) (pid $$(cat $(PGO_MK_D)/lock.pid 2>/dev/null)); waiting" >&2; \
 			flock -w $(call PGO_MK_Q,$(PGO_LOCK_WAIT)) 9 || \
 			{ echo "pgo: $(PGO_DIR): another make pgo still running after $(PGO_LOCK_WAIT) s" >&2; exit 1; }; \
