@@ -38,7 +38,7 @@ PGO_KEEP ?= 1
 # of hot call-edge weight that differs, pprof-stat --drift) is at least this
 # many percent. Below it, nothing is rebuilt or pushed. See the README for
 # how the default was measured.
-PGO_DRIFT ?= 10
+PGO_DRIFT ?= 20
 # 1: when the installed profile was taken under another Go than the build's,
 # replace it with the fresh one whatever its drift (else: a warning).
 PGO_GO_REFRESH ?=
@@ -261,7 +261,7 @@ PGO_MK_DECIDE = install= verdict=; drift=; \
 	elif cmp -s "$$old" "$$new"; then \
 		verdict="pgo: profile unchanged for PGO (the same bytes)"; \
 	else \
-		$(call PGO_MK_TOOL,pprof-stat) --diff -n 10 -o $(PGO_MK_D)/diff.txt "$$old" "$$new" 2>/dev/null || \
+		$(call PGO_MK_TOOL,pprof-stat) --diff "$$old" -n 10 -o $(PGO_MK_D)/diff.txt "$$new" 2>/dev/null || \
 			rm -f $(PGO_MK_D)/diff.txt; \
 		drift=$$($(call PGO_MK_TOOL,pprof-stat) --drift "$$old" "$$new"); \
 		case $$drift in [0-9]*) ;; *) drift=;; esac; \
