@@ -167,7 +167,7 @@ pgo-image: $(PGO_MK_REF) ## push PGO_OUT as PGO_IMAGE; the digest ref goes to PG
 	@$(call PGO_MK_DONE,pushed) || echo "pgo: up to date: $$(cat $(call PGO_MK_Q,$(PGO_MK_REF)))" >&2; \
 	cat $(call PGO_MK_Q,$(PGO_MK_REF))
 
-pgo-summary: | pgo-mk-lock ## write the Markdown summary PGO_SUMMARY of the last run
+pgo-summary: | pgo-mk-lock ## write the Markdown summary PGO_SUMMARY now (make pgo writes it too)
 	@$(if $(PGO_SUMMARY),$(PGO_MK_SUMMARY),echo "pgo: PGO_SUMMARY is empty" >&2; exit 2)
 
 pgo-clean: | pgo-mk-lock ## remove PGO_DIR and PGO_OUT (the profile stays)
