@@ -1,12 +1,18 @@
 /* OCI image layouts on disk (oci-layout, index.json, blobs/sha256/...): the
  * base an image can start from and the target it can be written to instead
  * of a registry. Every file is written atomically, blobs before index.json,
- * so a reader never sees a tag pointing at missing content. */
+ * so a reader never sees a tag pointing at missing content; a writer holds
+ * the layout's lock, and after it moves a tag it removes the blobs no tag
+ * reaches any more. */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "oci/image.h"
 #include "util/output.h"
@@ -165,6 +171,24 @@ done:
 	return rc;
 }
 
+/* The layout this process writes is locked (flock on its directory) from
+ * oci_layout_init to exit, so a concurrent writer's fresh blobs, not yet
+ * tagged, are never taken for garbage. */
+static int layout_lock_fd = -1;
+
+static void
+lock_layout(const char *dir)
+{
+	if (layout_lock_fd >= 0)
+		return;
+	if ((layout_lock_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return;
+	if (flock(layout_lock_fd, LOCK_EX) < 0) {
+		close(layout_lock_fd);
+		layout_lock_fd = -1;
+	}
+}
+
 int
 oci_layout_init(const char *dir)
 {
@@ -186,6 +210,8 @@ oci_layout_init(const char *dir)
 	}
 	free(blobs);
 	free(path);
+	if (rc == 0)
+		lock_layout(dir);
 	path = join(dir, "oci-layout");
 	if (rc == 0 && stat(path, &st) < 0 &&
 	    write_atomic(path, layout, sizeof layout - 1, 0666) < 0)
@@ -205,6 +231,94 @@ oci_layout_put_blob(const char *dir, const char *digest, const void *p, size_t n
 	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode) || (size_t)st.st_size != n)
 		rc = write_atomic(path, p, n, 0666);
 	free(path);
+	return rc;
+}
+
+/* mark: add desc's digest to seen and, when desc names a manifest or an
+ * index (descend), what that references: config, layers, child manifests.
+ * A document that cannot be read, parsed or typed fails the collection:
+ * nothing is removed then. */
+static int
+mark(const char *dir, json_t *desc, json_t *seen, int depth, int descend)
+{
+	const char *dg = json_string_value(json_object_get(desc, "digest"));
+	const char *mt;
+	struct membuf b = { 0 };
+	json_t *doc, *d;
+	size_t i;
+	int rc = 0;
+
+	if (!dg || !sha256_valid(dg)) {
+		seterr("a descriptor without a valid sha256 digest");
+		return -1;
+	}
+	json_object_set_new(seen, dg + 7, json_true());
+	if (!descend)
+		return 0;
+	if (depth > 4) {
+		seterr("indexes nested too deeply");
+		return -1;
+	}
+	if (oci_layout_read_blob(dir, dg, &b) < 0)
+		return -1;
+	doc = json_loadb(b.data, b.len, 0, NULL);
+	membuf_free(&b);
+	mt = doc ? oci_media_type(doc, json_string_value(json_object_get(desc, "mediaType"))) : NULL;
+	if (mt && oci_is_index(mt)) {
+		json_array_foreach(json_object_get(doc, "manifests"), i, d)
+			if ((rc = mark(dir, d, seen, depth + 1, 1)) < 0)
+				break;
+	} else if (mt && oci_is_manifest(mt)) {
+		rc = mark(dir, json_object_get(doc, "config"), seen, depth + 1, 0);
+		json_array_foreach(json_object_get(doc, "layers"), i, d)
+			if (rc == 0)
+				rc = mark(dir, d, seen, depth + 1, 0);
+	} else {
+		seterr("%s: not a manifest or an index", dg);
+		rc = -1;
+	}
+	json_decref(doc);
+	return rc;
+}
+
+/* collect_garbage: remove the blobs/sha256 files that no descriptor reachable
+ * from index reaches. Only names that are digests are touched. */
+static int
+collect_garbage(const char *dir, json_t *index)
+{
+	char *blobs = join(dir, "blobs/sha256");
+	json_t *seen = json_object(), *d;
+	struct dirent *e;
+	size_t i;
+	DIR *dp;
+	int rc = 0;
+
+	json_array_foreach(json_object_get(index, "manifests"), i, d)
+		if ((rc = mark(dir, d, seen, 0, 1)) < 0)
+			goto done;
+	if (!(dp = opendir(blobs))) {
+		seterr("%s:", blobs);
+		rc = -1;
+		goto done;
+	}
+	while ((e = readdir(dp))) {
+		char name[80] = "sha256:";
+
+		if (strlen(e->d_name) != 64)
+			continue;
+		memcpy(name + 7, e->d_name, 65);
+		if (!sha256_valid(name) || json_object_get(seen, e->d_name))
+			continue;
+		if (unlinkat(dirfd(dp), e->d_name, 0) < 0 && errno != ENOENT) {
+			seterr("%s/%s:", blobs, e->d_name);
+			rc = -1;
+			break;
+		}
+	}
+	closedir(dp);
+done:
+	json_decref(seen);
+	free(blobs);
 	return rc;
 }
 
@@ -250,6 +364,8 @@ oci_layout_tag(const char *dir, const char *tag, const char *media_type,
 	rc = write_atomic(path, b.data, b.len, 0666);
 	free(path);
 	membuf_free(&b);
+	if (rc == 0 && layout_lock_fd >= 0 && collect_garbage(dir, index) < 0)
+		warn("%s: old blobs kept: %s", dir, errmsg());
 	json_decref(index);
 	return rc;
 }
