@@ -87,7 +87,7 @@ fuzz-build: $(FUZZ_BINS)
 fuzz-cc:
 	@echo clang -std=c11 -g -O1 -fsanitize=fuzzer $(SANFLAGS)
 fuzz: $(FUZZ_BINS)
-	FUZZTIME=$(FUZZTIME) $(TEST_ENV) sh tests/fuzz/run.sh $(FUZZ_BINS)
+	FUZZTIME=$(FUZZTIME) FUZZ_KEEP=$(CURDIR)/build-fuzz/failed $(TEST_ENV) sh tests/fuzz/run.sh $(FUZZ_BINS)
 
 deps:
 	sh tests/deps.sh
