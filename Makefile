@@ -72,7 +72,7 @@ bench: all $(HELPER_BINS)
 FUZZ_SRC = $(sort $(wildcard tests/fuzz/*.c))
 FUZZ_BINS = $(patsubst tests/fuzz/%.c,build-fuzz/%,$(FUZZ_SRC))
 FUZZ_OBJ = $(patsubst lib/%.c,build-fuzz/lib/%.o,$(LIB_SRC))
-FUZZ_CFLAGS = -std=c11 -g -O1 $(CPPFLAGS) -fsanitize=fuzzer-no-link,address,undefined
+FUZZ_CFLAGS = -std=c11 -g -O1 $(CPPFLAGS) -fsanitize=fuzzer-no-link $(SANFLAGS)
 FUZZTIME = 20
 build-fuzz/lib/%.o: lib/%.c $(LIB_HDR)
 	@mkdir -p $(@D)
@@ -83,8 +83,11 @@ build-fuzz/libpgo.a: $(FUZZ_OBJ)
 build-fuzz/%: tests/fuzz/%.c build-fuzz/libpgo.a $(LIB_HDR)
 	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< build-fuzz/libpgo.a $(LDLIBS)
 fuzz-build: $(FUZZ_BINS)
+# The compiler line of a fuzz target, for tests that build one of their own.
+fuzz-cc:
+	@echo clang -std=c11 -g -O1 -fsanitize=fuzzer $(SANFLAGS)
 fuzz: $(FUZZ_BINS)
-	FUZZTIME=$(FUZZTIME) $(TEST_ENV) sh tests/fuzz/run.sh $(FUZZ_BINS)
+	FUZZTIME=$(FUZZTIME) FUZZ_KEEP=$(CURDIR)/build-fuzz/failed $(TEST_ENV) sh tests/fuzz/run.sh $(FUZZ_BINS)
 
 deps:
 	sh tests/deps.sh
@@ -109,5 +112,5 @@ uninstall:
 clean:
 	rm -rf bin build build-san build-fuzz $(PB).c $(PB).h
 
-.PHONY: all check bench fuzz fuzz-build deps demo install uninstall clean
+.PHONY: all check bench fuzz fuzz-build fuzz-cc deps demo install uninstall clean
 .SECONDARY:
