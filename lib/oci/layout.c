@@ -103,7 +103,7 @@ oci_layout_resolve(const char *dir, const char *tag, const struct oci_platform *
     struct membuf *manifest, char **media_type, char digest[SHA256_DIGEST_STRLEN],
     char *top)
 {
-	json_t *index = load_index(dir, 0), *desc = NULL, *d, *doc = NULL;
+	json_t *index = load_index(dir, 0), *desc = NULL, *d, *doc = NULL, *held = NULL;
 	size_t i;
 	int depth, rc = -1;
 
@@ -148,7 +148,9 @@ oci_layout_resolve(const char *dir, const char *tag, const struct oci_platform *
 			goto done;
 		}
 		mt = oci_media_type(doc, json_string_value(json_object_get(desc, "mediaType")));
-		json_decref(desc);
+		/* mt may be desc's mediaType: keep desc until mt is used. */
+		json_decref(held);
+		held = desc;
 		desc = NULL;
 		if (oci_is_manifest(mt)) {
 			*media_type = xstrdup(mt);
@@ -166,6 +168,7 @@ oci_layout_resolve(const char *dir, const char *tag, const struct oci_platform *
 	json_decref(desc);
 	seterr("%s: indexes nested too deeply", dir);
 done:
+	json_decref(held);
 	json_decref(doc);
 	json_decref(index);
 	return rc;

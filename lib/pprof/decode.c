@@ -139,9 +139,12 @@ read_repeated(int wt, uint64_t v, struct rd *sub, uint64_t *a, size_t *n)
 			p += 2;
 		} else {
 			struct rd r = { p, end };
+			uint64_t got;
 
-			if (get_varint(&r, &a[k++]) < 0)
+			/* a is NULL when no byte ends a varint: no &a[k] then. */
+			if (get_varint(&r, &got) < 0)
 				return -1;
+			a[k++] = got;
 			p = r.p;
 		}
 	}
