@@ -70,3 +70,27 @@ bench_compare() {
 	fi
 	echo "$line"
 }
+
+# bench_spread NAME N: the runs "NAME #1".."NAME #N" (bench_run) summed up:
+# their medians of CPU, wall and peak RSS are stored under NAME, and a line
+# with each median and its range [min-max] is printed.
+bench_spread() {
+	local name=$1 n=$2 k i line
+	line=$(printf '  %-26s' "$name")
+	for k in CPU WALL RSS; do
+		unset -n arr
+		local -n arr=BENCH_$k
+		local vals=()
+		for i in $(seq "$n"); do vals+=("${arr["$name #$i"]}"); done
+		mapfile -t vals < <(printf '%s\n' "${vals[@]}" | sort -g)
+		arr[$name]=${vals[$(( (n - 1) / 2 ))]}
+		[ $((n % 2)) = 1 ] ||
+			arr[$name]=$(echo "(${vals[$((n / 2 - 1))]} + ${vals[$((n / 2))]}) / 2" | bc -l)
+		case $k in
+		RSS) line="$line  rss $(printf '%.0f MiB [%.0f-%.0f]' "$(echo "${arr[$name]} / 1024" | bc -l)" \
+			"$(echo "${vals[0]} / 1024" | bc -l)" "$(echo "${vals[$((n - 1))]} / 1024" | bc -l)")";;
+		*) line="$line  ${k,,} $(printf '%.2fs [%.2f-%.2f]' "${arr[$name]}" "${vals[0]}" "${vals[$((n - 1))]}")";;
+		esac
+	done
+	echo "$line"
+}
