@@ -12,10 +12,10 @@
 . "$(dirname "$0")/lib.sh"
 . "$PGOKIT_SRC/tests/registry.sh"
 
-have buildah || { echo "  skipped: buildah not installed (make deps installs it)"; exit 0; }
-runs=${BENCH_BUILDAH_RUNS:-5}
 # The storages hold a copy of the binary per round: removed at the end.
 test_atexit "cd / && rm -rf '$TEST_DIR'"
+have buildah || { echo "  skipped: buildah not installed (make deps installs it)"; exit 0; }
+runs=${BENCH_BUILDAH_RUNS:-5}
 
 cp "$GOROOT_123/pkg/tool/linux_amd64/compile" server || exit 1
 
