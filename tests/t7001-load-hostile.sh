@@ -97,4 +97,16 @@ else
 		'needs /usr/bin/time, and not under ASan'
 fi
 
+# F25: --check answers 1 for "not usable"; running out of memory is an error.
+if [ "${PGOKIT_SAN:-}" != 1 ]; then
+	test_expect_success 'pprof-stat --check out of memory exits 2, not 1 ("no")' '
+		genhostile -k locations -n 300000 | gzip -1 >locs.pprof &&
+		test_expect_code 2 sh -c "ulimit -v 40000 && exec pprof-stat --check locs.pprof" >out 2>err &&
+		grep "^pprof-stat: out of memory" err && test ! -s out
+	'
+else
+	test_skip 'pprof-stat --check out of memory exits 2, not 1 ("no")' \
+		'ulimit -v cannot be used under ASan (its shadow memory is reserved up front)'
+fi
+
 test_done

@@ -8,6 +8,7 @@
 #include "util/err.h"
 
 const char *argv0 = "pgokit";
+int err_status = 1;
 /* Thread-local: img-push builds its layer in a second thread. */
 static _Thread_local char errbuf[1024];
 
@@ -62,7 +63,7 @@ die(const char *fmt, ...)
 	va_start(ap, fmt);
 	vwarn(fmt, ap);
 	va_end(ap);
-	exit(1);
+	exit(err_status);
 }
 
 void

@@ -9,6 +9,10 @@
 
 extern const char *argv0;
 
+/* err_status is the status die() exits with: 1, or 2 in a check mode where
+ * 1 means "no" and any failure (out of memory too) must not read as one. */
+extern int err_status;
+
 /* setprogname stores the basename of argv[0] for messages. */
 void setprogname(const char *arg0);
 

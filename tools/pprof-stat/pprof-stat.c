@@ -257,6 +257,9 @@ int main(int argc, char *argv[])
 
 	cli_init(argv[0], synopsis);
 	parse_options(argc, argv, &o);
+	/* --check answers 1 for "no": any failure, out of memory too, is 2 */
+	if (o.mode == CHECK)
+		err_status = 2;
 	/* The reports of one profile file read its samples in place: a
 	 * fleet profile then costs about its raw size in memory. --pgo
 	 * encodes the profile again, which needs every sample decoded. */
