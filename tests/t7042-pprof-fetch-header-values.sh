@@ -10,12 +10,9 @@
 . "$(dirname "$0")/lib.sh"
 
 have_go || skip_all "Go 1.21+ not available"
-srv=$(go_build_cached pyroscope "$PGOKIT_SRC/tests/servers/pyroscope") ||
-	skip_all "cannot build the Pyroscope test server"
-"$srv" -addr-file p.addr -log $PWD/p.log >p.err 2>&1 &
-test_atexit "kill $!"
-n=0; while [ ! -s p.addr ] && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
-P=http://$(cat p.addr)
+start_test_server p "$PGOKIT_SRC/tests/servers/pyroscope" -log "$PWD/p.log" ||
+	skip_all "the Pyroscope test server did not start"
+P=$SERVER_URL
 Q='{service_name="checkout"}'
 CRLF=$(printf 'x\r\nX-Injected: 1')
 
@@ -65,12 +62,9 @@ test_expect_success 'a netrc password with CR/LF is sent base64-encoded: nothing
 	test_must_fail grep -q X-Injected p.log
 '
 
-fs=$(go_build_cached faultserver "$PGOKIT_SRC/tests/servers/faultserver") ||
-	skip_all "cannot build the fault server"
-"$fs" -addr-file fs.addr >fs.log 2>&1 &
-test_atexit "kill $!"
-n=0; while [ ! -s fs.addr ] && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
-U=http://$(cat fs.addr)
+start_test_server fs "$PGOKIT_SRC/tests/servers/faultserver" ||
+	skip_all "the fault server did not start"
+U=$SERVER_URL
 hits() { curl -s "$U/hits?key=$1" | cut -d" " -f1; }
 now_ms() { date +%s%3N; }
 
