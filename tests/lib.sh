@@ -150,6 +150,20 @@ free_port() {
 	done
 }
 
+# start_test_server NAME DIR ARGS...: build the Go test server in DIR
+# (tests/servers/...), start it with -addr-file NAME.addr and ARGS, its
+# output in NAME.err, stopped at exit; call it at top level (not in $(),
+# which would lose the stop). Sets SERVER_URL to http://host:port; fails
+# when it did not start.
+start_test_server() {
+	name=$1 dir=$2; shift 2
+	bin=$(go_build_cached "$(basename "$dir")" "$dir") || return 1
+	"$bin" -addr-file "$name.addr" "$@" >"$name.err" 2>&1 </dev/null &
+	test_atexit "kill $!"
+	n=0; while [ ! -s "$name.addr" ] && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
+	[ -s "$name.addr" ] && SERVER_URL=http://$(cat "$name.addr")
+}
+
 # wait_http URL [SECONDS]: until URL answers at all (any status).
 wait_http() {
 	n=0

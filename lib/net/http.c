@@ -15,6 +15,7 @@
 #include "net/retry.h"
 #include "net/url.h"
 #include "util/err.h"
+#include "util/escape.h"
 
 struct xfer {
 	struct http_response *rs;
@@ -400,7 +401,13 @@ retry_wait(struct http_client *c, struct req_state *st, CURLcode rc,
 {
 	enum retry_failure f = retry_classify(rc, st->connected);
 	const char *why = st->errbuf[0] ? st->errbuf : curl_easy_strerror(rc);
-	char *ra;
+	char *ra, url[512], shown[CURL_ERROR_SIZE + 64];
+
+	/* libcurl's message may quote the answer (a header line, a host name
+	 * from a Location) and the URL may come from one: both escaped. */
+	esc_text(shown, sizeof shown, why, strlen(why));
+	why = shown;
+	esc_text(url, sizeof url, st->url, strlen(st->url));
 
 	if (rc == CURLE_OK && !retry_should(c->retry, f, rs->status))
 		return 0;
@@ -422,13 +429,13 @@ retry_wait(struct http_client *c, struct req_state *st, CURLcode rc,
 		return -1;
 	}
 	if (rc != CURLE_OK && !retry_should(c->retry, f, 0)) {
-		seterr("%s: %s", st->url, why);
+		seterr("%s: %s", url, why);
 		return -1;
 	}
 	if (st->attempt >= st->retries) {
 		if (rc == CURLE_OK)
 			return 0;	/* the caller reports the last status */
-		seterr("%s: %s (after %d attempts)", st->url, why, st->attempt + 1);
+		seterr("%s: %s (after %d attempts)", url, why, st->attempt + 1);
 		return -1;
 	}
 	ra = rc == CURLE_OK ? http_header(rs, "Retry-After") : NULL;

@@ -9,6 +9,7 @@
 
 #include "net/url.h"
 #include "util/err.h"
+#include "util/escape.h"
 
 static CURLU *
 parse(const char *url)
@@ -118,8 +119,13 @@ url_resolve(const char *base, const char *ref)
 
 	if (!u || curl_url_set(u, CURLUPART_URL, ref, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_URL, &s, 0) != CURLUE_OK) {
+		char *eref = esc_dup(ref), *ebase = esc_dup(base);
+
+		/* ref is an answer's Location: quoted, never obeyed. */
 		curl_url_cleanup(u);
-		seterr("cannot resolve URL '%s' against '%s'", ref, base);
+		seterr("cannot resolve URL '%s' against '%s'", eref, ebase);
+		free(eref);
+		free(ebase);
 		return NULL;
 	}
 	curl_url_cleanup(u);
@@ -143,7 +149,9 @@ url_redact(const char *url)
 	}
 	if (!s)
 		return xstrdup("<url>");	/* show nothing that might be a secret */
-	out = xstrdup(s);
+	/* For messages: a URL from an answer (a realm, a Location) shows no
+	 * control character or stray byte. */
+	out = esc_dup(s);
 	curl_free(s);
 	return out;
 }

@@ -29,7 +29,8 @@ char *url_default_path(const char *url, const char *path, const char *query,
 char *url_resolve(const char *base, const char *ref);
 
 /* url_redact returns url without its user:password (and ;options) part, for
- * messages; "<url>" when url does not parse. A new string. */
+ * messages, escaped as util/escape.h does; "<url>" when url does not parse.
+ * A new string. */
 char *url_redact(const char *url);
 
 /* url_same_origin: do a and b have the same scheme, host and port (default

@@ -16,6 +16,7 @@
 #include "util/membuf.h"
 #include "oci/registry.h"
 #include "util/err.h"
+#include "util/escape.h"
 
 /* host_of strips a scheme and a path: "https://index.docker.io/v1/" ->
  * "index.docker.io". */
@@ -103,9 +104,17 @@ run_helper(const char *name, const char *server, char **user, char **pass)
 
 		if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
 			seterr("%s: cannot run the credential helper", prog);
-		else if (!notfound)
+		else if (!notfound) {
+			char shown[256];
+			size_t n = b.len;
+
+			/* What the helper said may quote its backend: escaped,
+			 * without its last line break. */
+			while (n && (b.data[n - 1] == '\n' || b.data[n - 1] == '\r'))
+				n--;
 			seterr("%s get %s: failed%s%s", prog, server, b.data ? ": " : "",
-			    b.data ? b.data : "");
+			    b.data ? esc_text(shown, sizeof shown, b.data, n) : "");
+		}
 		membuf_free(&b);
 		return notfound ? 1 : -1;
 	}

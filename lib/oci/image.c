@@ -8,6 +8,7 @@
 
 #include "oci/image.h"
 #include "util/err.h"
+#include "util/escape.h"
 
 int
 oci_digest_check(const char *digest)
@@ -157,10 +158,14 @@ oci_index_pick(json_t *index, const struct oci_platform *p)
 		if (!best)
 			best = d;
 	}
-	if (!best)
+	if (!best) {
+		/* The platforms are the index's words: quoted, never obeyed. */
+		char *shown = esc_dup(seen.len ? seen.data : "none");
+
 		seterr("no image for platform %s/%s%s%s in the index (it has: %s)", p->os,
-		    p->arch, p->variant ? "/" : "", p->variant ? p->variant : "",
-		    seen.len ? seen.data : "none");
+		    p->arch, p->variant ? "/" : "", p->variant ? p->variant : "", shown);
+		free(shown);
+	}
 	membuf_free(&seen);
 	return best;
 }
@@ -177,6 +182,17 @@ oci_json_dump(json_t *doc, struct membuf *b)
 	free(s);
 }
 
+const char *
+oci_json_error(json_error_t *err)
+{
+	/* The last byte of text holds json_error_code(): kept. */
+	char shown[sizeof err->text - 1];
+
+	esc_text(shown, sizeof shown, err->text, strnlen(err->text, sizeof shown));
+	memcpy(err->text, shown, strlen(shown) + 1);
+	return err->text;
+}
+
 static json_t *
 parse_json(const void *p, size_t n, const char *what)
 {
@@ -184,7 +200,7 @@ parse_json(const void *p, size_t n, const char *what)
 	json_t *j = json_loadb(p, n, 0, &err);
 
 	if (!j)
-		seterr("%s: invalid JSON: %s (line %d)", what, err.text, err.line);
+		seterr("%s: invalid JSON: %s (line %d)", what, oci_json_error(&err), err.line);
 	else if (!json_is_object(j)) {
 		seterr("%s: not a JSON object", what);
 		json_decref(j);
@@ -203,7 +219,10 @@ oci_manifest_check(json_t *manifest, const char *content_type)
 	size_t i;
 
 	if (!oci_is_manifest(mt)) {
-		seterr("manifest: unsupported media type '%.64s'", mt);
+		char shown[96];
+
+		seterr("manifest: unsupported media type '%s'",
+		    esc_text(shown, sizeof shown, mt, strlen(mt)));
 		return -1;
 	}
 	if (!json_is_array(layers) || !json_is_object(json_object_get(manifest, "config"))) {

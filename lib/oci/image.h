@@ -31,6 +31,10 @@
  * it names a URL, a file or a message. */
 int oci_digest_check(const char *digest);
 
+/* oci_json_error escapes jansson's message in err (in place) and returns
+ * it: it may quote bytes of the document, a remote one. */
+const char *oci_json_error(json_error_t *err);
+
 /* oci_descriptor reads a content descriptor (what names it in messages:
  * "config", "layer 2"): its digest through oci_digest_check and its size,
  * an integer in 0..max. -1 with seterr(). */
@@ -106,8 +110,10 @@ int oci_layout_resolve(const char *dir, const char *tag, const struct oci_platfo
     char *top);
 /* oci_layout_blob_path: "dir/blobs/sha256/<hex>" (new string). */
 char *oci_layout_blob_path(const char *dir, const char *digest);
-/* oci_layout_read_blob reads a blob and verifies its digest. */
-int oci_layout_read_blob(const char *dir, const char *digest, struct membuf *b);
+/* oci_layout_read_blob reads a blob of at most max bytes (OCI_MANIFEST_MAX,
+ * OCI_CONFIG_MAX: a larger one is an error) and verifies its digest. */
+int oci_layout_read_blob(const char *dir, const char *digest, long long max,
+    struct membuf *b);
 /* oci_layout_init creates dir and its oci-layout file if missing. */
 int oci_layout_init(const char *dir);
 /* oci_layout_put_blob stores a blob (atomically; kept if already there). */

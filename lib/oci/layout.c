@@ -15,8 +15,9 @@
 #include <unistd.h>
 
 #include "oci/image.h"
-#include "util/output.h"
 #include "util/err.h"
+#include "util/escape.h"
+#include "util/output.h"
 
 static char *
 join(const char *dir, const char *name)
@@ -40,19 +41,54 @@ oci_layout_blob_path(const char *dir, const char *digest)
 	return p;
 }
 
+/* read_capped reads the file at path into b, at most max bytes: the same
+ * caps as a registry's answers (image.h), so that a huge index.json or a
+ * blob linked to /dev/zero is an error, not all of memory. A regular file
+ * is judged by its size before it is read. */
+static int
+read_capped(const char *path, long long max, struct membuf *b)
+{
+	unsigned char *data;
+	struct stat st;
+	size_t len;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
+
+	if (fd < 0) {
+		seterr("%s:", path);
+		return -1;
+	}
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > max) {
+		seterr("%s: %lld bytes, over the limit of %lld bytes", path,
+		    (long long)st.st_size, max);
+		close(fd);
+		return -1;
+	}
+	rc = read_fd_capped(fd, S_ISREG(st.st_mode) ? (size_t)st.st_size : 0, (size_t)max,
+	    path, &data, &len);
+	close(fd);
+	if (rc == -2)
+		seterr("%s: more than the limit of %lld bytes", path, max);
+	if (rc < 0)
+		return -1;
+	b->len = 0;
+	membuf_append(b, data, len);
+	free(data);
+	return 0;
+}
+
 int
-oci_layout_read_blob(const char *dir, const char *digest, struct membuf *b)
+oci_layout_read_blob(const char *dir, const char *digest, long long max,
+    struct membuf *b)
 {
 	char got[SHA256_DIGEST_STRLEN];
 	char *path;
 
-	if (!sha256_valid(digest)) {
-		seterr("%s: unsupported digest '%s'", dir, digest);
+	if (oci_digest_check(digest) < 0) {
+		seterr("%s: %s", dir, errmsg());
 		return -1;
 	}
 	path = oci_layout_blob_path(dir, digest);
-	b->len = 0;
-	if (membuf_read_file(b, path) < 0) {
+	if (read_capped(path, max, b) < 0) {
 		free(path);
 		return -1;
 	}
@@ -73,9 +109,11 @@ load_index(const char *dir, int missing_ok)
 	json_error_t err;
 	json_t *j;
 
-	if (membuf_read_file(&b, path) < 0) {
+	if (read_capped(path, OCI_MANIFEST_MAX, &b) < 0) {
+		int e = errno;
+
 		free(path);
-		if (missing_ok && errno == ENOENT)
+		if (missing_ok && e == ENOENT)
 			return json_pack("{s:i, s:s, s:[]}", "schemaVersion", 2,
 			    "mediaType", OCI_INDEX, "manifests");
 		return NULL;
@@ -83,7 +121,8 @@ load_index(const char *dir, int missing_ok)
 	j = json_loadb(b.data, b.len, 0, &err);
 	membuf_free(&b);
 	if (!j || !json_is_array(json_object_get(j, "manifests"))) {
-		seterr("%s: not an OCI index%s%s", path, j ? "" : ": ", j ? "" : err.text);
+		seterr("%s: not an OCI index%s%s", path, j ? "" : ": ",
+		    j ? "" : oci_json_error(&err));
 		json_decref(j);
 		j = NULL;
 	}
@@ -131,7 +170,7 @@ oci_layout_resolve(const char *dir, const char *tag, const struct oci_platform *
 		const char *mt;
 		json_error_t err;
 
-		if (!dg || oci_layout_read_blob(dir, dg, manifest) < 0) {
+		if (!dg || oci_layout_read_blob(dir, dg, OCI_MANIFEST_MAX, manifest) < 0) {
 			if (!dg)
 				seterr("%s: descriptor without a digest", dir);
 			json_decref(desc);
@@ -143,7 +182,7 @@ oci_layout_resolve(const char *dir, const char *tag, const struct oci_platform *
 		json_decref(doc);
 		doc = json_loadb(manifest->data, manifest->len, 0, &err);
 		if (!doc) {
-			seterr("%s: %s: invalid JSON: %s", dir, dg, err.text);
+			seterr("%s: %s: invalid JSON: %s", dir, dg, oci_json_error(&err));
 			json_decref(desc);
 			goto done;
 		}
@@ -158,7 +197,10 @@ oci_layout_resolve(const char *dir, const char *tag, const struct oci_platform *
 			goto done;
 		}
 		if (!oci_is_index(mt)) {
-			seterr("%s: %s: unsupported media type '%s'", dir, dg, mt);
+			char shown[96];
+
+			seterr("%s: %s: unsupported media type '%s'", dir, dg,
+			    esc_text(shown, sizeof shown, mt, strlen(mt)));
 			goto done;
 		}
 		if (!(desc = oci_index_pick(doc, p)))
@@ -262,7 +304,7 @@ mark(const char *dir, json_t *desc, json_t *seen, int depth, int descend)
 		seterr("indexes nested too deeply");
 		return -1;
 	}
-	if (oci_layout_read_blob(dir, dg, &b) < 0)
+	if (oci_layout_read_blob(dir, dg, OCI_MANIFEST_MAX, &b) < 0)
 		return -1;
 	doc = json_loadb(b.data, b.len, 0, NULL);
 	membuf_free(&b);

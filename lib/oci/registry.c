@@ -368,19 +368,21 @@ static int
 check_realm(const char *realm)
 {
 	struct url_parts p;
-	int ok;
+	int parsed, ok = 0;
 
 	if (!realm || !*realm) {
 		seterr("registry: token realm \"\": empty");
 		return -1;
 	}
-	ok = url_split(realm, &p) == 0;
-	if (ok) {
+	parsed = url_split(realm, &p) == 0;
+	if (parsed) {
 		ok = strcmp(p.scheme, "http") == 0 || strcmp(p.scheme, "https") == 0;
 		url_parts_free(&p);
 	}
 	if (!ok) {
-		char *shown = url_redact(realm);
+		/* The registry's words, shown escaped (and a URL without its
+		 * user:password part). */
+		char *shown = parsed ? url_redact(realm) : esc_dup(realm);
 
 		seterr("registry: token realm \"%.200s\": not an http(s) URL", shown);
 		free(shown);
@@ -1021,8 +1023,11 @@ registry_put_manifest(struct registry *r, const char *repo, const char *ref,
 	}
 	dcd = http_header(&rs, "Docker-Content-Digest");
 	if (dcd && strcmp(dcd, digest) != 0) {
-		seterr("manifest %s: registry stored digest %s, expected %s", ref, dcd,
-		    digest);
+		char shown[160];
+
+		/* The header is the registry's words: quoted, never obeyed. */
+		seterr("manifest %s: registry stored digest \"%s\", expected %s", ref,
+		    esc_text(shown, sizeof shown, dcd, strlen(dcd)), digest);
 		free(dcd);
 		goto done;
 	}

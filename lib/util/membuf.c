@@ -2,6 +2,7 @@
  * be used as C strings without a copy. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -84,17 +85,22 @@ read_fd_capped(int fd, size_t hint, size_t cap, const char *name,
     unsigned char **out, size_t *outlen)
 {
 	size_t size = hint ? hint + 1 : 65536, len = 0;
-	unsigned char *buf = xmalloc(size);
+	unsigned char *buf;
 	ssize_t n;
 
+	/* Never room for more than cap + 1 bytes: one past the cap tells an
+	 * input over it, whatever the hint said. */
+	if (cap < SIZE_MAX && size > cap + 1)
+		size = cap + 1;
+	buf = xmalloc(size);
 	for (;;) {
+		if (len > cap) {
+			free(buf);
+			seterr("%s: input exceeds the limit of %zu bytes", name, cap);
+			return -2;
+		}
 		if (len == size) {
-			if (size > cap) {
-				free(buf);
-				seterr("%s: input exceeds the limit of %zu bytes", name, cap);
-				return -2;
-			}
-			size *= 2;
+			size = size <= cap / 2 ? size * 2 : cap + 1;
 			buf = xrealloc(buf, size);
 		}
 		n = read(fd, buf + len, size - len);

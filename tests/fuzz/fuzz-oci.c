@@ -78,7 +78,7 @@ load_image(const struct membuf *m, const char *mt)
 	struct membuf cfg = { 0 };
 	struct oci_image img;
 
-	if (cd && oci_layout_read_blob(dir, cd, &cfg) == 0 &&
+	if (cd && oci_layout_read_blob(dir, cd, OCI_CONFIG_MAX, &cfg) == 0 &&
 	    oci_image_load(&img, m->data, m->len, mt, cfg.data, cfg.len) == 0)
 		oci_image_free(&img);
 	membuf_free(&cfg);

@@ -11,10 +11,13 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include "run.h"
 #include "oci/registry.h"
 #include "util/err.h"
+#include "util/escape.h"
 #include "util/progress.h"
 
 /* Where the base's blobs come from. */
@@ -49,7 +52,7 @@ load_small(struct blob_load *l, struct membuf *data)
 	}
 	if (!l->src->layout)
 		return registry_get_blob(l->src->reg, l->src->repo, l->digest, l->size, data);
-	if (oci_layout_read_blob(l->src->layout, l->digest, data) < 0)
+	if (oci_layout_read_blob(l->src->layout, l->digest, OCI_CONFIG_MAX, data) < 0)
 		return -1;
 	if ((long long)data->len != l->size) {
 		seterr("blob %s: %zu bytes, its descriptor states %lld", l->digest, data->len,
@@ -61,16 +64,26 @@ load_small(struct blob_load *l, struct membuf *data)
 
 /* blob_tmpfile opens an unlinked temporary file in $TMPDIR (or /tmp): a
  * base layer passes through it on its way from one registry to another,
- * rather than through memory. */
+ * rather than through memory. A blob whose descriptor states more bytes
+ * than the directory has free is refused before its download: a manifest
+ * claiming a 1 TiB layer costs a message, not a full disk. */
 static int
-blob_tmpfile(void)
+blob_tmpfile(const char *digest, long long size)
 {
 	const char *dir = getenv("TMPDIR");
+	struct statvfs vfs;
 	char *path;
 	int fd;
 
 	if (!dir || !*dir)
 		dir = "/tmp";
+	if (statvfs(dir, &vfs) == 0 &&
+	    (unsigned long long)size / vfs.f_frsize >= (unsigned long long)vfs.f_bavail) {
+		seterr("blob %s: its descriptor states %lld bytes, more than the %llu "
+		    "bytes free in %s (TMPDIR)", digest, size,
+		    (unsigned long long)vfs.f_bavail * vfs.f_frsize, dir);
+		return -1;
+	}
 	path = xmalloc(strlen(dir) + 32);
 	sprintf(path, "%s/img-push.XXXXXX", dir);
 	if ((fd = mkstemp(path)) < 0)
@@ -123,16 +136,28 @@ load_blob(void *arg, int *fd)
 
 	if (l->src->layout) {
 		char *path = oci_layout_blob_path(l->src->layout, l->digest);
+		struct stat st;
 
-		*fd = open(path, O_RDONLY);
+		*fd = open(path, O_RDONLY | O_CLOEXEC);
 		if (*fd < 0)
 			seterr("%s:", path);
 		free(path);
 		if (*fd < 0)
 			return -1;
-		rc = check_file(*fd, l->digest, l->size);
+		/* Judged by its size before it is read: a link to /dev/zero
+		 * or a file of another size is refused at once. */
+		if (fstat(*fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+			seterr("blob %s: not a regular file", l->digest);
+			rc = -1;
+		} else if (st.st_size != l->size) {
+			seterr("blob %s: %lld bytes, its descriptor states %lld", l->digest,
+			    (long long)st.st_size, l->size);
+			rc = -1;
+		} else {
+			rc = check_file(*fd, l->digest, l->size);
+		}
 	} else {
-		if ((*fd = blob_tmpfile()) < 0)
+		if ((*fd = blob_tmpfile(l->digest, l->size)) < 0)
 			return -1;
 		rc = registry_get_blob_fd(l->src->reg, l->src->repo, l->digest, l->size, *fd);
 	}
@@ -348,8 +373,13 @@ check_platform(struct oci_build *b, const struct oci_platform *plat, const struc
 	const char *arch = json_string_value(json_object_get(img->config, "architecture"));
 
 	if (os && arch && (strcmp(os, plat->os) || strcmp(arch, plat->arch))) {
-		seterr("base %s is %s/%s, not the %s/%s asked for", b->base, os, arch,
+		/* The config's words: quoted, never obeyed. */
+		char *eos = esc_dup(os), *earch = esc_dup(arch);
+
+		seterr("base %s is %s/%s, not the %s/%s asked for", b->base, eos, earch,
 		    plat->os, plat->arch);
+		free(eos);
+		free(earch);
 		return -1;
 	}
 	return 0;

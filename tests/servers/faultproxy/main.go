@@ -14,6 +14,18 @@
 //	challenge         401 with WWW-Authenticate: -challenge, unless the
 //	                  request has an Authorization header (then passed on)
 //
+// and, to check that what a registry says is quoted escaped, never obeyed
+// (each text carries ESC [2J, which clears a terminal, and a newline):
+//
+//	evil-media-type   the upstream manifest with that mediaType
+//	evil-index        an index whose one entry's platform has that os
+//	evil-config       the upstream manifest with its config descriptor on
+//	                  a blob that is not JSON (served here, by digest)
+//	evil-error        400 with that message in a registry JSON error
+//	evil-digest       the upstream answer with Docker-Content-Digest
+//	                  "sha256:" ESC "[2J" (a header holds no newline)
+//	huge-layer-size   the upstream manifest with layers[0].size 1 TiB
+//
 // -location-storage rewrites the Location of upload answers to the storage
 // origin. Every request is logged to stderr as "proxy: METHOD PATH -> what";
 // one carrying an X-Injected header is logged as "INJECTED".
@@ -21,8 +33,10 @@ package main
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"log"
 	"net"
 	"net/http"
@@ -100,6 +114,12 @@ func main() {
 
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		key := r.Method + " " + r.URL.Path
+		if strings.HasSuffix(r.URL.Path, "/blobs/"+evilConfigDigest) {
+			log.Printf("proxy: %s -> evil-config blob", key)
+			w.Header().Set("Content-Length", strconv.Itoa(len(evilConfig)))
+			w.Write(evilConfig)
+			return
+		}
 		if r.Header.Get("X-Injected") != "" {
 			log.Printf("proxy: %s INJECTED", key)
 		}
@@ -150,8 +170,26 @@ func main() {
 			}
 			w.WriteHeader(status)
 			endless(w)
-		case "short-body", "long-body", "bad-layer-digest":
+		case "short-body", "long-body", "bad-layer-digest", "evil-media-type",
+			"evil-config", "evil-digest", "huge-layer-size":
 			rewritten(proxy, w, r, what)
+		case "evil-index":
+			w.Header().Set("Content-Type", "application/vnd.oci.image.index.v1+json")
+			json.NewEncoder(w).Encode(map[string]any{
+				"schemaVersion": 2,
+				"mediaType":     "application/vnd.oci.image.index.v1+json",
+				"manifests": []any{map[string]any{
+					"mediaType": "application/vnd.oci.image.manifest.v1+json",
+					"digest":    "sha256:" + strings.Repeat("0", 64),
+					"size":      100,
+					"platform":  map[string]any{"os": evilText, "architecture": "amd64"},
+				}},
+			})
+		case "evil-error":
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusBadRequest)
+			json.NewEncoder(w).Encode(map[string]any{"errors": []any{map[string]any{
+				"code": "DENIED", "message": evilText}}})
 		case "huge-header":
 			w.Header().Set("X-Junk", strings.Repeat("a", 20<<20))
 			w.WriteHeader(200)
@@ -179,6 +217,14 @@ func main() {
 	}
 	log.Fatal(http.Serve(ln, h))
 }
+
+// evilText clears the screen and starts a forged line when printed raw.
+const evilText = "\x1b[2J\nimg-push: forged line"
+
+// evilConfig is a config blob that is not JSON, starting with evilText:
+// jansson's message quotes its first byte.
+var evilConfig = []byte(evilText + "\n")
+var evilConfigDigest = fmt.Sprintf("sha256:%x", sha256.Sum256(evilConfig))
 
 // endless writes until the client goes away.
 func endless(w http.ResponseWriter) {
@@ -209,6 +255,28 @@ func rewritten(proxy *httputil.ReverseProxy, w http.ResponseWriter, r *http.Requ
 			body, _ = json.Marshal(m)
 		}
 		rec.header.Del("Docker-Content-Digest")
+	case "evil-media-type", "evil-config", "huge-layer-size":
+		var m map[string]any
+		if json.Unmarshal(body, &m) == nil {
+			switch kind {
+			case "evil-media-type":
+				m["mediaType"] = evilText
+			case "evil-config":
+				m["config"] = map[string]any{
+					"mediaType": "application/vnd.oci.image.config.v1+json",
+					"digest":    evilConfigDigest,
+					"size":      len(evilConfig),
+				}
+			case "huge-layer-size":
+				if ls, ok := m["layers"].([]any); ok && len(ls) > 0 {
+					ls[0].(map[string]any)["size"] = int64(1) << 40
+				}
+			}
+			body, _ = json.Marshal(m)
+		}
+		rec.header.Del("Docker-Content-Digest")
+	case "evil-digest":
+		rec.header.Set("Docker-Content-Digest", "sha256:\x1b[2J")
 	}
 	for k, v := range rec.header {
 		w.Header()[k] = v

@@ -26,6 +26,7 @@ import (
 	"os"
 	"regexp"
 	"runtime/pprof"
+	"sort"
 	"strings"
 	"sync"
 	"syscall"
@@ -206,6 +207,9 @@ type request struct {
 	Status         int    `json:"status"`
 	Error          string `json:"error,omitempty"`
 	Samples        int    `json:"samples"`
+	// The names of every header received (never their values), so that
+	// a test can see no header was injected.
+	Headers []string `json:"headers"`
 }
 
 func wantWire(f field, wt int, name string) error {
@@ -523,6 +527,10 @@ func selectMergeProfile(w http.ResponseWriter, r *http.Request) {
 		AcceptsGzip:    strings.Contains(r.Header.Get("Accept-Encoding"), "gzip"),
 		Path:           r.URL.Path,
 	}
+	for k := range r.Header {
+		rq.Headers = append(rq.Headers, k)
+	}
+	sort.Strings(rq.Headers)
 	if r.Method != http.MethodPost {
 		rq.Status = 405
 		logRequest(rq)
