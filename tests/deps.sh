@@ -8,7 +8,7 @@
 PKGS="gcc make pkg-config libprotobuf-c-dev protobuf-c-compiler libdeflate-dev zlib1g-dev
 libcurl4-openssl-dev libjansson-dev libssl-dev libarchive-dev"
 # Tests, oracles, fuzzing, benchmarks
-PKGS="$PKGS golang-1.23-go docker-registry skopeo apache2-utils openssl curl ca-certificates
+PKGS="$PKGS golang-1.23-go docker-registry skopeo apache2-utils openssl curl ca-certificates python3-jsonschema
 python3 jq bc time gzip bsdutils bsdextrautils mandoc clang libclang-rt-14-dev chromium git"
 
 BACKPORTS=/etc/apt/sources.list.d/pgokit-backports.list
