@@ -83,7 +83,7 @@ fallback_index(struct registry *r, const char *repo, const char *tag)
 /* list_referrer puts desc into the fallback index; 1 when it was there. */
 static int
 list_referrer(struct registry *r, const char *repo, const char *subject_digest,
-    json_t *desc, size_t chunk)
+    json_t *desc)
 {
 	char tag[SHA256_DIGEST_STRLEN], digest[SHA256_DIGEST_STRLEN];
 	const char *mine = json_string_value(json_object_get(desc, "digest"));
@@ -153,7 +153,7 @@ oci_referrer_push(struct registry *r, const char *repo, const char *subject_medi
 	if (a->annotations && json_object_size(a->annotations))
 		json_object_set(desc, "annotations", a->annotations);
 	res->via_tag = 1;
-	rc = list_referrer(r, repo, subject_digest, desc, chunk);
+	rc = list_referrer(r, repo, subject_digest, desc);
 	if (rc == 1)
 		res->listed = 1;
 	rc = rc < 0 ? -1 : 0;

@@ -129,13 +129,14 @@ read_string(struct span s, size_t *pos, struct span *out)
 	return 0;
 }
 
+/* dup_span copies n bytes checked to hold no NUL (strndup stops at one). */
 static char *
 dup_span(const char *p, size_t n)
 {
-	char *s = xmalloc(n + 1);
+	char *s = strndup(p, n);
 
-	memcpy(s, p, n);
-	s[n] = '\0';
+	if (!s)
+		die("out of memory");
 	return s;
 }
 
