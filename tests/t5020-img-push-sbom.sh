@@ -137,4 +137,19 @@ test_expect_success '--no-sbom: no referrer; a file that is not Go: no SBOM, a n
 	test_must_fail test -s err8
 '
 
+# A registry with the referrers API answers the referrer's PUT with
+# OCI-Subject (the fault proxy adds it in front of docker-registry): then
+# the tag-schema index is neither needed nor written.
+start_proxy px -hostile oci-subject -match "^PUT /v2/.*/manifests/sha256:"
+test_expect_success 'a registry that sends OCI-Subject gets no tag-schema index' '
+	img-push -v -f "$APP:/app/server" "$PX_px/api:v1" >out9 2>err9 &&
+	img9=$(sed "s/.*@//" out9) &&
+	grep -q "SBOM of /app/server: referrer sha256:[0-9a-f]*\$" err9 &&
+	ref9=$(sed -n "s/.*referrer \(sha256:[0-9a-f]*\)\$/\1/p" err9) &&
+	sk inspect --tls-verify=false --raw "docker://$REG/api@$ref9" >referrer9.json &&
+	test "$(jq -r .subject.digest referrer9.json)" = "$img9" &&
+	test_must_fail sk inspect --tls-verify=false --raw "docker://$REG/api:sha256-${img9#sha256:}" 2>/dev/null &&
+	grep -q "PUT /v2/api/manifests/sha256:.* -> oci-subject" px.log
+'
+
 test_done
