@@ -9,8 +9,8 @@ PKGS="gcc make pkg-config libprotobuf-c-dev protobuf-c-compiler libdeflate-dev z
 libcurl4-openssl-dev libjansson-dev libssl-dev libarchive-dev"
 # Tests, oracles, fuzzing, benchmarks
 PKGS="$PKGS golang-1.23-go docker-registry skopeo apache2-utils openssl curl ca-certificates
-python3 jq bc time gzip bsdutils bsdextrautils mandoc clang libclang-rt-14-dev chromium git
-buildah"
+python3 python3-jsonschema jq bc time gzip bsdutils bsdextrautils mandoc clang libclang-rt-14-dev
+chromium git buildah"
 
 BACKPORTS=/etc/apt/sources.list.d/pgokit-backports.list
 

@@ -11,9 +11,9 @@ LAYERS=$PGOKIT_SRC/tests/layers.py
 test_expect_success 'lib/ and tools/ keep the include rules' '
 	python3 "$LAYERS" "$PGOKIT_SRC" >out || { cat out; false; }
 '
-test_expect_success 'ls lib shows the seven concern folders, and no loose file' '
+test_expect_success 'ls lib shows the eight concern folders, and no loose file' '
 	ls "$PGOKIT_SRC/lib" >got &&
-	printf "%s\n" codec net oci pgo pprof report util >want && test_cmp want got
+	printf "%s\n" codec net oci pgo pprof report sbom util >want && test_cmp want got
 '
 
 # violate FILE LINE: a copy of lib/ and tools/ with LINE added to FILE.
@@ -38,6 +38,12 @@ test_expect_success 'the checker fails when lib includes tools or a lower floor 
 	test_must_fail python3 "$LAYERS" tree >out && grep -q "lib/codec may not include pprof/profile.h" out &&
 	violate lib/oci/tar.c "#include \"report/top.h\"" &&
 	test_must_fail python3 "$LAYERS" tree >out && grep -q "lib/oci may not include report/top.h" out
+'
+test_expect_success 'the checker fails when lib/oci includes lib/sbom or sbom includes oci' '
+	violate lib/oci/referrer.c "#include \"sbom/spdx.h\"" &&
+	test_must_fail python3 "$LAYERS" tree >out && grep -q "lib/oci may not include sbom/spdx.h" out &&
+	violate lib/sbom/spdx.c "#include \"oci/image.h\"" &&
+	test_must_fail python3 "$LAYERS" tree >out && grep -q "lib/sbom may not include oci/image.h" out
 '
 test_expect_success 'the checker fails on an include cycle' '
 	violate lib/util/arena.c "#include \"util/htab.h\"" &&

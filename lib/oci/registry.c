@@ -573,6 +573,8 @@ registry_get_manifest(struct registry *r, const char *repo, const char *ref,
 	free(url);
 	if (rs.status != 200) {
 		set_context_error(r, &rs, repo, "manifest", ref);
+		if (rs.status == 404)
+			rc = -2;
 		goto done;
 	}
 	sha256_digest(rs.body.data, rs.body.len, digest);
@@ -1000,6 +1002,15 @@ int
 registry_put_manifest(struct registry *r, const char *repo, const char *ref,
     const char *media_type, const void *body, size_t len, const char *digest)
 {
+	return registry_put_manifest_subject(r, repo, ref, media_type, body, len, digest,
+	    NULL);
+}
+
+int
+registry_put_manifest_subject(struct registry *r, const char *repo, const char *ref,
+    const char *media_type, const void *body, size_t len, const char *digest,
+    int *subject)
+{
 	struct http_request rq = { 0 };
 	struct http_response rs;
 	char *url = api_url(r, repo, "manifests", ref), *dcd, ctype[256];
@@ -1032,6 +1043,12 @@ registry_put_manifest(struct registry *r, const char *repo, const char *ref,
 		goto done;
 	}
 	free(dcd);
+	if (subject) {
+		char *h = http_header(&rs, "OCI-Subject");
+
+		*subject = h != NULL;
+		free(h);
+	}
 	rc = 0;
 done:
 	http_response_free(&rs);

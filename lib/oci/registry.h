@@ -46,7 +46,8 @@ void registry_add_scope(struct registry *r, const char *repo, const char *action
 int registry_ping(struct registry *r);
 
 /* registry_get_manifest fetches repo's manifest or index for ref (tag or
- * digest), verifying a digest reference. */
+ * digest), verifying a digest reference. -2 (with seterr()) when the
+ * registry answers 404: there is no such manifest. */
 int registry_get_manifest(struct registry *r, const char *repo, const char *ref,
     struct membuf *body, char **content_type, char digest[SHA256_DIGEST_STRLEN]);
 /* registry_get_blob downloads a blob of size bytes (as its descriptor
@@ -80,6 +81,12 @@ int registry_push_blob(struct registry *r, const char *repo, struct reg_blob *b,
  * the registry computed. */
 int registry_put_manifest(struct registry *r, const char *repo, const char *ref,
     const char *media_type, const void *body, size_t len, const char *digest);
+/* registry_put_manifest_subject does the same and sets *subject (may be
+ * NULL) when the answer has an OCI-Subject header: the registry keeps the
+ * referrers of the manifest's subject itself (OCI distribution 1.1). */
+int registry_put_manifest_subject(struct registry *r, const char *repo, const char *ref,
+    const char *media_type, const void *body, size_t len, const char *digest,
+    int *subject);
 
 /* Progress reporting: called with the blob's digest and bytes sent so far. */
 void registry_set_progress(struct registry *r,

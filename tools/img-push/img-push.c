@@ -17,10 +17,11 @@
 #include "util/progress.h"
 
 static const char synopsis[] =
-    "img-push [-qv] [-b base] [-f src[:dst[:mode]]] ... [--chunk-size size]\n"
-    "                [--cmd arg] ... [-o digest-file] [--entrypoint arg] ...\n"
-    "                [--env key=value] ... [--insecure] [--label key=value] ...\n"
-    "                [--no-cache] [--platform os/arch[/variant]] [--workdir dir] dest\n";
+    "img-push [-qv] [-b base] [-f src[:dst[:mode]]] ... [--annotation key=value] ...\n"
+    "                [--chunk-size size] [--cmd arg] ... [-o digest-file]\n"
+    "                [--entrypoint arg] ... [--env key=value] ... [--insecure]\n"
+    "                [--label key=value] ... [--no-cache] [--no-sbom]\n"
+    "                [--platform os/arch[/variant]] [--workdir dir] dest\n";
 
 static char **
 push(char **v, int *n, char *s)
@@ -76,9 +77,10 @@ parse_file(const char *arg, struct tar_file *f)
 	f->src = s;
 }
 
-enum { O_CHUNK = 256, O_CMD, O_ENTRYPOINT, O_ENV, O_INSECURE, O_LABEL, O_NO_CACHE,
-	O_PLATFORM, O_WORKDIR };
+enum { O_ANNOTATION = 256, O_CHUNK, O_CMD, O_ENTRYPOINT, O_ENV, O_INSECURE, O_LABEL, O_NO_CACHE,
+	O_NO_SBOM, O_PLATFORM, O_WORKDIR };
 static const struct option longopts[] = {
+	{ "annotation", required_argument, NULL, O_ANNOTATION },
 	{ "base", required_argument, NULL, 'b' },
 	{ "chunk-size", required_argument, NULL, O_CHUNK },
 	{ "cmd", required_argument, NULL, O_CMD },
@@ -90,6 +92,7 @@ static const struct option longopts[] = {
 	{ "insecure", no_argument, NULL, O_INSECURE },
 	{ "label", required_argument, NULL, O_LABEL },
 	{ "no-cache", no_argument, NULL, O_NO_CACHE },
+	{ "no-sbom", no_argument, NULL, O_NO_SBOM },
 	{ "output", required_argument, NULL, 'o' },
 	{ "platform", required_argument, NULL, O_PLATFORM },
 	{ "quiet", no_argument, NULL, 'q' },
@@ -99,7 +102,7 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
-/* key_value checks a --env or --label argument. */
+/* key_value checks a --env, --label or --annotation argument. */
 static char *
 key_value(const char *opt, char *arg)
 {
@@ -115,6 +118,10 @@ long_option(struct oci_build *b, int c, int *no_cache)
 	struct oci_change *ch = &b->change;
 
 	switch (c) {
+	case O_ANNOTATION:
+		b->annotations = push(b->annotations, &b->n_annotations,
+		    key_value("--annotation", optarg));
+		break;
 	case O_CHUNK: b->chunk = cli_size("--chunk-size", optarg); break;
 	case O_CMD:
 		ch->cmd = push(ch->cmd, &ch->n_cmd, optarg);
@@ -130,6 +137,7 @@ long_option(struct oci_build *b, int c, int *no_cache)
 		ch->labels = push(ch->labels, &ch->n_labels, key_value("--label", optarg));
 		break;
 	case O_NO_CACHE: *no_cache = 1; break;
+	case O_NO_SBOM: b->no_sbom = 1; break;
 	case O_PLATFORM: b->platform = optarg; break;
 	case O_WORKDIR: ch->workdir = optarg; break;
 	default: cli_usage(EXIT_USAGE);
@@ -197,6 +205,7 @@ build_free(struct oci_build *b)
 	free(b->change.entrypoint);
 	free(b->change.env);
 	free(b->change.labels);
+	free(b->annotations);
 }
 
 int

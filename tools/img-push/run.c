@@ -15,7 +15,10 @@
 #include <sys/statvfs.h>
 
 #include "run.h"
+#include "provenance.h"
+#include "oci/referrer.h"
 #include "oci/registry.h"
+#include "sbom/spdx.h"
 #include "util/err.h"
 #include "util/escape.h"
 #include "util/progress.h"
@@ -221,11 +224,14 @@ blob_report(struct oci_build *b, const char *what, const char *digest, long long
 }
 
 /* auto_labels are the OCI annotations known without asking: the base, the
- * creation time when SOURCE_DATE_EPOCH pins it, and the source and revision
- * from the CI system's environment (GitHub Actions, GitLab CI). */
+ * creation time when SOURCE_DATE_EPOCH pins it (none without: a made-up
+ * time would be a lie, the clock's would break reproducibility), the source
+ * from the CI system's environment (GitHub Actions, GitLab CI), the
+ * revision the Go binary records (else the CI system's) and the version of
+ * its main module. They become config labels and manifest annotations. */
 static json_t *
 auto_labels(struct oci_build *b, const char *base_name, const char *base_digest,
-    const char *created)
+    const char *created, const struct provenance *prov)
 {
 	json_t *l = json_object();
 	const char *srv = getenv("GITHUB_SERVER_URL"), *repo = getenv("GITHUB_REPOSITORY");
@@ -245,8 +251,13 @@ auto_labels(struct oci_build *b, const char *base_name, const char *base_digest,
 	}
 	if (!sha || !*sha)
 		sha = getenv("CI_COMMIT_SHA");
+	if (prov->revision)
+		sha = prov->revision;
 	if (sha && *sha)
 		json_object_set_new(l, "org.opencontainers.image.revision", json_string(sha));
+	if (prov->version)
+		json_object_set_new(l, "org.opencontainers.image.version",
+		    json_string(prov->version));
 	if (base_name) {
 		json_object_set_new(l, "org.opencontainers.image.base.name", json_string(base_name));
 		json_object_set_new(l, "org.opencontainers.image.base.digest",
@@ -677,6 +688,9 @@ struct build_run {
 	struct http_client http;
 	struct registry *dreg, *breg;
 	char *base_name, base_digest[SHA256_DIGEST_STRLEN];
+	char created[64];		/* RFC 3339, from SOURCE_DATE_EPOCH or 0 */
+	struct provenance prov;		/* the Go binary's SBOM, revision, version */
+	json_t *annotations;		/* the manifest's (an index's too) */
 	struct layer_job job;
 	struct cache_job cjob;
 	pthread_t th, cth;
@@ -789,7 +803,6 @@ append_layer(struct build_run *r)
 {
 	struct oci_build *b = r->b;
 	struct membuf created_by = { 0 };
-	char created[64];
 	struct oci_change ch;
 	const char *k;
 	json_t *v, *labels;
@@ -797,7 +810,6 @@ append_layer(struct build_run *r)
 	int n = 0, j, rc;
 	size_t i;
 
-	format_time(b->epoch, created, sizeof created);
 	membuf_puts(&created_by, "img-push");
 	for (i = 0; i < b->n_files; i++) {
 		membuf_puts(&created_by, " -f /");
@@ -807,9 +819,9 @@ append_layer(struct build_run *r)
 	ch.layer_digest = b->n_files ? r->layer.digest : NULL;
 	ch.layer_size = (long long)r->layer.blob.len;
 	ch.diff_id = r->layer.diff_id;
-	ch.created = created;
+	ch.created = r->created;
 	ch.created_by = created_by.data;
-	labels = auto_labels(b, r->base_name, r->base_digest, created);
+	labels = auto_labels(b, r->base_name, r->base_digest, r->created, &r->prov);
 	all = xcalloc(json_object_size(labels) + (size_t)ch.n_labels + 1, sizeof *all);
 	json_object_foreach(labels, k, v) {
 		all[n] = xmalloc(strlen(k) + strlen(json_string_value(v)) + 2);
@@ -819,19 +831,61 @@ append_layer(struct build_run *r)
 		all[n++] = ch.labels[j];
 	ch.labels = all;
 	ch.n_labels = n;
-	if (r->base_name) {
-		ch.annotations = json_pack("{s:s, s:s}",
-		    "org.opencontainers.image.base.name", r->base_name,
-		    "org.opencontainers.image.base.digest", r->base_digest);
+	/* The same standard keys annotate the manifest; --annotation wins. */
+	r->annotations = json_deep_copy(labels);
+	for (j = 0; j < b->n_annotations; j++) {
+		const char *kv = b->annotations[j], *eq = strchr(kv, '=');
+		char *k = strndup(kv, (size_t)(eq - kv));
+
+		json_object_set_new(r->annotations, k, json_string(eq + 1));
+		free(k);
 	}
+	ch.annotations = r->annotations;
 	rc = oci_image_append(&r->img, &ch);
 	for (j = 0; j < (int)json_object_size(labels); j++)
 		free(all[j]);
 	free(all);
-	json_decref(ch.annotations);
 	json_decref(labels);
 	membuf_free(&created_by);
 	return rc < 0 ? -1 : 0;
+}
+
+/* attach_sbom attaches the Go binary's SBOM to one pushed image manifest
+ * (each platform's, for an index) as an OCI 1.1 referrer. */
+static int
+attach_sbom(struct build_run *r, const char *media_type, const char *digest, long long size)
+{
+	struct oci_build *b = r->b;
+	struct oci_artifact a = { SPDX_MEDIA_TYPE, SPDX_MEDIA_TYPE, r->prov.sbom.data,
+	    r->prov.sbom.len, NULL };
+	struct oci_referrer_result res;
+	int rc;
+
+	if (b->no_sbom || !r->prov.sbom.len)
+		return 0;
+	if (r->t.layout) {
+		if (b->verbose)
+			fprintf(stderr, "%s: %s: no SBOM: referrers go to registries only\n",
+			    argv0, b->dest);
+		return 0;
+	}
+	/* The referrer's annotations: what the SBOM describes, and when. */
+	a.annotations = json_pack("{s:s}", "org.opencontainers.image.title", r->prov.binary);
+	if (b->have_epoch)
+		json_object_set_new(a.annotations, "org.opencontainers.image.created",
+		    json_string(r->created));
+	rc = oci_referrer_push(r->dreg, r->t.ref.repo, media_type, digest, size, &a, b->chunk,
+	    &res);
+	json_decref(a.annotations);
+	if (rc < 0) {
+		seterr("%s: SBOM: %s", b->dest, errmsg());
+		return -1;
+	}
+	if (b->verbose)
+		fprintf(stderr, "%s: SBOM of %s: referrer %s%s\n", argv0, r->prov.binary,
+		    res.digest, res.via_tag ? (res.listed ? " (listed in the tag schema index "
+		    "already)" : " (listed in the tag schema index)") : "");
+	return 0;
 }
 
 static void
@@ -848,6 +902,8 @@ build_run_free(struct build_run *r)
 	registry_free(r->dreg);
 	http_cleanup(&r->http);
 	free(r->base_name);
+	provenance_free(&r->prov);
+	json_decref(r->annotations);
 	free((char *)r->src.layout);
 	reg_ref_free(&r->bref);
 	oci_image_free(&r->img);
@@ -874,6 +930,8 @@ oci_build_run(struct oci_build *b, char **result)
 		http_cleanup(&r.http);
 		return -1;
 	}
+	format_time(b->epoch, r.created, sizeof r.created);
+	provenance_read(b->files, b->n_files, r.created, b->verbose, &r.prov);
 	if (oci_parse_platform(b->platform ? b->platform : "linux/amd64", &r.plat) < 0 ||
 	    connect_registries(&r) < 0)
 		goto done;
@@ -897,7 +955,9 @@ oci_build_run(struct oci_build *b, char **result)
 			seterr("%s: %s", b->dest, errmsg());
 			goto done;
 		}
-	} else if (push_rest(b, &r.t, r.dreg, &r.img, &r.src, &r.bref, &r.layer, n_base) < 0) {
+	} else if (push_rest(b, &r.t, r.dreg, &r.img, &r.src, &r.bref, &r.layer, n_base) < 0 ||
+	    attach_sbom(&r, r.img.docker ? DOCKER_MANIFEST : OCI_MANIFEST,
+	    r.img.manifest_digest, (long long)r.img.manifest_raw.len) < 0) {
 		goto done;
 	}
 	*result = xmalloc(strlen(r.t.name) + SHA256_DIGEST_STRLEN + 2);

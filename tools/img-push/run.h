@@ -16,6 +16,9 @@ struct oci_build {
 	struct tar_file *files;
 	size_t n_files;
 	struct oci_change change;	/* entrypoint, cmd, env, labels, workdir */
+	char **annotations;	/* --annotation "K=V": manifest annotations */
+	int n_annotations;
+	int no_sbom;		/* attach no SBOM */
 	long long epoch;	/* SOURCE_DATE_EPOCH, or 0 */
 	int have_epoch;		/* SOURCE_DATE_EPOCH was set */
 	int insecure;		/* plain http / unverified TLS for any registry */

@@ -13,6 +13,9 @@
 //	big-error         404 with a body that never ends
 //	challenge         401 with WWW-Authenticate: -challenge, unless the
 //	                  request has an Authorization header (then passed on)
+//	oci-subject       the upstream answer, plus the OCI-Subject header a
+//	                  registry with the referrers API sends when the
+//	                  manifest put has a subject
 //
 // and, to check that what a registry says is quoted escaped, never obeyed
 // (each text carries ESC [2J, which clears a terminal, and a newline):
@@ -37,6 +40,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"log"
 	"net"
 	"net/http"
@@ -190,6 +194,8 @@ func main() {
 			w.WriteHeader(http.StatusBadRequest)
 			json.NewEncoder(w).Encode(map[string]any{"errors": []any{map[string]any{
 				"code": "DENIED", "message": evilText}}})
+		case "oci-subject":
+			withSubject(proxy, w, r)
 		case "huge-header":
 			w.Header().Set("X-Junk", strings.Repeat("a", 20<<20))
 			w.WriteHeader(200)
@@ -284,6 +290,20 @@ func rewritten(proxy *httputil.ReverseProxy, w http.ResponseWriter, r *http.Requ
 	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(rec.status)
 	w.Write(body)
+}
+
+// withSubject passes r upstream and, when its body is a manifest with a
+// subject, answers with OCI-Subject naming it.
+func withSubject(proxy *httputil.ReverseProxy, w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	var m struct {
+		Subject *struct{ Digest string } `json:"subject"`
+	}
+	if json.Unmarshal(body, &m) == nil && m.Subject != nil {
+		w.Header().Set("OCI-Subject", m.Subject.Digest)
+	}
+	proxy.ServeHTTP(w, r)
 }
 
 // recorder keeps an upstream answer for rewritten.
