@@ -427,6 +427,9 @@ copy_blob(struct oci_build *b, struct target *t, struct blob_load *l)
 	return rc;
 }
 
+/* write_layout puts the image's blobs and manifest into the layout t and,
+ * when plat is not NULL, tags the manifest (for a platform of an index,
+ * the index is tagged later). */
 static int
 write_layout(struct oci_build *b, struct target *t, struct oci_image *img,
     struct source *src, struct tar_layer *layer, const struct oci_platform *plat)
@@ -465,6 +468,8 @@ write_layout(struct oci_build *b, struct target *t, struct oci_image *img,
 	    oci_layout_put_blob(t->layout, img->manifest_digest, img->manifest_raw.data,
 	    img->manifest_raw.len) < 0)
 		return -1;
+	if (!plat)
+		return 0;
 	return oci_layout_tag(t->layout, t->tag, img->docker ? DOCKER_MANIFEST : OCI_MANIFEST,
 	    img->manifest_digest, (long long)img->manifest_raw.len, plat);
 }
@@ -515,11 +520,12 @@ push_layers(struct oci_build *b, struct target *t, struct registry *dreg,
 }
 
 /* push_rest pushes the layers from index from on, the config, then the
- * manifest, which tags the image: the one step a failure must not reach. */
+ * manifest under ref: the tag, the one step a failure must not reach, or
+ * the manifest's digest for a platform of an index. */
 static int
 push_rest(struct oci_build *b, struct target *t, struct registry *dreg,
     struct oci_image *img, struct source *src, struct reg_ref *bref,
-    struct tar_layer *layer, size_t from)
+    struct tar_layer *layer, size_t from, const char *ref)
 {
 	int rc;
 
@@ -536,7 +542,7 @@ push_rest(struct oci_build *b, struct target *t, struct registry *dreg,
 		return -1;
 	}
 	blob_report(b, "config", img->config_digest, (long long)img->config_raw.len, rc);
-	if (registry_put_manifest(dreg, t->ref.repo, t->ref.tag,
+	if (registry_put_manifest(dreg, t->ref.repo, ref,
 	    img->docker ? DOCKER_MANIFEST : OCI_MANIFEST, img->manifest_raw.data,
 	    img->manifest_raw.len, img->manifest_digest) < 0) {
 		seterr("%s: %s", b->dest, errmsg());
@@ -550,6 +556,8 @@ push_rest(struct oci_build *b, struct target *t, struct registry *dreg,
  * step, and it overlaps the network round trips. */
 struct layer_job {
 	struct oci_build *b;
+	struct tar_file *files;
+	size_t n_files;
 	int parents;
 	struct tar_layer layer;
 	int rc;
@@ -565,7 +573,7 @@ layer_thread(void *arg)
 {
 	struct layer_job *j = arg;
 
-	j->rc = tar_layer_build(j->b->files, j->b->n_files, j->b->epoch, j->parents,
+	j->rc = tar_layer_build(j->files, j->n_files, j->b->epoch, j->parents,
 	    LAYER_LEVEL, j->b->cache_dir, &j->layer);
 	if (j->rc < 0)
 		snprintf(j->err, sizeof j->err, "%s", errmsg());
@@ -635,37 +643,49 @@ same_registry(const struct reg_ref *a, const struct reg_ref *b)
 	return a->host && b->host && strcmp(a->host, b->host) == 0;
 }
 
-/* One run of oci_build_run: what its stages share and what it frees. */
-struct build_run {
-	struct oci_build *b;
+/* One platform's image of a run: its base, layer and result. */
+struct plat_run {
 	struct oci_platform plat;
+	int plat_given;			/* --platform named it */
+	struct tar_file *files;
+	size_t n_files;
 	struct oci_image img;
 	struct tar_layer layer;
 	struct source src;
 	struct reg_ref bref;
-	struct target t;
-	struct http_client http;
-	struct registry *dreg, *breg;
 	char *base_name, base_digest[SHA256_DIGEST_STRLEN];
 	struct layer_job job;
 	struct cache_job cjob;
 	pthread_t th, cth;
-	int started, caching, is_scratch;
+	int started, caching;
 };
 
-/* start_layer builds the layer in a thread, when there are files. */
+/* One run of oci_build_run: what its stages share and what it frees. */
+struct build_run {
+	struct oci_build *b;
+	struct target t;
+	struct http_client http;
+	struct registry *dreg, *breg;
+	struct plat_run *p;		/* one per platform */
+	size_t np;
+	int is_scratch;
+};
+
+/* start_layer builds p's layer in a thread, when there are files. */
 static int
-start_layer(struct build_run *r)
+start_layer(struct build_run *r, struct plat_run *p)
 {
-	r->job.b = r->b;
-	r->job.parents = r->is_scratch;
-	if (!r->b->n_files)
+	p->job.b = r->b;
+	p->job.files = p->files;
+	p->job.n_files = p->n_files;
+	p->job.parents = r->is_scratch;
+	if (!p->n_files)
 		return 0;
-	if ((errno = pthread_create(&r->th, NULL, layer_thread, &r->job)) != 0) {
+	if ((errno = pthread_create(&p->th, NULL, layer_thread, &p->job)) != 0) {
 		seterr("cannot start a thread:");
 		return -1;
 	}
-	r->started = 1;
+	p->started = 1;
 	return 0;
 }
 
@@ -706,56 +726,56 @@ connect_registries(struct build_run *r)
 /* base_platform: without --platform the image is for whatever the base is
  * for. */
 static void
-base_platform(struct build_run *r)
+base_platform(struct plat_run *p)
 {
-	const json_t *config = r->img.config;
+	const json_t *config = p->img.config;
 	const char *os = json_string_value(json_object_get(config, "os"));
 	const char *arch = json_string_value(json_object_get(config, "architecture"));
 	const char *var = json_string_value(json_object_get(config, "variant"));
 
 	if (os && arch) {
-		oci_platform_free(&r->plat);
-		r->plat.os = xstrdup(os);
-		r->plat.arch = xstrdup(arch);
-		r->plat.variant = var ? xstrdup(var) : NULL;
+		oci_platform_free(&p->plat);
+		p->plat.os = xstrdup(os);
+		p->plat.arch = xstrdup(arch);
+		p->plat.variant = var ? xstrdup(var) : NULL;
 	}
 }
 
-/* finish_layer waits for the layer and, when it was not in the cache,
+/* finish_layer waits for p's layer and, when it was not in the cache,
  * writes it there, in a thread beside a push. */
 static int
-finish_layer(struct build_run *r)
+finish_layer(struct build_run *r, struct plat_run *p)
 {
 	struct oci_build *b = r->b;
 
-	pthread_join(r->th, NULL);
-	r->started = 0;
-	if (r->job.rc < 0) {
-		seterr("%s", r->job.err);
+	pthread_join(p->th, NULL);
+	p->started = 0;
+	if (p->job.rc < 0) {
+		seterr("%s", p->job.err);
 		return -1;
 	}
-	r->layer = r->job.layer;
-	memset(&r->job.layer, 0, sizeof r->job.layer);
-	if (b->cache_dir && !r->layer.from_cache) {
-		r->cjob.dir = b->cache_dir;
-		r->cjob.layer = &r->layer;      /* read only, by both threads */
+	p->layer = p->job.layer;
+	memset(&p->job.layer, 0, sizeof p->job.layer);
+	if (b->cache_dir && !p->layer.from_cache) {
+		p->cjob.dir = b->cache_dir;
+		p->cjob.layer = &p->layer;      /* read only, by both threads */
 		/* Beside a push only: writing a layout uses the same
 		 * temp-file and umask helpers (output.c), which are not
 		 * made for two threads. */
-		if (r->t.layout || pthread_create(&r->cth, NULL, cache_thread, &r->cjob) != 0)
-			cache_thread(&r->cjob);
+		if (r->t.layout || pthread_create(&p->cth, NULL, cache_thread, &p->cjob) != 0)
+			cache_thread(&p->cjob);
 		else
-			r->caching = 1;
+			p->caching = 1;
 	}
 	return 0;
 }
 
-/* append_layer adds the layer and the changes to the image: history,
+/* append_layer adds p's layer and the changes to its image: history,
  * labels (automatic ones first: the user's --label wins over them) and the
  * base annotations. The caller's options stay untouched: it works on a
  * copy. */
 static int
-append_layer(struct build_run *r)
+append_layer(struct build_run *r, struct plat_run *p)
 {
 	struct oci_build *b = r->b;
 	struct membuf created_by = { 0 };
@@ -769,17 +789,17 @@ append_layer(struct build_run *r)
 
 	format_time(b->epoch, created, sizeof created);
 	membuf_puts(&created_by, "img-push");
-	for (i = 0; i < b->n_files; i++) {
+	for (i = 0; i < p->n_files; i++) {
 		membuf_puts(&created_by, " -f /");
-		membuf_puts(&created_by, b->files[i].dst);
+		membuf_puts(&created_by, p->files[i].dst);
 	}
 	ch = b->change;
-	ch.layer_digest = b->n_files ? r->layer.digest : NULL;
-	ch.layer_size = (long long)r->layer.blob.len;
-	ch.diff_id = r->layer.diff_id;
+	ch.layer_digest = p->n_files ? p->layer.digest : NULL;
+	ch.layer_size = (long long)p->layer.blob.len;
+	ch.diff_id = p->layer.diff_id;
 	ch.created = created;
 	ch.created_by = created_by.data;
-	labels = auto_labels(b, r->base_name, r->base_digest, created);
+	labels = auto_labels(b, p->base_name, p->base_digest, created);
 	all = xcalloc(json_object_size(labels) + (size_t)ch.n_labels + 1, sizeof *all);
 	json_object_foreach(labels, k, v) {
 		all[n] = xmalloc(strlen(k) + strlen(json_string_value(v)) + 2);
@@ -789,12 +809,12 @@ append_layer(struct build_run *r)
 		all[n++] = ch.labels[j];
 	ch.labels = all;
 	ch.n_labels = n;
-	if (r->base_name) {
+	if (p->base_name) {
 		ch.annotations = json_pack("{s:s, s:s}",
-		    "org.opencontainers.image.base.name", r->base_name,
-		    "org.opencontainers.image.base.digest", r->base_digest);
+		    "org.opencontainers.image.base.name", p->base_name,
+		    "org.opencontainers.image.base.digest", p->base_digest);
 	}
-	rc = oci_image_append(&r->img, &ch);
+	rc = oci_image_append(&p->img, &ch);
 	for (j = 0; j < (int)json_object_size(labels); j++)
 		free(all[j]);
 	free(all);
@@ -804,33 +824,143 @@ append_layer(struct build_run *r)
 	return rc < 0 ? -1 : 0;
 }
 
+/* build_platform makes p's image and puts it at the destination: the base
+ * for p's platform, its layers, the new layer and config, and the manifest
+ * under ref (the tag; for one platform of an index, its digest, with ref
+ * NULL). What an image of the index needs beside it attaches here. */
+static int
+build_platform(struct build_run *r, struct plat_run *p, const char *ref)
+{
+	struct oci_build *b = r->b;
+	size_t n_base;
+
+	if (load_base(b, &p->plat, p->plat_given, &p->img, &p->src, &r->breg, &p->bref,
+	    &r->http, &p->base_name, p->base_digest) < 0)
+		return -1;
+	if (!p->plat_given && !r->is_scratch)
+		base_platform(p);
+
+	/* Base layers first, while the new layer is being built. */
+	n_base = json_array_size(json_object_get(p->img.manifest, "layers"));
+	if (r->dreg && push_layers(b, &r->t, r->dreg, &p->img, &p->src, &p->bref, NULL, 0) < 0)
+		return -1;
+	if (p->started && finish_layer(r, p) < 0)
+		return -1;
+	if (append_layer(r, p) < 0)
+		return -1;
+
+	if (r->t.layout) {
+		if (write_layout(b, &r->t, &p->img, &p->src, &p->layer, ref ? &p->plat : NULL) < 0) {
+			seterr("%s: %s", b->dest, errmsg());
+			return -1;
+		}
+		return 0;
+	}
+	return push_rest(b, &r->t, r->dreg, &p->img, &p->src, &p->bref, &p->layer, n_base,
+	    ref ? ref : p->img.manifest_digest);
+}
+
+/* index_entry: the descriptor of p's manifest in the index, with the
+ * platform its config states (checked against --platform on loading). */
+static json_t *
+index_entry(const struct plat_run *p)
+{
+	const char *var = json_string_value(json_object_get(p->img.config, "variant"));
+	json_t *pl = json_pack("{s:s, s:s}", "architecture", p->plat.arch, "os", p->plat.os);
+
+	if (p->plat.variant || var)
+		json_object_set_new(pl, "variant", json_string(p->plat.variant ? p->plat.variant : var));
+	return json_pack("{s:s, s:s, s:I, s:o}", "mediaType",
+	    p->img.docker ? DOCKER_MANIFEST : OCI_MANIFEST, "digest", p->img.manifest_digest,
+	    "size", (json_int_t)p->img.manifest_raw.len, "platform", pl);
+}
+
+/* put_index builds the image index of the platforms' manifests and puts
+ * it under the tag, last: before it the tag names nothing new. */
+static int
+put_index(struct build_run *r, char digest[SHA256_DIGEST_STRLEN])
+{
+	json_t *index = json_pack("{s:i, s:s, s:[]}", "schemaVersion", 2, "mediaType",
+	    OCI_INDEX, "manifests");
+	struct membuf raw = { 0 };
+	int rc;
+
+	for (size_t i = 0; i < r->np; i++)
+		json_array_append_new(json_object_get(index, "manifests"), index_entry(&r->p[i]));
+	oci_json_dump(index, &raw);
+	json_decref(index);
+	sha256_digest(raw.data, raw.len, digest);
+	if (r->t.layout)
+		rc = oci_layout_put_blob(r->t.layout, digest, raw.data, raw.len) < 0 ||
+		    oci_layout_tag(r->t.layout, r->t.tag, OCI_INDEX, digest, (long long)raw.len,
+		    NULL) < 0 ? -1 : 0;
+	else
+		rc = registry_put_manifest(r->dreg, r->t.ref.repo, r->t.ref.tag, OCI_INDEX,
+		    raw.data, raw.len, digest);
+	if (rc < 0)
+		seterr("%s: index: %s", r->b->dest, errmsg());
+	membuf_free(&raw);
+	return rc;
+}
+
+static void
+plat_run_free(struct plat_run *p)
+{
+	if (p->started) {
+		pthread_join(p->th, NULL);
+		tar_layer_free(&p->job.layer);
+	}
+	if (p->caching)
+		pthread_join(p->cth, NULL);
+	free(p->base_name);
+	free((char *)p->src.layout);
+	reg_ref_free(&p->bref);
+	oci_image_free(&p->img);
+	tar_layer_free(&p->layer);
+	oci_platform_free(&p->plat);
+}
+
 static void
 build_run_free(struct build_run *r)
 {
-	if (r->started) {
-		pthread_join(r->th, NULL);
-		tar_layer_free(&r->job.layer);
-	}
-	if (r->caching)
-		pthread_join(r->cth, NULL);
+	for (size_t i = 0; i < r->np; i++)
+		plat_run_free(&r->p[i]);
+	free(r->p);
 	if (r->breg != r->dreg)
 		registry_free(r->breg);
 	registry_free(r->dreg);
 	http_cleanup(&r->http);
-	free(r->base_name);
-	free((char *)r->src.layout);
-	reg_ref_free(&r->bref);
-	oci_image_free(&r->img);
-	tar_layer_free(&r->layer);
-	oci_platform_free(&r->plat);
 	target_free(&r->t);
+}
+
+/* plan_platforms gives each platform its files: --platform once (or not at
+ * all: linux/amd64 or the base's) with b->files, else b->platforms. */
+static int
+plan_platforms(struct build_run *r)
+{
+	struct oci_build *b = r->b;
+
+	r->np = b->n_platforms > 1 ? b->n_platforms : 1;
+	r->p = xcalloc(r->np, sizeof *r->p);
+	for (size_t i = 0; i < r->np; i++) {
+		struct plat_run *p = &r->p[i];
+		const char *name = b->n_platforms > 1 ? b->platforms[i].platform : b->platform;
+
+		p->plat_given = name != NULL;
+		p->files = b->n_platforms > 1 ? b->platforms[i].files : b->files;
+		p->n_files = b->n_platforms > 1 ? b->platforms[i].n_files : b->n_files;
+		if (oci_parse_platform(name ? name : "linux/amd64", &p->plat) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 int
 oci_build_run(struct oci_build *b, char **result)
 {
 	struct build_run r = { .b = b };
-	size_t n_base;
+	char digest[SHA256_DIGEST_STRLEN];
+	size_t i;
 	int rc = -1;
 
 	r.is_scratch = strcmp(b->base, "scratch") == 0;
@@ -839,39 +969,27 @@ oci_build_run(struct oci_build *b, char **result)
 		http_cleanup(&r.http);
 		return -1;
 	}
-	if (start_layer(&r) < 0) {
-		target_free(&r.t);
-		http_cleanup(&r.http);
-		return -1;
-	}
-	if (oci_parse_platform(b->platform ? b->platform : "linux/amd64", &r.plat) < 0 ||
-	    connect_registries(&r) < 0)
+	if (plan_platforms(&r) < 0)
 		goto done;
-	if (load_base(b, &r.plat, b->platform != NULL, &r.img, &r.src, &r.breg, &r.bref,
-	    &r.http, &r.base_name, r.base_digest) < 0)
-		goto done;
-	if (!b->platform && !r.is_scratch)
-		base_platform(&r);
-
-	/* Base layers first, while the new layer is being built. */
-	n_base = json_array_size(json_object_get(r.img.manifest, "layers"));
-	if (r.dreg && push_layers(b, &r.t, r.dreg, &r.img, &r.src, &r.bref, NULL, 0) < 0)
-		goto done;
-	if (r.started && finish_layer(&r) < 0)
-		goto done;
-	if (append_layer(&r) < 0)
-		goto done;
-
-	if (r.t.layout) {
-		if (write_layout(b, &r.t, &r.img, &r.src, &r.layer, &r.plat) < 0) {
-			seterr("%s: %s", b->dest, errmsg());
+	for (i = 0; i < r.np; i++)
+		if (start_layer(&r, &r.p[i]) < 0)
 			goto done;
-		}
-	} else if (push_rest(b, &r.t, r.dreg, &r.img, &r.src, &r.bref, &r.layer, n_base) < 0) {
+	if (connect_registries(&r) < 0)
 		goto done;
+	if (r.np == 1) {
+		/* One image: its manifest goes under the tag. */
+		if (build_platform(&r, &r.p[0], r.t.layout ? r.t.tag : r.t.ref.tag) < 0)
+			goto done;
+		strcpy(digest, r.p[0].img.manifest_digest);
+	} else {
+		for (i = 0; i < r.np; i++)
+			if (build_platform(&r, &r.p[i], NULL) < 0)
+				goto done;
+		if (put_index(&r, digest) < 0)
+			goto done;
 	}
 	*result = xmalloc(strlen(r.t.name) + SHA256_DIGEST_STRLEN + 2);
-	sprintf(*result, "%s@%s", r.t.name, r.img.manifest_digest);
+	sprintf(*result, "%s@%s", r.t.name, digest);
 	rc = 0;
 done:
 	build_run_free(&r);
