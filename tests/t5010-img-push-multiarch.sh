@@ -12,10 +12,7 @@
 have_go || skip_all 'no Go 1.21+'
 . "$PGOKIT_SRC/tests/registry.sh"
 start_registry reg || skip_all 'docker-registry did not start'
-start_service || skip_all 'the example service did not start'
-service_profile prof.pprof || skip_all 'no profile of the service'
-# The service is only needed for the profile: free the cores for the builds.
-kill $SERVICE_PID
+service_profile_only prof.pprof || skip_all 'no profile of the example service'
 
 PLATS=linux/amd64,linux/arm64
 export SOURCE_DATE_EPOCH=1700000000

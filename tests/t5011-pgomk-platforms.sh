@@ -13,9 +13,7 @@ unset MAKEFLAGS MFLAGS MAKELEVEL
 have_go || skip_all 'no Go 1.21+'
 . "$PGOKIT_SRC/tests/registry.sh"
 start_registry reg || skip_all 'docker-registry did not start'
-start_service || skip_all 'the example service did not start'
-service_profile prof.pprof || skip_all 'no profile of the service'
-kill $SERVICE_PID
+service_profile_only prof.pprof || skip_all 'no profile of the example service'
 
 mkdir proj && cp "$SERVICE_SRC"/*.go "$SERVICE_SRC"/go.mod proj/ &&
 cp -r "$SERVICE_SRC"/work proj/ &&
