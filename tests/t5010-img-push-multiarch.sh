@@ -62,6 +62,18 @@ test_expect_success 'pgo-build: one prepared profile, a binary per platform' '
 	test "$(setting arm.info -pgo)" = svc.pgo
 '
 
+test_expect_success 'a failed platform build leaves the previous binaries and profile' '
+	stat -c "%n %i %.9Y" out/svc-* >before && cp out/svc.pgo old.pgo &&
+	test_must_fail pgo-build -q -p prof.pprof --platform linux/amd64,linux/nosucharch \
+		-o out/svc -- -C "$SERVICE_SRC" -trimpath . 2>err &&
+	grep "linux/nosucharch" err &&
+	stat -c "%n %i %.9Y" out/svc-* >after &&
+	test_cmp before after && cmp old.pgo out/svc.pgo &&
+	ls -a out >listing &&
+	printf "%s\n" . .. svc-linux-amd64 svc-linux-arm64 svc.pgo >expect &&
+	test_cmp expect listing
+'
+
 test_expect_success 'img-push: one index with both platforms, pushed in one run' '
 	m=$(log_mark) &&
 	img-push -q --platform $PLATS -f "out/svc-{platform}:/app/svc:0755" --entrypoint /app/svc \
