@@ -167,6 +167,21 @@ test_expect_success 'on the base index: each platform gets its own base' '
 		"sha256:$(sha256sum <base.json | cut -d" " -f1)"
 '
 
+test_expect_success 'on a Docker manifest list: a Docker manifest list of Docker manifests' '
+	sk copy -q --all --format v2s2 --dest-tls-verify=false oci:base:multi "docker://$REG/dbase:multi" &&
+	img-push -q -b "$REG/dbase:multi" --platform $PLATS -f "out/svc-{platform}:/app/svc:0755" \
+		"$REG/dapp:multi" >dapp.ref &&
+	sk inspect --tls-verify=false --raw "docker://$REG/dapp:multi" >dlist.json &&
+	test "$(jq -r .mediaType dlist.json)" = application/vnd.docker.distribution.manifest.list.v2+json &&
+	jq -r ".manifests[] | .mediaType + \" \" + .platform.architecture" dlist.json >dm &&
+	printf "%s\n" "application/vnd.docker.distribution.manifest.v2+json amd64" \
+		"application/vnd.docker.distribution.manifest.v2+json arm64" >expect &&
+	test_cmp expect dm &&
+	pull arm64 "docker://$REG/dapp:multi" dir:darm &&
+	go version -m "$(binary_of darm /app/svc)" >darm.info &&
+	test "$(setting darm.info GOARCH)" = arm64
+'
+
 test_expect_success 'a platform the base index lacks is an error, and nothing is tagged' '
 	test_must_fail img-push -q -b "$REG/base:multi" --platform linux/amd64,linux/s390x \
 		-f prof.pprof:/p "$REG/bad:multi" 2>err &&

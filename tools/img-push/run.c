@@ -876,12 +876,15 @@ index_entry(const struct plat_run *p)
 }
 
 /* put_index builds the image index of the platforms' manifests and puts
- * it under the tag, last: before it the tag names nothing new. */
+ * it under the tag, last: before it the tag names nothing new. It keeps
+ * the manifests' family: a Docker manifest list over Docker v2 manifests
+ * (a Docker v2 base), else an OCI image index. */
 static int
 put_index(struct build_run *r, char digest[SHA256_DIGEST_STRLEN])
 {
-	json_t *index = json_pack("{s:i, s:s, s:[]}", "schemaVersion", 2, "mediaType",
-	    OCI_INDEX, "manifests");
+	const char *mt = r->p[0].img.docker ? DOCKER_LIST : OCI_INDEX;
+	json_t *index = json_pack("{s:i, s:s, s:[]}", "schemaVersion", 2, "mediaType", mt,
+	    "manifests");
 	struct membuf raw = { 0 };
 	int rc;
 
@@ -892,10 +895,10 @@ put_index(struct build_run *r, char digest[SHA256_DIGEST_STRLEN])
 	sha256_digest(raw.data, raw.len, digest);
 	if (r->t.layout)
 		rc = oci_layout_put_blob(r->t.layout, digest, raw.data, raw.len) < 0 ||
-		    oci_layout_tag(r->t.layout, r->t.tag, OCI_INDEX, digest, (long long)raw.len,
+		    oci_layout_tag(r->t.layout, r->t.tag, mt, digest, (long long)raw.len,
 		    NULL) < 0 ? -1 : 0;
 	else
-		rc = registry_put_manifest(r->dreg, r->t.ref.repo, r->t.ref.tag, OCI_INDEX,
+		rc = registry_put_manifest(r->dreg, r->t.ref.repo, r->t.ref.tag, mt,
 		    raw.data, raw.len, digest);
 	if (rc < 0)
 		seterr("%s: index: %s", r->b->dest, errmsg());
