@@ -54,6 +54,11 @@ PGO_MERGE_FLAGS ?= -L
 PGO_BUILD_ENV ?= CGO_ENABLED=0
 PGO_BUILD_FLAGS ?= -trimpath
 PGO_FALLBACK ?= 1
+# The platforms to build and push, os/arch[/variant] separated by spaces or
+# commas (linux/amd64 linux/arm64): empty is the host's only. Several give
+# one binary each, PGO_OUT-os-arch, built with the one profile, and an
+# image index holding an image per platform.
+PGO_PLATFORMS ?=
 # A file for pgo-build's report of what the profile made the compiler do
 # (empty: none; the report costs a second, debug-flagged compile).
 PGO_REPORT ?=
@@ -117,19 +122,26 @@ PGO_MK_FETCH_CMD = $(if $(PGO_PYROSCOPE),\
 		$(if $(PGO_MIN_OK),--min-ok $(call PGO_MK_Q,$(PGO_MIN_OK))) \
 		$(if $(PGO_TARGETS_FILE),-f $(call PGO_MK_Q,$(PGO_TARGETS_FILE))) \
 		$(call PGO_MK_QW,$(PGO_FETCH_FLAGS)) $(1) -- $(call PGO_MK_QW,$(PGO_TARGETS)))
+# The platforms one to a word; with several, the binaries pgo-build writes.
+PGO_MK_COMMA := ,
+PGO_MK_PLATS = $(strip $(subst $(PGO_MK_COMMA), ,$(PGO_PLATFORMS)))
+PGO_MK_SEVERAL = $(word 2,$(PGO_MK_PLATS))
+PGO_MK_BINS = $(if $(PGO_MK_SEVERAL),$(foreach p,$(PGO_MK_PLATS),$(PGO_OUT)-$(subst /,-,$(p))),$(PGO_OUT))
+PGO_MK_PLATFLAGS = $(if $(PGO_MK_PLATS), $(foreach p,$(PGO_MK_PLATS),--platform $(call PGO_MK_Q,$(p))))
 # $(call PGO_MK_BUILD_CMD,output): the build command line.
 PGO_MK_BUILD_CMD = env $(call PGO_MK_QW,$(PGO_BUILD_ENV)) $(call PGO_MK_TOOL,pgo-build) \
-	-p $(call PGO_MK_Q,$(PGO_PROFILE)) $(if $(filter 1 yes true,$(PGO_FALLBACK)),--fallback) \
+	-p $(call PGO_MK_Q,$(PGO_PROFILE)) $(if $(filter 1 yes true,$(PGO_FALLBACK)),--fallback)$(PGO_MK_PLATFLAGS) \
 	$(if $(PGO_REPORT),--report $(call PGO_MK_Q,$(PGO_REPORT))) -o $(call PGO_MK_Q,$(1)) \
 	-- $(call PGO_MK_QW,$(PGO_BUILD_FLAGS)) $(call PGO_MK_Q,$(PGO_MK_PKG))
 # $(call PGO_MK_PUSH_CMD,extra flags): the push command line.
-PGO_MK_PUSH_CMD = $(call PGO_MK_TOOL,img-push) -b $(call PGO_MK_Q,$(PGO_BASE)) \
-	-f $(call PGO_MK_Q,$(PGO_OUT):$(PGO_IMAGE_PATH):0755) \
+PGO_MK_PUSH_CMD = $(call PGO_MK_TOOL,img-push) -b $(call PGO_MK_Q,$(PGO_BASE))$(PGO_MK_PLATFLAGS) \
+	-f $(call PGO_MK_Q,$(PGO_OUT)$(if $(PGO_MK_SEVERAL),-{platform}):$(PGO_IMAGE_PATH):0755) \
 	--entrypoint $(call PGO_MK_Q,$(PGO_IMAGE_PATH)) $(call PGO_MK_QW,$(PGO_PUSH_FLAGS)) $(1) \
 	-o $(call PGO_MK_Q,$(PGO_MK_REF)) $(call PGO_MK_Q,$(PGO_IMAGE))
 PGO_MK_KNOBS = PGO_BIN PGO_TARGETS PGO_TARGETS_FILE PGO_SECONDS PGO_MIN_OK PGO_PYROSCOPE \
 	PGO_QUERY PGO_FROM PGO_TO PGO_FETCH_FLAGS PGO_KEEP PGO_DRIFT PGO_GO_REFRESH PGO_DIR \
 	PGO_MAIN PGO_PROFILE PGO_OUT PGO_MERGE_FLAGS PGO_BUILD_ENV PGO_BUILD_FLAGS PGO_FALLBACK \
+	PGO_PLATFORMS \
 	PGO_REPORT PGO_TOP PGO_IMAGE PGO_BASE PGO_IMAGE_PATH PGO_PUSH_FLAGS PGO_SUMMARY \
 	PGO_LOCK_WAIT PGO_SRCS
 
@@ -159,11 +171,11 @@ pgo-stat: $(PGO_MK_SVG) ## print the profile's top functions and write a flame g
 			echo $(call PGO_MK_Q,pgo: flame graph $(abspath $(PGO_MK_SVG))); fi; \
 	else echo $(call PGO_MK_Q,pgo: no profile $(PGO_PROFILE) yet) >&2; $(PGO_MK_SOFT); fi
 
-pgo-build: $(PGO_OUT) ## PGO-build PGO_MAIN into PGO_OUT with the profile (pgo-build)
+pgo-build: $(PGO_MK_BINS) ## PGO-build PGO_MAIN into PGO_OUT (PGO_OUT-os-arch each) with the profile
 	@$(call PGO_MK_DONE,built) || echo $(call PGO_MK_Q,pgo: up to date: $(PGO_OUT)) >&2; \
 	$(PGO_MK_GOCHECK)
 
-pgo-image: $(PGO_MK_REF) ## push PGO_OUT as PGO_IMAGE; the digest ref goes to PGO_DIR/image.ref
+pgo-image: $(PGO_MK_REF) ## push PGO_OUT as PGO_IMAGE (an index for several PGO_PLATFORMS); ref in PGO_DIR/image.ref
 	@$(call PGO_MK_DONE,pushed) || echo "pgo: up to date: $$(cat $(call PGO_MK_Q,$(PGO_MK_REF)))" >&2; \
 	cat $(call PGO_MK_Q,$(PGO_MK_REF))
 
@@ -171,14 +183,15 @@ pgo-summary: | pgo-mk-lock ## write the Markdown summary PGO_SUMMARY now (make p
 	@$(if $(PGO_SUMMARY),$(PGO_MK_SUMMARY),echo "pgo: PGO_SUMMARY is empty" >&2; exit 2)
 
 pgo-clean: | pgo-mk-lock ## remove PGO_DIR and PGO_OUT (the profile stays)
-	rm -rf $(call PGO_MK_Q,$(PGO_DIR)) $(call PGO_MK_Q,$(PGO_OUT)) $(call PGO_MK_Q,$(PGO_OUT).pgo)
+	rm -rf $(call PGO_MK_Q,$(PGO_DIR)) $(call PGO_MK_QW,$(PGO_MK_BINS)) $(call PGO_MK_Q,$(PGO_OUT).pgo)
 
 pgo-help: ## list the pgo-* targets and the PGO_* knobs
 	@echo 'pgo.mk targets:'
 	@awk -F ':.*## ' '/^pgo[a-z-]*:.*## /{printf "  %-12s %s\n", $$1, $$2}' $(call PGO_MK_Q,$(PGO_MK_FILE))
 	@echo 'pgo.mk knobs (make VAR=value, or set them before the include line):'
 	@$(foreach v,$(PGO_MK_KNOBS),printf '  %-16s %s\n' $(v) \
-		$(call PGO_MK_Q,$(if $(filter PGO_SRCS,$(v)),$(words $(PGO_SRCS)) files,$($(v))));)
+		$(call PGO_MK_Q,$(if $(filter PGO_SRCS,$(v)),$(words $(PGO_SRCS)) files,$(if \
+		$(filter PGO_PLATFORMS,$(v)),$(or $(PGO_PLATFORMS),(the host's)),$($(v)))));)
 
 # One run at a time per PGO_DIR: two `make pgo` would fetch, prune and
 # install over each other. The lock (flock(1), util-linux) is held on an
@@ -300,13 +313,14 @@ $(PGO_MK_SVG): $(PGO_PROFILE) | pgo-mk-lock
 # (a file rewritten only when the command changes), not on time. pgo-build -o
 # writes it under a temp name and renames it into place, with its prepared
 # profile beside it (PGO_OUT.pgo): the names the summary gives and the -pgo=
-# path the binary records are the final ones.
-$(PGO_OUT): $(PGO_PROFILE) $(PGO_SRCS) $(PGO_DIR)/build.cmd | pgo-mk-lock
-	@mkdir -p $(call PGO_MK_Q,$(@D)) && \
-	printf '%s\n' $(call PGO_MK_Q,pgo: build: $(strip $(call PGO_MK_BUILD_CMD,$@))) >&2 && \
-	$(call PGO_MK_BUILD_CMD,$@) && $(call PGO_MK_DID,built)
+# path the binary records are the final ones. Several PGO_PLATFORMS: one run
+# writes every binary (a grouped target).
+$(PGO_MK_BINS) &: $(PGO_PROFILE) $(PGO_SRCS) $(PGO_DIR)/build.cmd | pgo-mk-lock
+	@mkdir -p $(call PGO_MK_Q,$(patsubst %/,%,$(dir $(PGO_OUT)))) && \
+	printf '%s\n' $(call PGO_MK_Q,pgo: build: $(strip $(call PGO_MK_BUILD_CMD,$(PGO_OUT)))) >&2 && \
+	$(call PGO_MK_BUILD_CMD,$(PGO_OUT)) && $(call PGO_MK_DID,built)
 
-$(PGO_MK_REF): $(PGO_OUT) $(PGO_DIR)/image.cmd | pgo-mk-lock
+$(PGO_MK_REF): $(PGO_MK_BINS) $(PGO_DIR)/image.cmd | pgo-mk-lock
 	@label=; if [ -f $(call PGO_MK_Q,$(PGO_PROFILE)) ]; then \
 		label="org.pgokit.profile.digest=sha256:$$(sha256sum <$(call PGO_MK_Q,$(PGO_PROFILE)) | cut -d' ' -f1)"; fi; \
 	printf '%s\n' $(call PGO_MK_Q,pgo: image: $(strip $(call PGO_MK_PUSH_CMD,--label LABEL))) >&2; \
@@ -356,7 +370,7 @@ pgo-mk-goal:
 
 # Files are renamed into place complete: make must not delete them on Ctrl-C.
 .PRECIOUS: $(PGO_MK_FETCHED) $(PGO_MK_MERGED) $(PGO_MK_VERDICT) $(PGO_PROFILE) $(PGO_MK_SVG) \
-	$(PGO_OUT) $(PGO_MK_REF)
+	$(PGO_MK_BINS) $(PGO_MK_REF)
 
 .PHONY: pgo pgo-fetch pgo-merge pgo-profile pgo-stat pgo-build pgo-image pgo-summary pgo-clean \
 	pgo-help pgo-mk-force pgo-mk-lock pgo-mk-goal

@@ -54,3 +54,12 @@ hot_edges() {
 	END { for (i = 1; i <= n; i++) { cum += w[i]; print c[i], d[i], o[i], w[i]
 		if (cum / t * 100 > 99) break } }' "$1"
 }
+
+# service_profile_only FILE: service_profile FILE from a service started for
+# it and stopped at once: it is needed for the profile alone, and its load
+# would take cores from the builds. Call it at the top level.
+service_profile_only() {
+	start_service || return 1
+	service_profile "$1" || return 1
+	kill $SERVICE_PID
+}

@@ -283,10 +283,14 @@ write_parents(struct archive *a, const char *path, const char *prev, long long m
 	return 0;
 }
 
+/* write_file's read buffer is its own: layers of several platforms are
+ * built in threads at the same time. */
+enum { READ_BUF = 1 << 20 };
+
 static int
 write_file(struct archive *a, const struct tar_file *f, long long mtime)
 {
-	static char buf[1 << 20];
+	char *buf;
 	struct stat st;
 	long long left;
 	ssize_t n;
@@ -305,10 +309,13 @@ write_file(struct archive *a, const struct tar_file *f, long long mtime)
 		return -1;
 	}
 	perm = f->mode >= 0 ? f->mode : (st.st_mode & S_IXUSR) ? 0755 : 0644;
-	if (write_entry(a, new_entry(f->dst, AE_IFREG, perm, st.st_size, mtime)) < 0)
-		goto fail;
+	if (write_entry(a, new_entry(f->dst, AE_IFREG, perm, st.st_size, mtime)) < 0) {
+		close(fd);
+		return -1;
+	}
+	buf = xmalloc(READ_BUF);
 	for (left = st.st_size; left > 0; left -= n) {
-		n = read(fd, buf, left < (long long)sizeof buf ? (size_t)left : sizeof buf);
+		n = read(fd, buf, left < READ_BUF ? (size_t)left : READ_BUF);
 		if (n < 0 && errno == EINTR) {
 			n = 0;
 			continue;
@@ -322,9 +329,11 @@ write_file(struct archive *a, const struct tar_file *f, long long mtime)
 			goto fail;
 		}
 	}
+	free(buf);
 	close(fd);
 	return 0;
 fail:
+	free(buf);
 	close(fd);
 	return -1;
 }

@@ -428,3 +428,62 @@ go_output_free(struct go_output *o)
 	free(o->binary);
 	memset(o, 0, sizeof(*o));
 }
+
+/* word_ok: a GOOS or GOARCH: lowercase letters and digits, as go lists them. */
+static int
+word_ok(const char *s, size_t n)
+{
+	if (n == 0 || n >= 32)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9')))
+			return 0;
+	return 1;
+}
+
+int
+go_platform_parse(const char *s, struct go_platform *p)
+{
+	const char *a = strchr(s, '/'), *v = a ? strchr(a + 1, '/') : NULL;
+	size_t alen;
+
+	memset(p, 0, sizeof *p);
+	alen = a ? (size_t)((v ? v : a + strlen(a)) - a - 1) : 0;
+	if (!a || !word_ok(s, (size_t)(a - s)) || !word_ok(a + 1, alen) ||
+	    (v && (!v[1] || strchr(v + 1, '/') || strlen(v + 1) >= sizeof p->var_value))) {
+		seterr("%s: platform is not os/arch[/variant]", s);
+		return -1;
+	}
+	memcpy(p->goos, s, (size_t)(a - s));
+	memcpy(p->goarch, a + 1, alen);
+	if (v) {
+		const char *var = v + 1;
+
+		if (!strcmp(p->goarch, "arm") && (!strcmp(var, "v5") || !strcmp(var, "v6") ||
+		    !strcmp(var, "v7"))) {
+			p->var_name = "GOARM";
+			snprintf(p->var_value, sizeof p->var_value, "%s", var + 1);
+		} else if (!strcmp(p->goarch, "amd64") && var[0] == 'v' && var[1] >= '1' &&
+		    var[1] <= '4' && !var[2]) {
+			p->var_name = "GOAMD64";
+			snprintf(p->var_value, sizeof p->var_value, "%s", var);
+		} else if (strcmp(p->goarch, "arm64") != 0 || strcmp(var, "v8") != 0) {
+			seterr("%s: Go has no variant %s of %s (arm: v5, v6, v7; "
+			    "amd64: v1 to v4; arm64: v8)", s, var, p->goarch);
+			return -1;
+		}
+	}
+	snprintf(p->name, sizeof p->name, "%s", s);
+	snprintf(p->suffix, sizeof p->suffix, "%s-%s%s%s", p->goos, p->goarch,
+	    v ? "-" : "", v ? v + 1 : "");
+	return 0;
+}
+
+void
+go_platform_env(const struct go_platform *p)
+{
+	if (setenv("GOOS", p->goos, 1) < 0 || setenv("GOARCH", p->goarch, 1) < 0 ||
+	    setenv("CGO_ENABLED", "0", 1) < 0 ||
+	    (p->var_name && setenv(p->var_name, p->var_value, 1) < 0))
+		die("setenv:");
+}

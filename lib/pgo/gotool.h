@@ -28,6 +28,26 @@ int go_binary_pgo(const char *go, const char *bin, char **pgo, char *ver, size_t
  * without quotes comes back as it is. Malloc'd; NULL when malformed. */
 char *go_unquote(const char *s);
 
+/* A target platform for a cross-build, "os/arch[/variant]" as OCI names
+ * it: GOOS and GOARCH, and the variant as the Go setting that selects it
+ * (arm v5..v7: GOARM, amd64 v1..v4: GOAMD64; arm64 v8 is Go's only one). */
+struct go_platform {
+	char goos[32], goarch[32];
+	const char *var_name;   /* "GOARM", "GOAMD64", or NULL */
+	char var_value[8];
+	char suffix[80];        /* "linux-arm64", "linux-arm-v7": file names */
+	char name[80];          /* "linux/arm/v7" as given */
+};
+
+/* go_platform_parse fills p from "os/arch[/variant]"; -1 with seterr()
+ * when it is not that shape or the variant means nothing to Go. */
+int go_platform_parse(const char *s, struct go_platform *p);
+
+/* go_platform_env sets GOOS, GOARCH, CGO_ENABLED=0 (a cross-build is pure
+ * Go) and the variant's setting in this process's environment, which every
+ * go child inherits. */
+void go_platform_env(const struct go_platform *p);
+
 /* What `go build ARGS` writes, worked out from its arguments alone (no
  * extra go process): struct go_output is filled from -C, -o and the package
  * arguments. A flag -pgo among ARGS is reported in has_pgo. */

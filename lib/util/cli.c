@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "util/cli.h"
 #include "util/err.h"
@@ -71,4 +72,29 @@ cli_size(const char *opt, const char *arg)
 	if (why)
 		diex(EXIT_USAGE, "%s %s: %s", opt, arg, why);
 	return (size_t)v;
+}
+
+void
+cli_list_add(const char *opt, const char *arg, char ***v, size_t *n)
+{
+	const char *p = arg, *comma;
+
+	do {
+		comma = strchr(p, ',');
+		if (comma == p || !*p)
+			diex(EXIT_USAGE, "%s %s: empty item in the list", opt, arg);
+		*v = xreallocarray(*v, *n + 1, sizeof **v);
+		(*v)[(*n)++] = comma ? strndup(p, (size_t)(comma - p)) : xstrdup(p);
+		if (!(*v)[*n - 1])
+			die("out of memory");
+		p = comma + 1;
+	} while (comma);
+}
+
+void
+cli_list_free(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
 }

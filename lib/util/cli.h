@@ -31,4 +31,10 @@ long long cli_int(const char *opt, const char *arg, long long min, long long max
 double cli_real(const char *opt, const char *arg, double min, double max);
 size_t cli_size(const char *opt, const char *arg);
 
+/* cli_list_add appends the comma-separated items of an option that may be
+ * repeated (--platform a,b --platform c) to the array *v of *n strings
+ * (malloc'd, freed with cli_list_free); an empty item is a usage error. */
+void cli_list_add(const char *opt, const char *arg, char ***v, size_t *n);
+void cli_list_free(char **v, size_t n);
+
 #endif

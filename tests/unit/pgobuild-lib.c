@@ -149,10 +149,36 @@ test_elfsyms(void)
 	ok(elfsyms_read("/nonexistent-file") == NULL, "a missing file fails");
 }
 
+/* go_platform_parse: OCI platform names to Go's settings and file names. */
+static void
+test_platform(void)
+{
+	struct go_platform p;
+
+	ok(go_platform_parse("linux/arm64", &p) == 0 && streq(p.goos, "linux") &&
+	    streq(p.goarch, "arm64") && !p.var_name && streq(p.suffix, "linux-arm64"),
+	    "linux/arm64: GOOS, GOARCH, no variant, file suffix");
+	ok(go_platform_parse("linux/arm/v7", &p) == 0 && streq(p.var_name, "GOARM") &&
+	    streq(p.var_value, "7") && streq(p.suffix, "linux-arm-v7"),
+	    "linux/arm/v7: GOARM=7, suffix linux-arm-v7");
+	ok(go_platform_parse("linux/amd64/v3", &p) == 0 && streq(p.var_name, "GOAMD64") &&
+	    streq(p.var_value, "v3"), "linux/amd64/v3: GOAMD64=v3");
+	ok(go_platform_parse("linux/arm64/v8", &p) == 0 && !p.var_name,
+	    "linux/arm64/v8: Go's default, no setting");
+	ok(go_platform_parse("linux/arm64/v9", &p) < 0 && strstr(errmsg(), "no variant v9"),
+	    "a variant Go lacks is refused: %s", errmsg());
+	ok(go_platform_parse("linux", &p) < 0 && go_platform_parse("linux/", &p) < 0 &&
+	    go_platform_parse("/arm64", &p) < 0 && go_platform_parse("linux/arm/v7/x", &p) < 0 &&
+	    go_platform_parse("Linux/AMD64", &p) < 0 && go_platform_parse("linux/arm/", &p) < 0 &&
+	    go_platform_parse("linux/a;rm", &p) < 0,
+	    "malformed platforms are refused");
+}
+
 int
 main(int argc, char *argv[])
 {
 	setprogname(argv[0]);
+	test_platform();
 	test_output();
 	test_child();
 	test_elfsyms();

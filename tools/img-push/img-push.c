@@ -21,7 +21,7 @@ static const char synopsis[] =
     "                [--chunk-size size] [--cmd arg] ... [-o digest-file]\n"
     "                [--entrypoint arg] ... [--env key=value] ... [--insecure]\n"
     "                [--label key=value] ... [--no-cache] [--no-sbom]\n"
-    "                [--platform os/arch[/variant]] [--workdir dir] dest\n";
+    "                [--platform os/arch[/variant][,...]] ... [--workdir dir] dest\n";
 
 static char **
 push(char **v, int *n, char *s)
@@ -29,6 +29,43 @@ push(char **v, int *n, char *s)
 	v = xreallocarray(v, (size_t)*n + 1, sizeof *v);
 	v[(*n)++] = s;
 	return v;
+}
+
+/* expand_platform fills {os}, {arch}, {variant} and {platform} (os-arch
+ * or os-arch-variant: pgo-build's names for several platforms) in a -f
+ * argument for platform p; NULL p: a placeholder is a usage error. */
+static char *
+expand_platform(const char *arg, const struct oci_platform *p)
+{
+	static const char *const keys[] = { "{os}", "{arch}", "{variant}", "{platform}" };
+	struct membuf out = { 0 };
+	const char *s = arg;
+	char plat[256];
+
+	if (p)
+		snprintf(plat, sizeof plat, "%s-%s%s%s", p->os, p->arch, p->variant ? "-" : "",
+		    p->variant ? p->variant : "");
+	while (*s) {
+		const char *val = NULL;
+		size_t k, klen = 0;
+
+		for (k = 0; k < sizeof keys / sizeof *keys; k++)
+			if (!strncmp(s, keys[k], klen = strlen(keys[k])))
+				break;
+		if (k == sizeof keys / sizeof *keys) {
+			membuf_append(&out, s++, 1);
+			continue;
+		}
+		if (!p)
+			diex(EXIT_USAGE, "-f %s: %s needs --platform", arg, keys[k]);
+		val = k == 0 ? p->os : k == 1 ? p->arch : k == 2 ? p->variant : plat;
+		if (!val)
+			diex(EXIT_USAGE, "-f %s: platform %s/%s has no variant", arg, p->os, p->arch);
+		membuf_puts(&out, val);
+		s += klen;
+	}
+	membuf_append(&out, "", 1);
+	return out.data;
 }
 
 /* parse_file reads -f src[:dst[:mode]]: dst defaults to /basename(src), a
@@ -113,7 +150,7 @@ key_value(const char *opt, char *arg)
 
 /* long_option applies a long option that has no letter to b. */
 static void
-long_option(struct oci_build *b, int c, int *no_cache)
+long_option(struct oci_build *b, int c, int *no_cache, char ***plats, size_t *nplat)
 {
 	struct oci_change *ch = &b->change;
 
@@ -138,25 +175,60 @@ long_option(struct oci_build *b, int c, int *no_cache)
 		break;
 	case O_NO_CACHE: *no_cache = 1; break;
 	case O_NO_SBOM: b->no_sbom = 1; break;
-	case O_PLATFORM: b->platform = optarg; break;
+	case O_PLATFORM: cli_list_add("--platform", optarg, plats, nplat); break;
 	case O_WORKDIR: ch->workdir = optarg; break;
 	default: cli_usage(EXIT_USAGE);
 	}
 }
 
-/* check_environment validates --platform and reads SOURCE_DATE_EPOCH. */
+/* plan_files parses the -f arguments for each --platform: one platform
+ * (or none) gives b->files, several give b->platforms. */
+static void
+plan_files(struct oci_build *b, char **plats, size_t nplat, char **fargs, size_t nf)
+{
+	struct oci_platform *p = xcalloc(nplat ? nplat : 1, sizeof *p);
+
+	for (size_t i = 0; i < nplat; i++) {
+		if (oci_parse_platform(plats[i], &p[i]) < 0)
+			diex(2, "--platform %s", errmsg());
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(plats[i], plats[j]))
+				diex(2, "--platform %s: given twice", plats[i]);
+	}
+	if (nplat > 1) {
+		b->platforms = xcalloc(nplat, sizeof *b->platforms);
+		b->n_platforms = nplat;
+	}
+	b->platform = nplat ? plats[0] : NULL;
+	for (size_t i = 0; i < (nplat ? nplat : 1); i++) {
+		struct tar_file *files = nf ? xcalloc(nf, sizeof *files) : NULL;
+
+		for (size_t j = 0; j < nf; j++) {
+			char *arg = expand_platform(fargs[j], nplat ? &p[i] : NULL);
+
+			parse_file(arg, &files[j]);
+			free(arg);
+		}
+		if (nplat > 1) {
+			b->platforms[i].platform = plats[i];
+			b->platforms[i].files = files;
+			b->platforms[i].n_files = nf;
+		} else {
+			b->files = files;
+			b->n_files = nf;
+		}
+	}
+	for (size_t i = 0; i < nplat; i++)
+		oci_platform_free(&p[i]);
+	free(p);
+}
+
+/* check_environment reads SOURCE_DATE_EPOCH. */
 static void
 check_environment(struct oci_build *b)
 {
 	const char *sde, *why;
 
-	if (b->platform) {
-		struct oci_platform p;
-
-		if (oci_parse_platform(b->platform, &p) < 0)
-			diex(2, "--platform %s", errmsg());
-		oci_platform_free(&p);
-	}
 	if ((sde = getenv("SOURCE_DATE_EPOCH")) && *sde) {
 		b->epoch = num_int(sde, 0, LLONG_MAX, &why);
 		if (why)
@@ -194,13 +266,22 @@ write_digest(const char *digest_file, const char *result)
 }
 
 static void
+files_free(struct tar_file *files, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(files[i].src);
+		free(files[i].dst);
+	}
+	free(files);
+}
+
+static void
 build_free(struct oci_build *b)
 {
-	for (size_t i = 0; i < b->n_files; i++) {
-		free(b->files[i].src);
-		free(b->files[i].dst);
-	}
-	free(b->files);
+	files_free(b->files, b->n_files);
+	for (size_t i = 0; i < b->n_platforms; i++)
+		files_free(b->platforms[i].files, b->platforms[i].n_files);
+	free(b->platforms);
 	free(b->change.cmd);
 	free(b->change.entrypoint);
 	free(b->change.env);
@@ -213,7 +294,8 @@ main(int argc, char *argv[])
 {
 	struct oci_build b;
 	const char *digest_file = NULL;
-	char *result = NULL, *cache = NULL;
+	char *result = NULL, *cache = NULL, **plats = NULL, **fargs = NULL;
+	size_t nplat = 0, nf = 0;
 	int c, quiet = 0, no_cache = 0;
 
 	cli_init(argv[0], synopsis);
@@ -224,15 +306,15 @@ main(int argc, char *argv[])
 		switch (c) {
 		case 'b': b.base = optarg; break;
 		case 'f':
-			b.files = xreallocarray(b.files, b.n_files + 1, sizeof *b.files);
-			parse_file(optarg, &b.files[b.n_files++]);
+			fargs = xreallocarray(fargs, nf + 1, sizeof *fargs);
+			fargs[nf++] = optarg;
 			break;
 		case 'h': cli_usage(0);
 		case 'o': digest_file = output_arg("-o", optarg); break;
 		case 'q': quiet = 1; b.verbose = 0; break;
 		case 'V': cli_version();
 		case 'v': b.verbose = 1; quiet = 0; break;
-		default: long_option(&b, c, &no_cache);
+		default: long_option(&b, c, &no_cache, &plats, &nplat);
 		}
 	}
 	argc -= optind;
@@ -240,6 +322,7 @@ main(int argc, char *argv[])
 	if (argc != 1)
 		cli_usage(EXIT_USAGE);
 	b.dest = argv[0];
+	plan_files(&b, plats, nplat, fargs, nf);
 	check_environment(&b);
 	progress_init(!quiet);
 	b.progress = progress_on();
@@ -253,6 +336,8 @@ main(int argc, char *argv[])
 	free(result);
 	free(cache);
 	build_free(&b);
+	cli_list_free(plats, nplat);
+	free(fargs);
 	stdout_close();
 	return 0;
 }

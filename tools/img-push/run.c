@@ -468,6 +468,9 @@ copy_blob(struct oci_build *b, struct target *t, struct blob_load *l)
 	return rc;
 }
 
+/* write_layout puts the image's blobs and manifest into the layout t and,
+ * when plat is not NULL, tags the manifest (for a platform of an index,
+ * the index is tagged later). */
 static int
 write_layout(struct oci_build *b, struct target *t, struct oci_image *img,
     struct source *src, struct tar_layer *layer, const struct oci_platform *plat)
@@ -506,6 +509,8 @@ write_layout(struct oci_build *b, struct target *t, struct oci_image *img,
 	    oci_layout_put_blob(t->layout, img->manifest_digest, img->manifest_raw.data,
 	    img->manifest_raw.len) < 0)
 		return -1;
+	if (!plat)
+		return 0;
 	return oci_layout_tag(t->layout, t->tag, img->docker ? DOCKER_MANIFEST : OCI_MANIFEST,
 	    img->manifest_digest, (long long)img->manifest_raw.len, plat);
 }
@@ -556,11 +561,12 @@ push_layers(struct oci_build *b, struct target *t, struct registry *dreg,
 }
 
 /* push_rest pushes the layers from index from on, the config, then the
- * manifest, which tags the image: the one step a failure must not reach. */
+ * manifest under ref: the tag, the one step a failure must not reach, or
+ * the manifest's digest for a platform of an index. */
 static int
 push_rest(struct oci_build *b, struct target *t, struct registry *dreg,
     struct oci_image *img, struct source *src, struct reg_ref *bref,
-    struct tar_layer *layer, size_t from)
+    struct tar_layer *layer, size_t from, const char *ref)
 {
 	int rc;
 
@@ -577,7 +583,7 @@ push_rest(struct oci_build *b, struct target *t, struct registry *dreg,
 		return -1;
 	}
 	blob_report(b, "config", img->config_digest, (long long)img->config_raw.len, rc);
-	if (registry_put_manifest(dreg, t->ref.repo, t->ref.tag,
+	if (registry_put_manifest(dreg, t->ref.repo, ref,
 	    img->docker ? DOCKER_MANIFEST : OCI_MANIFEST, img->manifest_raw.data,
 	    img->manifest_raw.len, img->manifest_digest) < 0) {
 		seterr("%s: %s", b->dest, errmsg());
@@ -591,6 +597,8 @@ push_rest(struct oci_build *b, struct target *t, struct registry *dreg,
  * step, and it overlaps the network round trips. */
 struct layer_job {
 	struct oci_build *b;
+	struct tar_file *files;
+	size_t n_files;
 	int parents;
 	struct tar_layer layer;
 	int rc;
@@ -606,7 +614,7 @@ layer_thread(void *arg)
 {
 	struct layer_job *j = arg;
 
-	j->rc = tar_layer_build(j->b->files, j->b->n_files, j->b->epoch, j->parents,
+	j->rc = tar_layer_build(j->files, j->n_files, j->b->epoch, j->parents,
 	    LAYER_LEVEL, j->b->cache_dir, &j->layer);
 	if (j->rc < 0)
 		snprintf(j->err, sizeof j->err, "%s", errmsg());
@@ -676,17 +684,16 @@ same_registry(const struct reg_ref *a, const struct reg_ref *b)
 	return a->host && b->host && strcmp(a->host, b->host) == 0;
 }
 
-/* One run of oci_build_run: what its stages share and what it frees. */
-struct build_run {
-	struct oci_build *b;
+/* One platform's image of a run: its base, layer and result. */
+struct plat_run {
 	struct oci_platform plat;
+	int plat_given;			/* --platform named it */
+	struct tar_file *files;
+	size_t n_files;
 	struct oci_image img;
 	struct tar_layer layer;
 	struct source src;
 	struct reg_ref bref;
-	struct target t;
-	struct http_client http;
-	struct registry *dreg, *breg;
 	char *base_name, base_digest[SHA256_DIGEST_STRLEN];
 	char created[64];		/* RFC 3339, from SOURCE_DATE_EPOCH or 0 */
 	struct provenance prov;		/* the Go binary's SBOM, revision, version */
@@ -694,22 +701,35 @@ struct build_run {
 	struct layer_job job;
 	struct cache_job cjob;
 	pthread_t th, cth;
-	int started, caching, is_scratch;
+	int started, caching;
 };
 
-/* start_layer builds the layer in a thread, when there are files. */
+/* One run of oci_build_run: what its stages share and what it frees. */
+struct build_run {
+	struct oci_build *b;
+	struct target t;
+	struct http_client http;
+	struct registry *dreg, *breg;
+	struct plat_run *p;		/* one per platform */
+	size_t np;
+	int is_scratch;
+};
+
+/* start_layer builds p's layer in a thread, when there are files. */
 static int
-start_layer(struct build_run *r)
+start_layer(struct build_run *r, struct plat_run *p)
 {
-	r->job.b = r->b;
-	r->job.parents = r->is_scratch;
-	if (!r->b->n_files)
+	p->job.b = r->b;
+	p->job.files = p->files;
+	p->job.n_files = p->n_files;
+	p->job.parents = r->is_scratch;
+	if (!p->n_files)
 		return 0;
-	if ((errno = pthread_create(&r->th, NULL, layer_thread, &r->job)) != 0) {
+	if ((errno = pthread_create(&p->th, NULL, layer_thread, &p->job)) != 0) {
 		seterr("cannot start a thread:");
 		return -1;
 	}
-	r->started = 1;
+	p->started = 1;
 	return 0;
 }
 
@@ -750,56 +770,56 @@ connect_registries(struct build_run *r)
 /* base_platform: without --platform the image is for whatever the base is
  * for. */
 static void
-base_platform(struct build_run *r)
+base_platform(struct plat_run *p)
 {
-	const json_t *config = r->img.config;
+	const json_t *config = p->img.config;
 	const char *os = json_string_value(json_object_get(config, "os"));
 	const char *arch = json_string_value(json_object_get(config, "architecture"));
 	const char *var = json_string_value(json_object_get(config, "variant"));
 
 	if (os && arch) {
-		oci_platform_free(&r->plat);
-		r->plat.os = xstrdup(os);
-		r->plat.arch = xstrdup(arch);
-		r->plat.variant = var ? xstrdup(var) : NULL;
+		oci_platform_free(&p->plat);
+		p->plat.os = xstrdup(os);
+		p->plat.arch = xstrdup(arch);
+		p->plat.variant = var ? xstrdup(var) : NULL;
 	}
 }
 
-/* finish_layer waits for the layer and, when it was not in the cache,
+/* finish_layer waits for p's layer and, when it was not in the cache,
  * writes it there, in a thread beside a push. */
 static int
-finish_layer(struct build_run *r)
+finish_layer(struct build_run *r, struct plat_run *p)
 {
 	struct oci_build *b = r->b;
 
-	pthread_join(r->th, NULL);
-	r->started = 0;
-	if (r->job.rc < 0) {
-		seterr("%s", r->job.err);
+	pthread_join(p->th, NULL);
+	p->started = 0;
+	if (p->job.rc < 0) {
+		seterr("%s", p->job.err);
 		return -1;
 	}
-	r->layer = r->job.layer;
-	memset(&r->job.layer, 0, sizeof r->job.layer);
-	if (b->cache_dir && !r->layer.from_cache) {
-		r->cjob.dir = b->cache_dir;
-		r->cjob.layer = &r->layer;      /* read only, by both threads */
+	p->layer = p->job.layer;
+	memset(&p->job.layer, 0, sizeof p->job.layer);
+	if (b->cache_dir && !p->layer.from_cache) {
+		p->cjob.dir = b->cache_dir;
+		p->cjob.layer = &p->layer;      /* read only, by both threads */
 		/* Beside a push only: writing a layout uses the same
 		 * temp-file and umask helpers (output.c), which are not
 		 * made for two threads. */
-		if (r->t.layout || pthread_create(&r->cth, NULL, cache_thread, &r->cjob) != 0)
-			cache_thread(&r->cjob);
+		if (r->t.layout || pthread_create(&p->cth, NULL, cache_thread, &p->cjob) != 0)
+			cache_thread(&p->cjob);
 		else
-			r->caching = 1;
+			p->caching = 1;
 	}
 	return 0;
 }
 
-/* append_layer adds the layer and the changes to the image: history,
+/* append_layer adds p's layer and the changes to its image: history,
  * labels (automatic ones first: the user's --label wins over them) and the
  * base annotations. The caller's options stay untouched: it works on a
  * copy. */
 static int
-append_layer(struct build_run *r)
+append_layer(struct build_run *r, struct plat_run *p)
 {
 	struct oci_build *b = r->b;
 	struct membuf created_by = { 0 };
@@ -811,17 +831,17 @@ append_layer(struct build_run *r)
 	size_t i;
 
 	membuf_puts(&created_by, "img-push");
-	for (i = 0; i < b->n_files; i++) {
+	for (i = 0; i < p->n_files; i++) {
 		membuf_puts(&created_by, " -f /");
-		membuf_puts(&created_by, b->files[i].dst);
+		membuf_puts(&created_by, p->files[i].dst);
 	}
 	ch = b->change;
-	ch.layer_digest = b->n_files ? r->layer.digest : NULL;
-	ch.layer_size = (long long)r->layer.blob.len;
-	ch.diff_id = r->layer.diff_id;
-	ch.created = r->created;
+	ch.layer_digest = p->n_files ? p->layer.digest : NULL;
+	ch.layer_size = (long long)p->layer.blob.len;
+	ch.diff_id = p->layer.diff_id;
+	ch.created = p->created;
 	ch.created_by = created_by.data;
-	labels = auto_labels(b, r->base_name, r->base_digest, r->created, &r->prov);
+	labels = auto_labels(b, p->base_name, p->base_digest, p->created, &p->prov);
 	all = xcalloc(json_object_size(labels) + (size_t)ch.n_labels + 1, sizeof *all);
 	json_object_foreach(labels, k, v) {
 		all[n] = xmalloc(strlen(k) + strlen(json_string_value(v)) + 2);
@@ -832,16 +852,16 @@ append_layer(struct build_run *r)
 	ch.labels = all;
 	ch.n_labels = n;
 	/* The same standard keys annotate the manifest; --annotation wins. */
-	r->annotations = json_deep_copy(labels);
+	p->annotations = json_deep_copy(labels);
 	for (j = 0; j < b->n_annotations; j++) {
 		const char *kv = b->annotations[j], *eq = strchr(kv, '=');
 		char *k = strndup(kv, (size_t)(eq - kv));
 
-		json_object_set_new(r->annotations, k, json_string(eq + 1));
+		json_object_set_new(p->annotations, k, json_string(eq + 1));
 		free(k);
 	}
-	ch.annotations = r->annotations;
-	rc = oci_image_append(&r->img, &ch);
+	ch.annotations = p->annotations;
+	rc = oci_image_append(&p->img, &ch);
 	for (j = 0; j < (int)json_object_size(labels); j++)
 		free(all[j]);
 	free(all);
@@ -853,15 +873,15 @@ append_layer(struct build_run *r)
 /* attach_sbom attaches the Go binary's SBOM to one pushed image manifest
  * (each platform's, for an index) as an OCI 1.1 referrer. */
 static int
-attach_sbom(struct build_run *r, const char *media_type, const char *digest, long long size)
+attach_sbom(struct build_run *r, struct plat_run *p, const char *media_type, const char *digest, long long size)
 {
 	struct oci_build *b = r->b;
-	struct oci_artifact a = { SPDX_MEDIA_TYPE, SPDX_MEDIA_TYPE, r->prov.sbom.data,
-	    r->prov.sbom.len, NULL };
+	struct oci_artifact a = { SPDX_MEDIA_TYPE, SPDX_MEDIA_TYPE, p->prov.sbom.data,
+	    p->prov.sbom.len, NULL };
 	struct oci_referrer_result res;
 	int rc;
 
-	if (b->no_sbom || !r->prov.sbom.len)
+	if (b->no_sbom || !p->prov.sbom.len)
 		return 0;
 	if (r->t.layout) {
 		if (b->verbose)
@@ -870,10 +890,10 @@ attach_sbom(struct build_run *r, const char *media_type, const char *digest, lon
 		return 0;
 	}
 	/* The referrer's annotations: what the SBOM describes, and when. */
-	a.annotations = json_pack("{s:s}", "org.opencontainers.image.title", r->prov.binary);
+	a.annotations = json_pack("{s:s}", "org.opencontainers.image.title", p->prov.binary);
 	if (b->have_epoch)
 		json_object_set_new(a.annotations, "org.opencontainers.image.created",
-		    json_string(r->created));
+		    json_string(p->created));
 	rc = oci_referrer_push(r->dreg, r->t.ref.repo, media_type, digest, size, &a, b->chunk,
 	    &res);
 	json_decref(a.annotations);
@@ -882,41 +902,184 @@ attach_sbom(struct build_run *r, const char *media_type, const char *digest, lon
 		return -1;
 	}
 	if (b->verbose)
-		fprintf(stderr, "%s: SBOM of %s: referrer %s%s\n", argv0, r->prov.binary,
+		fprintf(stderr, "%s: SBOM of %s: referrer %s%s\n", argv0, p->prov.binary,
 		    res.digest, res.via_tag ? (res.listed ? " (listed in the tag schema index "
 		    "already)" : " (listed in the tag schema index)") : "");
 	return 0;
 }
 
+/* build_platform makes p's image and puts it at the destination: the base
+ * for p's platform, its layers, the new layer and config, and the manifest
+ * under ref (the tag; for one platform of an index, its digest, with ref
+ * NULL). What an image of the index needs beside it attaches here. */
+static int
+build_platform(struct build_run *r, struct plat_run *p, const char *ref)
+{
+	struct oci_build *b = r->b;
+	size_t n_base;
+
+	/* Each platform's binary has its own build info, hence its own SBOM. */
+	format_time(b->epoch, p->created, sizeof p->created);
+	provenance_read(p->files, p->n_files, p->created, b->verbose, &p->prov);
+	if (load_base(b, &p->plat, p->plat_given, &p->img, &p->src, &r->breg, &p->bref,
+	    &r->http, &p->base_name, p->base_digest) < 0)
+		return -1;
+	if (!p->plat_given && !r->is_scratch)
+		base_platform(p);
+
+	/* Base layers first, while the new layer is being built. */
+	n_base = json_array_size(json_object_get(p->img.manifest, "layers"));
+	if (r->dreg && push_layers(b, &r->t, r->dreg, &p->img, &p->src, &p->bref, NULL, 0) < 0)
+		return -1;
+	if (p->started && finish_layer(r, p) < 0)
+		return -1;
+	if (append_layer(r, p) < 0)
+		return -1;
+
+	if (r->t.layout) {
+		if (write_layout(b, &r->t, &p->img, &p->src, &p->layer, ref ? &p->plat : NULL) < 0) {
+			seterr("%s: %s", b->dest, errmsg());
+			return -1;
+		}
+		return 0;
+	}
+	if (push_rest(b, &r->t, r->dreg, &p->img, &p->src, &p->bref, &p->layer, n_base,
+	    ref ? ref : p->img.manifest_digest) < 0)
+		return -1;
+	return attach_sbom(r, p, p->img.docker ? DOCKER_MANIFEST : OCI_MANIFEST,
+	    p->img.manifest_digest, (long long)p->img.manifest_raw.len);
+}
+
+/* index_entry: the descriptor of p's manifest in the index, with the
+ * platform its config states (checked against --platform on loading). */
+static json_t *
+index_entry(const struct plat_run *p)
+{
+	const char *var = json_string_value(json_object_get(p->img.config, "variant"));
+	json_t *pl = json_pack("{s:s, s:s}", "architecture", p->plat.arch, "os", p->plat.os);
+
+	if (p->plat.variant || var)
+		json_object_set_new(pl, "variant", json_string(p->plat.variant ? p->plat.variant : var));
+	return json_pack("{s:s, s:s, s:I, s:o}", "mediaType",
+	    p->img.docker ? DOCKER_MANIFEST : OCI_MANIFEST, "digest", p->img.manifest_digest,
+	    "size", (json_int_t)p->img.manifest_raw.len, "platform", pl);
+}
+
+/* index_annotations annotates an OCI index with what its manifests'
+ * annotations agree on (created, source, revision, base.name; not the
+ * per-platform base.digest). A Docker manifest list has no annotations. */
+static void
+index_annotations(const struct build_run *r, json_t *index)
+{
+	json_t *common = json_deep_copy(r->p[0].annotations), *v;
+	const char *k;
+	void *tmp;
+
+	json_object_foreach_safe(common, tmp, k, v) {
+		for (size_t i = 1; i < r->np; i++)
+			if (!json_equal(v, json_object_get(r->p[i].annotations, k))) {
+				json_object_del(common, k);
+				break;
+			}
+	}
+	if (common && json_object_size(common))
+		json_object_set(index, "annotations", common);
+	json_decref(common);
+}
+
+/* put_index builds the image index of the platforms' manifests and puts
+ * it under the tag, last: before it the tag names nothing new. It keeps
+ * the manifests' family: a Docker manifest list over Docker v2 manifests
+ * (a Docker v2 base), else an OCI image index. */
+static int
+put_index(struct build_run *r, char digest[SHA256_DIGEST_STRLEN])
+{
+	const char *mt = r->p[0].img.docker ? DOCKER_LIST : OCI_INDEX;
+	json_t *index = json_pack("{s:i, s:s, s:[]}", "schemaVersion", 2, "mediaType", mt,
+	    "manifests");
+	struct membuf raw = { 0 };
+	int rc;
+
+	for (size_t i = 0; i < r->np; i++)
+		json_array_append_new(json_object_get(index, "manifests"), index_entry(&r->p[i]));
+	if (!r->p[0].img.docker)
+		index_annotations(r, index);
+	oci_json_dump(index, &raw);
+	json_decref(index);
+	sha256_digest(raw.data, raw.len, digest);
+	if (r->t.layout)
+		rc = oci_layout_put_blob(r->t.layout, digest, raw.data, raw.len) < 0 ||
+		    oci_layout_tag(r->t.layout, r->t.tag, mt, digest, (long long)raw.len,
+		    NULL) < 0 ? -1 : 0;
+	else
+		rc = registry_put_manifest(r->dreg, r->t.ref.repo, r->t.ref.tag, mt,
+		    raw.data, raw.len, digest);
+	if (rc < 0)
+		seterr("%s: index: %s", r->b->dest, errmsg());
+	membuf_free(&raw);
+	return rc;
+}
+
+static void
+plat_run_free(struct plat_run *p)
+{
+	if (p->started) {
+		pthread_join(p->th, NULL);
+		tar_layer_free(&p->job.layer);
+	}
+	if (p->caching)
+		pthread_join(p->cth, NULL);
+	free(p->base_name);
+	provenance_free(&p->prov);
+	json_decref(p->annotations);
+	free((char *)p->src.layout);
+	reg_ref_free(&p->bref);
+	oci_image_free(&p->img);
+	tar_layer_free(&p->layer);
+	oci_platform_free(&p->plat);
+}
+
 static void
 build_run_free(struct build_run *r)
 {
-	if (r->started) {
-		pthread_join(r->th, NULL);
-		tar_layer_free(&r->job.layer);
-	}
-	if (r->caching)
-		pthread_join(r->cth, NULL);
+	for (size_t i = 0; i < r->np; i++)
+		plat_run_free(&r->p[i]);
+	free(r->p);
 	if (r->breg != r->dreg)
 		registry_free(r->breg);
 	registry_free(r->dreg);
 	http_cleanup(&r->http);
-	free(r->base_name);
-	provenance_free(&r->prov);
-	json_decref(r->annotations);
-	free((char *)r->src.layout);
-	reg_ref_free(&r->bref);
-	oci_image_free(&r->img);
-	tar_layer_free(&r->layer);
-	oci_platform_free(&r->plat);
 	target_free(&r->t);
+}
+
+/* plan_platforms gives each platform its files: --platform once (or not at
+ * all: linux/amd64 or the base's) with b->files, else b->platforms. */
+static int
+plan_platforms(struct build_run *r)
+{
+	struct oci_build *b = r->b;
+
+	r->np = b->n_platforms > 1 ? b->n_platforms : 1;
+	r->p = xcalloc(r->np, sizeof *r->p);
+	for (size_t i = 0; i < r->np; i++) {
+		struct plat_run *p = &r->p[i];
+		const char *name = b->n_platforms > 1 ? b->platforms[i].platform : b->platform;
+
+		p->plat_given = name != NULL;
+		p->files = b->n_platforms > 1 ? b->platforms[i].files : b->files;
+		p->n_files = b->n_platforms > 1 ? b->platforms[i].n_files : b->n_files;
+		if (oci_parse_platform(name ? name : "linux/amd64", &p->plat) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 int
 oci_build_run(struct oci_build *b, char **result)
 {
 	struct build_run r = { .b = b };
-	size_t n_base;
+	char digest[SHA256_DIGEST_STRLEN];
+	size_t i;
 	int rc = -1;
 
 	r.is_scratch = strcmp(b->base, "scratch") == 0;
@@ -925,43 +1088,27 @@ oci_build_run(struct oci_build *b, char **result)
 		http_cleanup(&r.http);
 		return -1;
 	}
-	if (start_layer(&r) < 0) {
-		target_free(&r.t);
-		http_cleanup(&r.http);
-		return -1;
-	}
-	format_time(b->epoch, r.created, sizeof r.created);
-	provenance_read(b->files, b->n_files, r.created, b->verbose, &r.prov);
-	if (oci_parse_platform(b->platform ? b->platform : "linux/amd64", &r.plat) < 0 ||
-	    connect_registries(&r) < 0)
+	if (plan_platforms(&r) < 0)
 		goto done;
-	if (load_base(b, &r.plat, b->platform != NULL, &r.img, &r.src, &r.breg, &r.bref,
-	    &r.http, &r.base_name, r.base_digest) < 0)
-		goto done;
-	if (!b->platform && !r.is_scratch)
-		base_platform(&r);
-
-	/* Base layers first, while the new layer is being built. */
-	n_base = json_array_size(json_object_get(r.img.manifest, "layers"));
-	if (r.dreg && push_layers(b, &r.t, r.dreg, &r.img, &r.src, &r.bref, NULL, 0) < 0)
-		goto done;
-	if (r.started && finish_layer(&r) < 0)
-		goto done;
-	if (append_layer(&r) < 0)
-		goto done;
-
-	if (r.t.layout) {
-		if (write_layout(b, &r.t, &r.img, &r.src, &r.layer, &r.plat) < 0) {
-			seterr("%s: %s", b->dest, errmsg());
+	for (i = 0; i < r.np; i++)
+		if (start_layer(&r, &r.p[i]) < 0)
 			goto done;
-		}
-	} else if (push_rest(b, &r.t, r.dreg, &r.img, &r.src, &r.bref, &r.layer, n_base) < 0 ||
-	    attach_sbom(&r, r.img.docker ? DOCKER_MANIFEST : OCI_MANIFEST,
-	    r.img.manifest_digest, (long long)r.img.manifest_raw.len) < 0) {
+	if (connect_registries(&r) < 0)
 		goto done;
+	if (r.np == 1) {
+		/* One image: its manifest goes under the tag. */
+		if (build_platform(&r, &r.p[0], r.t.layout ? r.t.tag : r.t.ref.tag) < 0)
+			goto done;
+		strcpy(digest, r.p[0].img.manifest_digest);
+	} else {
+		for (i = 0; i < r.np; i++)
+			if (build_platform(&r, &r.p[i], NULL) < 0)
+				goto done;
+		if (put_index(&r, digest) < 0)
+			goto done;
 	}
 	*result = xmalloc(strlen(r.t.name) + SHA256_DIGEST_STRLEN + 2);
-	sprintf(*result, "%s@%s", r.t.name, r.img.manifest_digest);
+	sprintf(*result, "%s@%s", r.t.name, digest);
 	rc = 0;
 done:
 	build_run_free(&r);

@@ -9,12 +9,24 @@
 #include "oci/image.h"
 #include "oci/tar.h"
 
+/* One platform of a multi-platform image: its files (-f with {os}, {arch}...
+ * filled in) make its layer. */
+struct oci_build_platform {
+	const char *platform;	/* "os/arch[/variant]" */
+	struct tar_file *files;
+	size_t n_files;
+};
+
 struct oci_build {
 	const char *base;	/* "scratch", a reference, or "oci:dir[:tag]" */
 	const char *dest;	/* a reference with a tag, or "oci:dir[:tag]" */
 	const char *platform;	/* "os/arch[/variant]"; NULL: the base's, else linux/amd64 */
 	struct tar_file *files;
 	size_t n_files;
+	/* Two or more platforms: one image each, pushed under the tag as an
+	 * OCI image index; platform and files above are then unused. */
+	struct oci_build_platform *platforms;
+	size_t n_platforms;
 	struct oci_change change;	/* entrypoint, cmd, env, labels, workdir */
 	char **annotations;	/* --annotation "K=V": manifest annotations */
 	int n_annotations;
@@ -29,7 +41,8 @@ struct oci_build {
 };
 
 /* oci_build_run builds and pushes or writes the image; on success *result is
- * "dest@sha256:<manifest digest>" (dest without its tag). -1 with seterr(). */
+ * "dest@sha256:<manifest digest>" (dest without its tag), the index's digest
+ * for several platforms. -1 with seterr(). */
 int oci_build_run(struct oci_build *b, char **result);
 
 #endif

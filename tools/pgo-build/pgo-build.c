@@ -14,12 +14,13 @@
 static const char synopsis[] =
     "pgo-build [-qv] [--deny func] [--fallback] [--install dir] [--json]\n"
     "                 [--keep pct] [--keep-frames] [--min-coverage pct] [-o file]\n"
-    "                 [-p profile] [--raw] [--report file] [--strict] [--]\n"
+    "                 [-p profile] [--platform os/arch[/variant][,...]] ... [--raw]\n"
+    "                 [--report file] [--strict] [--]\n"
     "                 [go build flags and packages]\n";
 
 enum {
 	OPT_DENY = 256, OPT_FALLBACK, OPT_INSTALL, OPT_JSON, OPT_KEEP, OPT_KEEPFRAMES,
-	OPT_MINCOV, OPT_RAW, OPT_REPORT, OPT_STRICT,
+	OPT_MINCOV, OPT_PLATFORM, OPT_RAW, OPT_REPORT, OPT_STRICT,
 };
 
 static const struct option longopts[] = {
@@ -32,6 +33,7 @@ static const struct option longopts[] = {
 	{ "keep-frames", no_argument, NULL, OPT_KEEPFRAMES },
 	{ "min-coverage", required_argument, NULL, OPT_MINCOV },
 	{ "output", required_argument, NULL, 'o' },
+	{ "platform", required_argument, NULL, OPT_PLATFORM },
 	{ "profile", required_argument, NULL, 'p' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "raw", no_argument, NULL, OPT_RAW },
@@ -41,6 +43,28 @@ static const struct option longopts[] = {
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
 };
+
+/* add_platforms parses one --platform (a comma list) onto c's platforms. */
+static void
+add_platforms(struct pgobuild_config *c, const char *arg)
+{
+	struct go_platform *p = (struct go_platform *)c->platforms;
+	char **names = NULL;
+	size_t n = 0;
+
+	cli_list_add("--platform", arg, &names, &n);
+	p = xreallocarray(p, c->nplatforms + n, sizeof *p);
+	for (size_t i = 0; i < n; i++) {
+		for (size_t j = 0; j < c->nplatforms; j++)
+			if (!strcmp(p[j].name, names[i]))
+				diex(2, "--platform %s: given twice", names[i]);
+		if (go_platform_parse(names[i], &p[c->nplatforms]) < 0)
+			diex(2, "--platform %s", errmsg());
+		c->nplatforms++;
+	}
+	c->platforms = p;
+	cli_list_free(names, n);
+}
 
 /* long_option applies an option that has no letter. */
 static void
@@ -61,6 +85,7 @@ long_option(struct pgobuild_config *c, int ch)
 	case OPT_KEEP: c->keep = cli_real("--keep", optarg, 0.001, 100); break;
 	case OPT_KEEPFRAMES: c->keep_frames = 1; break;
 	case OPT_MINCOV: c->min_coverage = cli_real("--min-coverage", optarg, 0, 100); break;
+	case OPT_PLATFORM: add_platforms(c, optarg); break;
 	case OPT_RAW: c->raw = 1; break;
 	case OPT_REPORT: c->report = output_arg("--report", optarg); break;
 	case OPT_STRICT: c->strict = 1; break;
@@ -106,6 +131,7 @@ main(int argc, char *argv[])
 	st = pgobuild_run(&c);
 	free(goargs);
 	free(c.deny);
+	free((void *)c.platforms);
 	stdout_close();
 	return st;
 }

@@ -52,10 +52,13 @@ struct run {
 	int gomajor, gominor, have_gover;
 	struct go_output out;
 	char *tmp_out;                  /* -o: the binary's name while go writes it */
+	char **bins, **tmps;            /* several platforms: each one's binary and
+	                                   its name while go writes it */
 	struct membuf old_prep;         /* -o: the .pgo the last build left */
 	int had_prep;
 	double t_prep;
 	int guard_fd;                   /* --fallback child: the pipe to say it got past the profile */
+	const char *platform;           /* --platform: the one being built, for messages */
 };
 
 /* now: seconds on the monotonic clock, for the summary's timings. */
@@ -209,21 +212,77 @@ own_output(struct run *r)
 	return 0;
 }
 
+/* own_outputs takes -o FILE for several platforms: the binaries are
+ * FILE-os-arch[-variant], built under temp names beside them and renamed
+ * into place only when every build worked; the prepared profile is
+ * FILE.pgo, one for all of them. 2 without -o, or when -o names anything
+ * but a regular file. */
+static int
+own_outputs(struct run *r)
+{
+	const struct pgobuild_config *c = r->c;
+	size_t n = c->nplatforms, len;
+	struct stat sb;
+	char *slash;
+
+	if (!c->output) {
+		warn("--platform: %zu platforms need -o file (the binaries are file-os-arch)", n);
+		return 2;
+	}
+	if (r->out.has_o) {
+		warn("-o %s: go build flags name an output (%s) too", c->output, r->out.binary);
+		return 2;
+	}
+	if (stat(c->output, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+		warn("-o %s: not a regular file: with several platforms -o gives the "
+		    "start of the binaries' names", c->output);
+		return 2;
+	}
+	free(r->out.dir);
+	free(r->out.binary);
+	if (!(r->out.binary = abs_path(c->output))) {
+		r->out.dir = xstrdup(".");
+		warn("-o %s", errmsg());
+		return 2;
+	}
+	slash = strrchr(r->out.binary, '/');
+	r->out.dir = strndup(r->out.binary, (size_t)(slash - r->out.binary + (slash == r->out.binary)));
+	r->bins = xcalloc(n, sizeof *r->bins);
+	r->tmps = xcalloc(n, sizeof *r->tmps);
+	for (size_t i = 0; i < n; i++) {
+		len = strlen(r->out.binary) + strlen(c->platforms[i].suffix) + 48;
+		r->bins[i] = xmalloc(len);
+		snprintf(r->bins[i], len, "%s-%s", r->out.binary, c->platforms[i].suffix);
+		r->tmps[i] = xmalloc(len);
+		snprintf(r->tmps[i], len, "%.*s/.%s-%s.pgo-build.%ld", (int)(slash - r->out.binary),
+		    r->out.binary, slash + 1, c->platforms[i].suffix, (long)getpid());
+	}
+	tmp_install_handlers();
+	return 0;
+}
+
 /* finish_output puts the temp binary in place after a build with status
  * st, or removes it; a failed PGO build also puts back the .pgo the
  * previous build left. The status to go on with. */
 static int
 finish_output(struct run *r, int st, const char *pgo)
 {
-	if (!r->tmp_out)
+	char **tmps = r->bins ? r->tmps : &r->tmp_out;
+	char **bins = r->bins ? r->bins : &r->out.binary;
+	size_t n = r->bins ? r->c->nplatforms : 1, i;
+
+	if (!tmps[0])
 		return st;
-	if (st == 0 && output_commit(r->tmp_out, r->out.binary) < 0) {
-		warn("%s", errmsg());
-		st = 1;
+	for (i = 0; i < n && st == 0; i++)
+		if (output_commit(tmps[i], bins[i]) < 0) {
+			warn("%s", errmsg());
+			st = 1;
+		}
+	for (i = 0; i < n; i++) {
+		if (st != 0)
+			unlink(tmps[i]);
+		tmp_unregister(tmps[i]);
 	}
-	if (st != 0)
-		unlink(r->tmp_out);
-	tmp_unregister(r->tmp_out);
 	if (st != 0 && pgo && r->prep_path && !strcmp(pgo, r->prep_path)) {
 		if (r->had_prep)
 			write_atomic(r->prep_path, r->old_prep.data, r->old_prep.len, 0644);
@@ -270,7 +329,7 @@ prepare(struct run *r)
 		}
 	}
 	/* A failed build puts back the profile its binary was built with. */
-	if (r->tmp_out)
+	if (r->tmp_out || r->bins)
 		r->had_prep = membuf_read_file(&r->old_prep, r->prep_path) == 0;
 	if (write_atomic(r->prep_path, r->prep, r->preplen, 0644) < 0) {
 		warn("%s", errmsg());
@@ -363,17 +422,44 @@ go_build(struct run *r, const char *pgo)
 	/* A new profile is a new build input for every package: say so before
 	 * the silent minute. */
 	if (!c->quiet && pgo && strcmp(pgo, "off") != 0)
-		warn("building with -pgo=%s: a new profile recompiles every package, "
-		    "the standard library too", pgo);
+		warn("building %s%swith -pgo=%s: a new profile recompiles every package, "
+		    "the standard library too", r->platform ? r->platform : "",
+		    r->platform ? " " : "", pgo);
 	else if (!c->quiet)
-		warn("building without PGO");
+		warn("building %s%swithout PGO", r->platform ? r->platform : "",
+		    r->platform ? " " : "");
 	st = run_go(argv, pgo && strcmp(pgo, "off") != 0);
 	if (st < 0)
 		warn("%s", errmsg());
-	st = finish_output(r, st, pgo);
+	/* Several platforms: every binary is put in place once all are built. */
+	if (!r->bins)
+		st = finish_output(r, st, pgo);
 	free(flag);
 	free(argv);
 	return st;
+}
+
+/* build_all runs go build with pgo for the platform, or for each of
+ * several (GOOS, GOARCH... in the environment go inherits), stopping at
+ * the first failure; only then are the binaries put in place. */
+static int
+build_all(struct run *r, const char *pgo)
+{
+	const struct pgobuild_config *c = r->c;
+	int st = 0;
+
+	if (!r->bins)
+		return go_build(r, pgo);
+	for (size_t i = 0; i < c->nplatforms; i++)
+		tmp_register(r->tmps[i]);
+	for (size_t i = 0; i < c->nplatforms && st == 0; i++) {
+		go_platform_env(&c->platforms[i]);
+		r->platform = c->platforms[i].name;
+		r->tmp_out = r->tmps[i];
+		st = go_build(r, pgo);
+	}
+	r->tmp_out = NULL;
+	return finish_output(r, st < 0 ? 1 : st, pgo);
 }
 
 /* ask_version runs `go version` once. The usual path never needs it (the
@@ -417,13 +503,13 @@ fallback(struct run *r, const char *why)
 	pgo_known = r->gomajor > 1 || (r->gomajor == 1 && r->gominor >= 20);
 	warn("WARNING: %s: building WITHOUT PGO (%s) because of --fallback",
 	    why, pgo_known ? "-pgo=off" : "no -pgo flag");
-	st = go_build(r, pgo_known ? "off" : NULL);
+	st = build_all(r, pgo_known ? "off" : NULL);
 	if (st < 0)
 		return 1;
 	if (st != 0)
 		return st;
 	/* With -o, no profile may sit beside a binary built without one. */
-	if (r->tmp_out) {
+	if (r->tmp_out || r->bins) {
 		char *prep = prepared_path(&r->out);
 
 		if (prep)
@@ -431,8 +517,9 @@ fallback(struct run *r, const char *why)
 		free(prep);
 	}
 	/* The last line, so that it is what a CI log shows at its end. */
-	warn("NO PGO: %s was built WITHOUT a profile (--fallback)%s",
-	    r->out.binary ? r->out.binary : "the build",
+	warn("NO PGO: %s%s %s built WITHOUT a profile (--fallback)%s",
+	    r->out.binary ? r->out.binary : "the build", r->bins ? "-<platform>" : "",
+	    r->bins ? "were" : "was",
 	    r->c->strict ? "; exit status 3 (--strict)" : "");
 	return r->c->strict ? EXIT_NO_PGO : 0;
 }
@@ -445,10 +532,9 @@ print_reasons(const struct run *r)
 }
 
 static void
-check_binary(struct run *r)
+check_binary(struct run *r, const char *bin)
 {
 	const struct pgobuild_config *c = r->c;
-	const char *bin = r->out.binary;
 	struct pgo_coverage cov;
 	struct elfsyms *syms;
 	struct stat sb;
@@ -608,6 +694,12 @@ run_free(struct run *r)
 	free(r->prep_path);
 	go_output_free(&r->out);
 	free(r->tmp_out);
+	for (size_t i = 0; r->bins && i < r->c->nplatforms; i++) {
+		free(r->bins[i]);
+		free(r->tmps[i]);
+	}
+	free(r->bins);
+	free(r->tmps);
 	membuf_free(&r->old_prep);
 }
 
@@ -637,10 +729,14 @@ check_collisions(struct run *r)
 
 	if (!strcmp(in, "-"))
 		return 0;
-	if (r->out.binary && same_file(r->out.binary, in)) {
-		warn("%s: the binary would be written over the profile (-p); "
-		    "choose another -o", in);
-		return 2;
+	for (size_t i = 0; i < (r->bins ? r->c->nplatforms : 1); i++) {
+		const char *bin = r->bins ? r->bins[i] : r->out.binary;
+
+		if (bin && same_file(bin, in)) {
+			warn("%s: the binary would be written over the profile (-p); "
+			    "choose another -o", in);
+			return 2;
+		}
 	}
 	/* --raw hands go the profile file itself: nothing is written. */
 	if (r->c->raw || !(prep = prepared_path(&r->out)))
@@ -662,7 +758,7 @@ setup(struct run *r)
 {
 	int st;
 
-	if ((st = own_output(r)) != 0)
+	if ((st = r->c->nplatforms > 1 ? own_outputs(r) : own_output(r)) != 0)
 		return st;
 	if (r->out.has_pgo) {
 		warn("go build flags: -pgo is set by pgo-build (use --raw to pass a file as is)");
@@ -698,7 +794,7 @@ run_build(struct run *r)
 		return c->fallback ? fallback(r, "the profile could not be prepared") : 1;
 	summary(r);
 	past_profile(r);
-	st = go_build(r, r->prep_path);
+	st = build_all(r, r->prep_path);
 	if (st < 0)
 		return 1;
 	if (st != 0 && st <= 128) {
@@ -711,9 +807,13 @@ run_build(struct run *r)
 	}
 	if (st != 0)
 		return st;
-	check_binary(r);
+	for (size_t i = 0; i < (r->bins ? c->nplatforms : 1); i++)
+		check_binary(r, r->bins ? r->bins[i] : r->out.binary);
 	if (c->install && install(r) < 0)
 		return 1;
+	/* Several platforms: the report is the first one's. */
+	if (r->bins)
+		go_platform_env(&c->platforms[0]);
 	return c->report || c->strict ? decisions(r) : 0;
 }
 
@@ -775,6 +875,10 @@ pgobuild_run(const struct pgobuild_config *c)
 
 	r.name = strcmp(c->profile, "-") ? c->profile : "<stdin>";
 	r.go = go_command();
+	if (c->nplatforms == 1) {
+		go_platform_env(&c->platforms[0]);
+		r.platform = c->platforms[0].name;
+	}
 	go_build_output(c->goargs, c->ngoargs, &r.out);
 	if ((st = setup(&r)) == 0)
 		st = c->fallback ? run_guarded(&r) : run_build(&r);

@@ -6,6 +6,8 @@
 
 #include <stddef.h>
 
+#include "pgo/gotool.h"
+
 struct pgobuild_config {
 	const char *profile;            /* -p; "-" is stdin */
 	const char *install;            /* --install dir, or NULL */
@@ -20,6 +22,8 @@ struct pgobuild_config {
 	int json;                       /* --json: the report as JSON */
 	int strict;                     /* --strict: no PGO effect is an error */
 	const char *output;             /* -o: the binary, renamed into place */
+	const struct go_platform *platforms; /* --platform, in order; none: the host */
+	size_t nplatforms;              /* several: one binary each, -o FILE-os-arch */
 	char **goargs;                  /* go build flags and packages */
 	size_t ngoargs;
 };
