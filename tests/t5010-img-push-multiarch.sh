@@ -86,11 +86,20 @@ test_expect_success 'img-push: one index with both platforms, pushed in one run'
 	jq -r ".manifests[] | .platform.os + \"/\" + .platform.architecture" index.json >plats &&
 	printf "%s\n" linux/amd64 linux/arm64 >expect &&
 	test_cmp expect plats &&
-	# Two layers and two configs: four blobs, each uploaded once.
-	test "$(uploads_since $m)" = 4 &&
-	# The index went last, under the tag; the manifests by digest before it.
+	# Two layers, two configs, the SBOM of each platform binary and the empty
+	# config of the SBOM referrers: seven blobs, each uploaded once.
+	test "$(uploads_since $m)" = 7 &&
+	# The index went last, under the tag; the manifests by digest before
+	# it, each followed by its SBOM referrer and the referrers tag (the
+	# registry has no referrers API).
 	tail -n +$((m + 1)) "$REG_LOG" | grep -o "\"PUT /v2/svc/manifests/[^ ]*" >puts &&
-	test "$(wc -l <puts)" = 3 &&
+	test "$(wc -l <puts)" = 7 &&
+	test "$(grep -c "manifests/sha256-" puts)" = 2 &&
+	for d in $(jq -r ".manifests[].digest" index.json); do
+		sk inspect --tls-verify=false --raw "docker://$REG/svc:sha256-${d#sha256:}" >refs.json &&
+		test "$(jq -r ".manifests[].artifactType" refs.json)" = application/spdx+json || return 1
+	done &&
+	test "$(jq -r ".annotations[\"org.opencontainers.image.base.digest\"] // \"none\"" index.json)" = none &&
 	test "$(tail -n 1 puts)" = "\"PUT /v2/svc/manifests/multi"
 '
 
