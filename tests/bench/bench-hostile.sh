@@ -90,7 +90,9 @@ for n in 10000000 50000000; do
 	echo "  $n stacks: $(($(stat -L -c %s "$p") / 1024)) KiB gzip, $((raw / MiB)) MiB decompressed"
 	measure "pprof-merge ($n)" $bound $SECS pprof-merge -o merged.pb.gz "$p"
 	measure "pprof-stat top ($n)" $bound $SECS pprof-stat "$p"
-	measure "pprof-stat --check ($n)" $bound $SECS pprof-stat --check "$p"
+	for m in --check --pgo --json --svg --folded; do
+		measure "pprof-stat $m ($n)" $bound $SECS pprof-stat $m "$p"
+	done
 	measure "pprof-fetch ($n)" $bound $SECS pprof-fetch -q -o fetched.pb.gz \
 		"http://127.0.0.1:$PORT/files/$p"
 	measure "pgo-build -p ($n)" $bound $SECS env GO="$PWD/stubgo/go" \
