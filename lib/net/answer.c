@@ -205,7 +205,9 @@ decode_answer(const struct fetch_res *rs, size_t cap, struct checked *c)
 		snippet(t, sizeof t, rs->body, rs->len);
 		bad(c, "not a profile (%s: %s)", esc_text(ct, sizeof ct, rs->ctype,
 		    strlen(rs->ctype)), t);
-	} else
+	} else if (strncmp(in.why, "not a profile", 13) == 0)
+		bad(c, "%s", in.why);   /* the loader named it so already */
+	else
 		bad(c, "not a profile: %s", in.why);
 	loaded_free(&in);
 	return NULL;
