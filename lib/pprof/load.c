@@ -499,7 +499,8 @@ load_lean(struct profile_stream *s, struct loaded *out)
 	uint8_t head[16], *raw;
 	size_t rawlen, used;
 
-	if (!s->is_regular || s->is_stdin || s->status || s->len == 0 || s->len > s->cap)
+	if ((!s->is_regular && !s->borrowed) || s->is_stdin || s->status || s->len == 0 ||
+	    s->len > s->cap)
 		return 0;
 	if (is_gzip(s->data, s->len)) {
 		raw = NULL;
@@ -512,16 +513,23 @@ load_lean(struct profile_stream *s, struct loaded *out)
 			free(raw);
 			return 0;
 		}
-		free(s->data);
+		if (!s->borrowed)
+			free(s->data);
+	} else if (s->borrowed) {
+		raw = xmalloc(s->len);  /* the view owns its bytes */
+		memcpy(raw, s->data, s->len);
+		rawlen = s->len;
 	} else {
 		raw = s->data;
 		rawlen = s->len;
 	}
 	if (lean_from_raw(raw, rawlen, &lp) != 1) {     /* raw is freed */
-		reread(s);
+		if (!s->borrowed)
+			reread(s);
 		return 0;
 	}
-	s->data = NULL;
+	if (!s->borrowed)
+		s->data = NULL;
 	out->p = lp.p;
 	out->raw = lp.raw;
 	out->rawlen = lp.len;
@@ -570,7 +578,7 @@ profile_load_mem(const uint8_t *buf, size_t len, unsigned flags, size_t cap,
 	int st;
 
 	memset(out, 0, sizeof *out);
-	st = load_stream(s, flags & LOAD_MERGED, out);
+	st = load_stream(s, flags & (LOAD_MERGED | LOAD_LEAN), out);
 	profile_stream_close(s);
 	return st;
 }
