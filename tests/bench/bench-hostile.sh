@@ -53,6 +53,9 @@ measure() {
 		note="still running at ${secs}s"
 		if [ "${ENDLESS:-0}" = 1 ]; then verdict=OVER; else verdict=TIMEOUT; fi
 	fi
+	if grep -q "needs more than .* of memory to decode" hostile.err; then
+		note="refused at once: over its decode budget"
+	fi
 	if grep -qi "out of memory\|cannot allocate" hostile.err; then
 		note="out of memory at the $((cap / 1024)) MiB cap" verdict=OVER
 	fi
