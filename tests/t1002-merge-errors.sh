@@ -108,7 +108,7 @@ test_expect_success 'missing file and directory' '
 '
 
 test_expect_success 'gzip bomb: the decompressed-size cap is an error, not an OOM' '
-	head -c 20000000 /dev/zero | gzip -9 >bomb.pprof &&
+	{ printf "\n\0" && head -c 20000000 /dev/zero; } | gzip -9 >bomb.pprof &&
 	test "$(wc -c <bomb.pprof)" -lt 100000 &&
 	test_must_fail pprof-merge --max-size 1M -o keep.pprof bomb.pprof 2>err &&
 	grep -q "exceeds the limit of 1048576 bytes" err &&
@@ -116,6 +116,9 @@ test_expect_success 'gzip bomb: the decompressed-size cap is an error, not an OO
 	grep -q "exceeds the limit of 2097152 bytes" err &&
 	cat bomb.pprof | test_must_fail pprof-merge --max-size 1M -o keep.pprof 2>err &&
 	grep -q "exceeds the limit" err &&
+	head -c 20000000 /dev/zero | gzip -9 >zeros.pprof &&
+	test_must_fail pprof-merge -o keep.pprof zeros.pprof 2>err &&
+	grep -q "zeros.pprof: not a profile: .*first byte 0x00" err &&
 	test "$(cat keep.pprof)" = precious
 '
 

@@ -184,3 +184,25 @@ gz_stream_free(struct gz_stream *s)
 	free(s->out);
 	free(s);
 }
+
+size_t
+gz_peek(const uint8_t *in, size_t inlen, uint8_t *buf, size_t n)
+{
+	z_stream zs;
+	size_t got;
+
+	memset(&zs, 0, sizeof zs);
+	if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK)
+		return 0;
+	zs.next_in = (Bytef *)(uintptr_t)in;
+	zs.next_out = buf;
+	/* a gzip member holds at most 4 GiB per call's avail_in; the head is
+	 * in the first bytes anyway */
+	zs.avail_in = inlen > UINT32_MAX ? UINT32_MAX : (uInt)inlen;
+	zs.avail_out = (uInt)n;
+	while (zs.avail_out > 0 && inflate(&zs, Z_NO_FLUSH) == Z_OK)
+		;
+	got = n - zs.avail_out;
+	inflateEnd(&zs);
+	return got;
+}

@@ -26,4 +26,10 @@ struct gz_stream *gz_stream_new(int fd, const char *name, size_t cap);
 int gz_stream_next(struct gz_stream *s, const uint8_t **out, size_t *len);
 void gz_stream_free(struct gz_stream *s);
 
+/* gz_peek inflates at most the first n bytes of the gzip member at in into
+ * buf and returns how many it got (0 for corrupt data): what a reader
+ * sniffs before it inflates a member whole, so that a bomb of zeros is
+ * refused without being inflated. */
+size_t gz_peek(const uint8_t *in, size_t inlen, uint8_t *buf, size_t n);
+
 #endif

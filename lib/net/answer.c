@@ -190,9 +190,13 @@ decode_answer(const struct fetch_res *rs, size_t cap, struct checked *c)
 			bad(c, "an HTML page, not a profile");
 		return NULL;
 	}
-	if (profile_load_mem(rs->body, rs->len, LOAD_ONE, cap, &in) == LOAD_OK) {
+	/* the lean view: a profile of many samples costs about its raw size */
+	if (profile_load_mem(rs->body, rs->len, LOAD_ONE | LOAD_LEAN, cap, &in) == LOAD_OK) {
 		p = in.p;
+		c->raw = in.raw;
 		in.p = NULL;
+		in.raw = NULL;
+		loaded_free(&in);
 		return p;
 	}
 	if (in.stage == LOAD_AT_GZIP)
@@ -205,7 +209,9 @@ decode_answer(const struct fetch_res *rs, size_t cap, struct checked *c)
 		snippet(t, sizeof t, rs->body, rs->len);
 		bad(c, "not a profile (%s: %s)", esc_text(ct, sizeof ct, rs->ctype,
 		    strlen(rs->ctype)), t);
-	} else
+	} else if (strncmp(in.why, "not a profile", 13) == 0)
+		bad(c, "%s", in.why);   /* the loader named it so already */
+	else
 		bad(c, "not a profile: %s", in.why);
 	loaded_free(&in);
 	return NULL;
@@ -216,10 +222,12 @@ decode_answer(const struct fetch_res *rs, size_t cap, struct checked *c)
 static int
 unusable(struct profile *p, int empty_ok, struct checked *c)
 {
-	if (p->pb->n_sample_type == 0 || p->pb->n_sample == 0) {
+	if (p->pb->n_sample_type == 0 || profile_nsample(p) == 0) {
 		const char *what = p->pb->n_sample_type == 0 ? "no sample types" : "no samples";
 
 		profile_free(p);
+		free(c->raw);
+		c->raw = NULL;
 		if (empty_ok) {
 			c->kind = ANSWER_EMPTY;
 			snprintf(c->why, sizeof c->why, "no data (profile with %s)", what);
@@ -230,6 +238,8 @@ unusable(struct profile *p, int empty_ok, struct checked *c)
 	}
 	if (profile_is_legacy_pyroscope(p)) {
 		profile_free(p);
+		free(c->raw);
+		c->raw = NULL;
 		bad(c, "a pyroscope 0.x /render export: %s", legacy_pyroscope_reason);
 		return 1;
 	}
@@ -252,6 +262,8 @@ fetch_check(const struct fetch_res *rs, int empty_ok, size_t cap, struct checked
 		c->gzlen = rs->len;
 	} else if (gz_deflate(rs->body, rs->len, 6, &c->gz_owned, &c->gzlen) < 0) {
 		profile_free(p);
+		free(c->raw);
+		c->raw = NULL;
 		bad(c, "cannot compress: %s", errmsg());
 		return;
 	} else {
@@ -266,6 +278,7 @@ checked_free(struct checked *c)
 {
 	if (c->prof)
 		profile_free(c->prof);
+	free(c->raw);
 	free(c->gz_owned);
 	memset(c, 0, sizeof *c);
 }

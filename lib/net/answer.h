@@ -18,7 +18,9 @@ enum answer_kind { ANSWER_PROFILE, ANSWER_EMPTY, ANSWER_BAD, ANSWER_BUSY };
 struct checked {
 	enum answer_kind kind;
 	char why[512];		/* ANSWER_BAD, _EMPTY, _BUSY: the reason */
-	struct profile *prof;	/* ANSWER_PROFILE: decoded (caller frees) */
+	struct profile *prof;	/* ANSWER_PROFILE: decoded, or the lean view
+				   (pprof/load.h) whose samples are in raw */
+	uint8_t *raw;
 	const uint8_t *gz;	/* ANSWER_PROFILE: one gzip member to emit */
 	size_t gzlen;
 	uint8_t *gz_owned;	/* set when gz was made here (free it) */

@@ -201,6 +201,22 @@ skip_empty_members(struct profile_stream *s)
 	}
 }
 
+/* member_is_foreign: the gzip member at the read position cannot start a
+ * profile (profile_sniff on its first bytes), refused before it is inflated
+ * whole: a gigabyte of zeros costs nothing. Then 1, with the failure set. */
+static int
+member_is_foreign(struct profile_stream *s)
+{
+	uint8_t head[16];
+	size_t n = gz_peek(s->data + s->pos, s->len - s->pos, head, sizeof head);
+
+	if (n < 2 || profile_sniff(head, n) == 0)
+		return 0;
+	s->pos = s->len;
+	fail(s, LOAD_INVALID, LOAD_AT_DECODE, "", "%s", errmsg());
+	return 1;
+}
+
 static int
 next_whole(struct profile_stream *s, const uint8_t **buf, size_t *len)
 {
@@ -222,6 +238,8 @@ next_whole(struct profile_stream *s, const uint8_t **buf, size_t *len)
 		*len = s->len;
 		return 1;
 	}
+	if (member_is_foreign(s))
+		return -1;
 	if (gz_inflate_member(s->data + s->pos, s->len - s->pos, s->cap,
 	    &s->out, len, &used) < 0) {
 		snprintf(at, sizeof at, " (gzip member at offset %zu)", s->pos);
@@ -478,29 +496,40 @@ static int
 load_lean(struct profile_stream *s, struct loaded *out)
 {
 	struct lean_profile lp;
-	uint8_t *raw;
+	uint8_t head[16], *raw;
 	size_t rawlen, used;
 
-	if (!s->is_regular || s->is_stdin || s->status || s->len == 0 || s->len > s->cap)
+	if ((!s->is_regular && !s->borrowed) || s->is_stdin || s->status || s->len == 0 ||
+	    s->len > s->cap)
 		return 0;
 	if (is_gzip(s->data, s->len)) {
 		raw = NULL;
+		if (gz_peek(s->data, s->len, head, sizeof head) >= 2 &&
+		    profile_sniff(head, sizeof head) < 0)
+			return 0;       /* refused by the ordinary read at once */
 		if (gz_inflate_member(s->data, s->len, s->cap, &raw, &rawlen, &used) < 0)
 			return 0;
 		if (used != s->len) {   /* more members: a stream to merge */
 			free(raw);
 			return 0;
 		}
-		free(s->data);
+		if (!s->borrowed)
+			free(s->data);
+	} else if (s->borrowed) {
+		raw = xmalloc(s->len);  /* the view owns its bytes */
+		memcpy(raw, s->data, s->len);
+		rawlen = s->len;
 	} else {
 		raw = s->data;
 		rawlen = s->len;
 	}
 	if (lean_from_raw(raw, rawlen, &lp) != 1) {     /* raw is freed */
-		reread(s);
+		if (!s->borrowed)
+			reread(s);
 		return 0;
 	}
-	s->data = NULL;
+	if (!s->borrowed)
+		s->data = NULL;
 	out->p = lp.p;
 	out->raw = lp.raw;
 	out->rawlen = lp.len;
@@ -549,7 +578,7 @@ profile_load_mem(const uint8_t *buf, size_t len, unsigned flags, size_t cap,
 	int st;
 
 	memset(out, 0, sizeof *out);
-	st = load_stream(s, flags & LOAD_MERGED, out);
+	st = load_stream(s, flags & (LOAD_MERGED | LOAD_LEAN), out);
 	profile_stream_close(s);
 	return st;
 }

@@ -24,7 +24,16 @@ struct profile;
  *   10^7 distinct stacks, D = 113 MB, peak 135 MB (a full decode: 1.4
  *   GB); a profile of many locations still costs their decoded form,
  *   within the budget (2 x 10^6 locations, D = 93 MB: 933 MB with top's
- *   tables). Reports add their own tables per distinct edge or stack.
+ *   tables). Reports add their own tables per distinct edge or stack;
+ * - the stated bound of every read path (loader, report, merge, answer
+ *   check): peak RSS <= D + profile_decode_budget(D) = 7 x D + 64 MB.
+ *   make bench (bench-hostile) measures it on 10^7 and 5 x 10^7 distinct
+ *   stacks: --svg and --folded keep the stacks as a trie of small nodes
+ *   (report/stacks.h: 611 MB for D = 110 MB, where a table of strings took
+ *   2.3 GB), pprof-fetch checks answers in the lean view (138 MB); a
+ *   path that would need more (a full decode over its budget: --pgo,
+ *   pgo-build) fails at once with the message above, before it takes the
+ *   memory.
  * Empty gzip members are skipped (gzip -d makes nothing of them); input
  * of nothing but empty members is one empty profile. */
 
@@ -34,7 +43,8 @@ struct profile;
  * rules), one input in memory at a time. LOAD_LEAN (with either): a regular
  * file holding one profile is decoded but for its samples, which stay raw
  * in out->raw (a fleet profile then costs about its raw size); anything
- * else falls back to the ordinary read. LOAD_KEEP_FILE: keep the input's
+ * else falls back to the ordinary read (profile_load_mem: see there).
+ * LOAD_KEEP_FILE: keep the input's
  * bytes as read in out->file (pgo-build hashes and passes them on); not
  * with LOAD_LEAN. */
 enum {
@@ -84,7 +94,8 @@ int profile_load(const char *path, unsigned flags, struct loaded *out);
 
 /* profile_load_mem does the same for len bytes at buf (borrowed), such as
  * an HTTP body; cap bounds each decompressed profile (0: the default).
- * LOAD_LEAN and LOAD_KEEP_FILE do not apply. */
+ * LOAD_LEAN makes the lean view of one profile (out->raw holds its bytes,
+ * inflated or copied); LOAD_KEEP_FILE does not apply. */
 int profile_load_mem(const uint8_t *buf, size_t len, unsigned flags, size_t cap,
     struct loaded *out);
 

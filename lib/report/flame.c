@@ -14,12 +14,15 @@
 #include "report/stacks.h"
 #include "report/units.h"
 #include "util/err.h"
+#include "util/sat.h"
 
 #define WIDTH 1200.0
 #define FRAME_H 16
 #define PAD_TOP 48
 #define PAD_BOTTOM 8
 
+/* A frame as the drawing reads it (node_at): the tree itself is the
+ * stacks' trie (report/stacks.h) with a few arrays beside it. */
 struct fnode {
 	uint32_t name;
 	size_t parent;
@@ -29,15 +32,7 @@ struct fnode {
 	size_t first, nchild;   /* children: kids[first .. first+nchild) */
 };
 
-static struct stacks *cmp_stacks;
-static struct fnode *cmp_nodes;
-
-static int child_cmp(const void *a, const void *b)
-{
-	const struct fnode *x = &cmp_nodes[*(const size_t *)a];
-	const struct fnode *y = &cmp_nodes[*(const size_t *)b];
-	return strcmp(stacks_name(cmp_stacks, x->name), stacks_name(cmp_stacks, y->name));
-}
+static const struct flame *cmp_flame;
 
 static void xml_escape(FILE *f, const char *s, size_t max)
 {
@@ -160,18 +155,23 @@ static const char script[] =
 "}\n"
 "]]></script>\n";
 
-/* The graph being drawn: the tree (node 0 is the root, "all"), each node's
- * children in kids[first .. first+nchild), and the picture's size. */
+/* The graph being drawn: the stacks' trie, node 0 the root ("all"); of
+ * its nodes those on a stack of positive value are the tree (value > 0),
+ * in the order the stacks first appear (order, or the trie's own order
+ * when every stack is positive); each node's children in kids[first[i] ..
+ * first[i+1]), and the picture's size. Per node: 8 bytes of value, 8 of
+ * x, 8 more for a base, 8 of children: 10^7 stacks draw in about 600 MB. */
 struct flame {
 	struct stacks s;
-	struct fnode *nodes;
-	size_t n;
-	size_t *kids;
+	size_t n;               /* trie nodes */
+	int64_t *value, *x, *base;
+	uint32_t *first, *kids;
+	uint32_t *order;        /* NULL: nodes 0..n-1 */
+	size_t norder;
 	int64_t total;
 	size_t maxdepth;
 	double height;
 	double min_px;
-	struct keymap *km;      /* (parent, name id) -> node index - 1 */
 	int diff;
 	double base_scale;      /* base values times this are in p's total */
 	double maxdelta;        /* the largest |change| drawn */
@@ -185,43 +185,90 @@ struct flame {
 	int64_t unit;           /* data-m weights are in this many sample units */
 };
 
-/* flame_tree merges the stacks with a positive value into the tree. */
+static struct fnode node_at(const struct flame *fl, size_t i)
+{
+	const struct stack_node *sn = &fl->s.node[i];
+	struct fnode nd = {
+		.name = sn->name, .parent = sn->parent, .value = fl->value[i],
+		.self = sn->sum > 0 ? sn->sum : 0, .x = fl->x ? fl->x[i] : 0,
+		.base = fl->base ? fl->base[i] : 0, .depth = sn->depth,
+		.first = fl->first ? fl->first[i] : 0,
+		.nchild = fl->first ? fl->first[i + 1] - fl->first[i] : 0,
+	};
+	return nd;
+}
+
+/* tree_node is the k-th node of the tree in drawing order. */
+static size_t tree_node(const struct flame *fl, size_t k)
+{
+	return fl->order ? fl->order[k] : k;
+}
+
+static int child_cmp(const void *a, const void *b)
+{
+	const struct stacks *s = &cmp_flame->s;
+	return strcmp(stacks_name(s, s->node[*(const uint32_t *)a].name),
+	    stacks_name(s, s->node[*(const uint32_t *)b].name));
+}
+
+/* tree_order lists the tree's nodes as the stacks of positive value first
+ * reach them, root first: needed only when some stack is not positive
+ * (its nodes came first in the trie but are not drawn). */
+static void tree_order(struct flame *fl)
+{
+	const struct stacks *s = &fl->s;
+	uint8_t *seen = xcalloc(fl->n, 1);
+	uint32_t *path = NULL;
+	size_t cap = 0;
+	fl->order = xcalloc(fl->n, sizeof(*fl->order));
+	fl->order[fl->norder++] = 0;
+	seen[0] = 1;
+	for (size_t k = 0; k < s->nstack; k++) {
+		uint32_t e = s->end[k];
+		if (s->node[e].sum <= 0)
+			continue;
+		size_t d = s->node[e].depth;
+		if (d > cap) {
+			cap = d + 64;
+			path = xreallocarray(path, cap, sizeof(*path));
+		}
+		for (size_t x = d; x-- > 0; e = s->node[e].parent)
+			path[x] = e;
+		for (size_t x = 0; x < d; x++)
+			if (!seen[path[x]]) {
+				seen[path[x]] = 1;
+				fl->order[fl->norder++] = path[x];
+			}
+	}
+	free(path);
+	free(seen);
+}
+
+/* flame_tree sums the stacks with a positive value up the trie: a node's
+ * value is what the positive stacks through it weigh. */
 static void flame_tree(struct flame *fl)
 {
 	const struct stacks *s = &fl->s;
-	struct keymap *km = keymap_new(2);
-	size_t cap = 1024, n = 1;
-	struct fnode *nodes = xcalloc(cap, sizeof(*nodes));
-	for (size_t i = 0; i < s->nstack; i++) {
-		if (s->value[i] <= 0)
-			continue;
-		int64_t v = s->value[i];
-		fl->total += v;
-		size_t cur = 0;
-		nodes[0].value += v;
-		for (size_t d = 0; d < s->depth[i]; d++) {
-			uint64_t key[2] = { cur, s->frame[i][d] };
-			int added;
-			size_t idx = keymap_intern(km, key, &added) + 1;
-			if (added) {
-				if (idx >= cap) {
-					cap *= 2;
-					nodes = xreallocarray(nodes, cap, sizeof(*nodes));
-				}
-				memset(&nodes[idx], 0, sizeof(nodes[idx]));
-				nodes[idx].name = s->frame[i][d];
-				nodes[idx].parent = cur;
-				nodes[idx].depth = nodes[cur].depth + 1;
-				n = idx + 1;
-			}
-			nodes[idx].value += v;
-			cur = idx;
-		}
-		nodes[cur].self += v;
+	int nonpositive = 0;
+	fl->n = s->nnode;
+	fl->value = xcalloc(fl->n, sizeof(*fl->value));
+	for (size_t k = 0; k < s->nstack; k++) {
+		int64_t v = s->node[s->end[k]].sum;
+		if (v > 0)
+			fl->total = sat_add(fl->total, v);
+		else
+			nonpositive = 1;
 	}
-	fl->km = km;
-	fl->nodes = nodes;
-	fl->n = n;
+	for (size_t i = fl->n; i-- > 0;) {
+		if (s->node[i].sum > 0)
+			fl->value[i] = sat_add(fl->value[i], s->node[i].sum);
+		if (i)
+			fl->value[s->node[i].parent] = sat_add(fl->value[s->node[i].parent], fl->value[i]);
+	}
+	if (nonpositive)
+		tree_order(fl);
+	else
+		fl->norder = fl->n;
 }
 
 /* flame_layout lists each node's children, sorted by name, then gives them
@@ -229,35 +276,38 @@ static void flame_tree(struct flame *fl)
  * order). */
 static void flame_layout(struct flame *fl)
 {
-	struct fnode *nodes = fl->nodes;
+	const struct stacks *s = &fl->s;
 	size_t n = fl->n;
-	size_t *kids = xcalloc(n, sizeof(*kids)), *fill = xcalloc(n, sizeof(*fill));
+	uint32_t *first = xcalloc(n + 1, sizeof(*first));
+	fl->kids = xcalloc(n ? n : 1, sizeof(*fl->kids));
 	for (size_t i = 1; i < n; i++)
-		nodes[nodes[i].parent].nchild++;
-	size_t off = 0;
+		if (fl->value[i] > 0)
+			first[s->node[i].parent + 1]++;
+	for (size_t i = 0; i < n; i++)
+		first[i + 1] += first[i];
+	/* fill each range from its start, which leaves first[p] at the start
+	 * of p + 1's: shift back after */
+	for (size_t i = 1; i < n; i++)
+		if (fl->value[i] > 0)
+			fl->kids[first[s->node[i].parent]++] = (uint32_t)i;
+	for (size_t i = n; i > 0; i--)
+		first[i] = first[i - 1];
+	first[0] = 0;
+	fl->first = first;
+	fl->x = xcalloc(n, sizeof(*fl->x));
+	cmp_flame = fl;
 	for (size_t i = 0; i < n; i++) {
-		nodes[i].first = off;
-		off += nodes[i].nchild;
-	}
-	for (size_t i = 1; i < n; i++) {
-		struct fnode *pa = &nodes[nodes[i].parent];
-		kids[pa->first + fill[nodes[i].parent]++] = i;
-	}
-	free(fill);
-	cmp_stacks = &fl->s;
-	cmp_nodes = nodes;
-	for (size_t i = 0; i < n; i++) {
-		qsort(kids + nodes[i].first, nodes[i].nchild, sizeof(*kids), child_cmp);
-		int64_t x = nodes[i].x;
-		for (size_t k = 0; k < nodes[i].nchild; k++) {
-			struct fnode *c = &nodes[kids[nodes[i].first + k]];
-			c->x = x;
-			x += c->value;
+		if (i && fl->value[i] <= 0)
+			continue;
+		qsort(fl->kids + first[i], first[i + 1] - first[i], sizeof(*fl->kids), child_cmp);
+		int64_t x = fl->x[i];
+		for (size_t k = first[i]; k < first[i + 1]; k++) {
+			fl->x[fl->kids[k]] = x;
+			x += fl->value[fl->kids[k]];
 		}
-		if (nodes[i].depth > fl->maxdepth)
-			fl->maxdepth = nodes[i].depth;
+		if (s->node[i].depth > fl->maxdepth)
+			fl->maxdepth = s->node[i].depth;
 	}
-	fl->kids = kids;
 	fl->height = PAD_TOP + (double)(fl->maxdepth + 1) * FRAME_H + PAD_BOTTOM;
 }
 
@@ -271,24 +321,29 @@ static int flame_base(struct flame *fl, const struct profile *base)
 	snprintf(spec, sizeof(spec), "%s/%s", fl->s.type, fl->s.unit);
 	if (stacks_build(base, spec, &b) < 0)
 		return -1;
+	stacks_drop_index(&b);
+	fl->base = xcalloc(fl->n, sizeof(*fl->base));
 	int64_t btotal = 0;
+	uint32_t *fr = NULL;
+	size_t cap = 0;
 	for (size_t i = 0; i < b.nstack; i++) {
-		if (b.value[i] <= 0)
+		int64_t v = b.node[b.end[i]].sum;
+		if (v <= 0)
 			continue;
-		int64_t v = b.value[i];
-		btotal += v;
-		size_t cur = 0;
-		fl->nodes[0].base += v;
-		for (size_t d = 0; d < b.depth[i]; d++) {
-			int64_t name = strmap_find(fl->s.names, stacks_name(&b, b.frame[i][d]));
-			uint64_t key[2] = { cur, (uint64_t)name };
-			int64_t idx = name < 0 ? -1 : keymap_find(fl->km, key);
-			if (idx < 0)
+		btotal = sat_add(btotal, v);
+		uint32_t cur = 0;
+		fl->base[0] += v;
+		size_t d = stacks_path(&b, b.end[i], &fr, &cap);
+		for (size_t k = 0; k < d; k++) {
+			int64_t name = strmap_find(fl->s.names, stacks_name(&b, fr[k]));
+			int64_t idx = name < 0 ? -1 : stacks_child(&fl->s, cur, (uint32_t)name);
+			if (idx < 0 || fl->value[idx] <= 0)
 				break;
-			cur = (size_t)idx + 1;
-			fl->nodes[cur].base += v;
+			cur = (uint32_t)idx;
+			fl->base[cur] += v;
 		}
 	}
+	free(fr);
 	stacks_free(&b);
 	fl->diff = 1;
 	fl->base_scale = btotal > 0 ? (double)fl->total / (double)btotal : 0;
@@ -344,12 +399,12 @@ static void write_head(const struct flame *fl, const char *title, FILE *f)
  * width? Its children are narrower still. */
 static int too_narrow(const struct flame *fl, size_t i)
 {
-	const struct fnode *nodes = fl->nodes;
+	const struct stack_node *node = fl->s.node;
 	double total = (double)fl->total;
-	if ((double)nodes[i].value / total * WIDTH < fl->min_px)
+	if ((double)fl->value[i] / total * WIDTH < fl->min_px)
 		return 1;
-	for (size_t a = nodes[i].parent; i && a; a = nodes[a].parent)
-		if ((double)nodes[a].value / total * WIDTH < fl->min_px)
+	for (size_t a = node[i].parent; i && a; a = node[a].parent)
+		if ((double)fl->value[a] / total * WIDTH < fl->min_px)
 			return 1;
 	return 0;
 }
@@ -373,7 +428,7 @@ static void frame_info(const struct flame *fl, const struct fnode *nd, FILE *f)
  * name, as the search counts drawn frames. */
 static void merged_walk(struct flame *fl, size_t i)
 {
-	const struct fnode *nd = &fl->nodes[i];
+	struct fnode ndv = node_at(fl, i), *nd = &ndv;
 	if (fl->onpath[nd->name]++ == 0) {
 		if (fl->acc[nd->name] == 0)
 			fl->touched[fl->ntouched++] = nd->name;
@@ -388,12 +443,12 @@ static void merged_walk(struct flame *fl, size_t i)
  * its left-out callees) and data-mw (their total), when it has some. */
 static void write_merged(struct flame *fl, size_t i, FILE *f)
 {
-	const struct fnode *nd = &fl->nodes[i];
+	struct fnode ndv = node_at(fl, i), *nd = &ndv;
 	int64_t mw = 0;
 	for (size_t k = 0; k < nd->nchild; k++) {
 		size_t c = fl->kids[nd->first + k];
-		if ((double)fl->nodes[c].value / (double)fl->total * WIDTH < fl->min_px) {
-			mw += fl->nodes[c].value;
+		if ((double)fl->value[c] / (double)fl->total * WIDTH < fl->min_px) {
+			mw += fl->value[c];
 			merged_walk(fl, c);
 		}
 	}
@@ -416,8 +471,8 @@ static void write_merged(struct flame *fl, size_t i, FILE *f)
 static int64_t common_unit(const struct flame *fl)
 {
 	int64_t g = 0;
-	for (size_t i = 0; i < fl->n && g != 1; i++) {
-		int64_t a = fl->nodes[i].value, b = g;
+	for (size_t k = 0; k < fl->norder && g != 1; k++) {
+		int64_t a = fl->value[tree_node(fl, k)], b = g;
 		while (b) {
 			int64_t t = a % b;
 			a = b;
@@ -451,7 +506,7 @@ static void write_names(const struct flame *fl, FILE *f)
  * its box and as much of its name as fits. */
 static void write_frame(struct flame *fl, size_t i, FILE *f)
 {
-	const struct fnode *nd = &fl->nodes[i];
+	struct fnode ndv = node_at(fl, i), *nd = &ndv;
 	int64_t total = fl->total;
 	char sval[64];
 	double w = (double)nd->value / (double)total * WIDTH;
@@ -492,6 +547,17 @@ static void write_frame(struct flame *fl, size_t i, FILE *f)
 	fprintf(f, "</text></g>\n");
 }
 
+static void flame_free(struct flame *fl)
+{
+	free(fl->value);
+	free(fl->x);
+	free(fl->base);
+	free(fl->first);
+	free(fl->kids);
+	free(fl->order);
+	stacks_free(&fl->s);
+}
+
 int flame_write_opts(const struct profile *p, const struct flame_opts *o, FILE *f)
 {
 	struct flame fl = { 0 };
@@ -500,25 +566,29 @@ int flame_write_opts(const struct profile *p, const struct flame_opts *o, FILE *
 		return -1;
 	flame_tree(&fl);
 	if (o->base && flame_base(&fl, o->base) < 0) {
-		keymap_free(fl.km);
-		free(fl.nodes);
-		stacks_free(&fl.s);
+		flame_free(&fl);
 		return -1;
 	}
-	keymap_free(fl.km);
+	stacks_drop_index(&fl.s);
+	free(fl.s.end);
+	fl.s.end = NULL;
+	fl.s.nstack = 0;
 	flame_layout(&fl);
-	for (size_t i = 1; fl.diff && i < fl.n && fl.total > 0; i++)
-		if (!too_narrow(&fl, i) && fabs(delta(&fl, &fl.nodes[i])) > fl.maxdelta)
-			fl.maxdelta = fabs(delta(&fl, &fl.nodes[i]));
+	for (size_t k = 1; fl.diff && k < fl.norder && fl.total > 0; k++) {
+		size_t i = tree_node(&fl, k);
+		struct fnode nd = node_at(&fl, i);
+		if (!too_narrow(&fl, i) && fabs(delta(&fl, &nd)) > fl.maxdelta)
+			fl.maxdelta = fabs(delta(&fl, &nd));
+	}
 	write_head(&fl, o->title, f);
 	fl.mnames = strmap_new();
 	fl.acc = xcalloc(strmap_count(fl.s.names) + 1, sizeof(*fl.acc));
 	fl.onpath = xcalloc(strmap_count(fl.s.names) + 1, sizeof(*fl.onpath));
 	fl.touched = xcalloc(strmap_count(fl.s.names) + 1, sizeof(*fl.touched));
 	fl.unit = common_unit(&fl);
-	for (size_t i = 0; i < fl.n && fl.total > 0; i++)
-		if (!too_narrow(&fl, i))
-			write_frame(&fl, i, f);
+	for (size_t k = 0; k < fl.norder && fl.total > 0; k++)
+		if (!too_narrow(&fl, tree_node(&fl, k)))
+			write_frame(&fl, tree_node(&fl, k), f);
 	write_names(&fl, f);
 	strmap_free(fl.mnames);
 	free(fl.acc);
@@ -527,9 +597,7 @@ int flame_write_opts(const struct profile *p, const struct flame_opts *o, FILE *
 	if (fl.total <= 0)
 		fprintf(f, "<text x=\"10\" y=\"%g\">no samples with a positive value</text>\n", fl.height - 12);
 	fprintf(f, "</svg>\n");
-	free(fl.kids);
-	free(fl.nodes);
-	stacks_free(&fl.s);
+	flame_free(&fl);
 	if (ferror(f)) {
 		seterr("write:");
 		return -1;

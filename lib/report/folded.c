@@ -8,11 +8,6 @@
 #include "report/stacks.h"
 #include "util/err.h"
 
-struct line {
-	char *text;
-	int64_t value;
-};
-
 /* escaped_len is the length of name as put_name writes it. */
 static size_t escaped_len(const char *name)
 {
@@ -43,9 +38,82 @@ static char *put_name(char *q, const char *name)
 	return q;
 }
 
-static int line_cmp(const void *a, const void *b)
+/* plain: put_name writes c as it is. */
+static int plain(unsigned char c)
 {
-	return strcmp(((const struct line *)a)->text, ((const struct line *)b)->text);
+	return c != '\\' && c != ';' && c >= 0x20 && c != 0x7f;
+}
+
+/* A line's text as put_name writes it, read byte by byte: the frames
+ * fr[0..d) from frame i on, escaped, joined by ';'. */
+struct text_reader {
+	const struct stacks *s;
+	const uint32_t *fr;
+	size_t d, i;
+	const unsigned char *c;         /* in frame i's name; NULL: before it */
+	char esc[8];
+	size_t nesc, iesc;
+};
+
+/* text_byte is the next byte, or -1 at the end of the line. */
+static int text_byte(struct text_reader *t)
+{
+	if (t->iesc < t->nesc)
+		return (unsigned char)t->esc[t->iesc++];
+	for (;;) {
+		if (!t->c) {
+			if (t->i >= t->d)
+				return -1;
+			t->c = (const unsigned char *)stacks_name(t->s, t->fr[t->i]);
+		}
+		if (*t->c && plain(*t->c))
+			return *t->c++;
+		if (*t->c) {
+			char *q = put_name(t->esc, (const char[]){ (char)*t->c++, 0 });
+			t->nesc = (size_t)(q - t->esc);
+			t->iesc = 1;
+			return (unsigned char)t->esc[0];
+		}
+		t->c = NULL;
+		if (++t->i < t->d)
+			return ';';
+	}
+}
+
+/* The lines are sorted by their text as strcmp() would sort the strings,
+ * without writing them: the stacks' frames are compared from the first
+ * frame they do not share. */
+static const struct stacks *cmp_stacks;
+static uint32_t *cmp_a, *cmp_b;
+static size_t cmp_acap, cmp_bcap;
+
+static int line_cmp(const void *x, const void *y)
+{
+	const struct stacks *s = cmp_stacks;
+	size_t da = stacks_path(s, *(const uint32_t *)x, &cmp_a, &cmp_acap);
+	size_t db = stacks_path(s, *(const uint32_t *)y, &cmp_b, &cmp_bcap);
+	size_t k = 0;
+	while (k < da && k < db && cmp_a[k] == cmp_b[k])
+		k++;
+	if (k < da && k < db) {
+		/* the usual case, decided by the first frame that differs: equal
+		 * bytes escape alike, and two plain bytes are written as they are */
+		const unsigned char *x = (const unsigned char *)stacks_name(s, cmp_a[k]);
+		const unsigned char *y = (const unsigned char *)stacks_name(s, cmp_b[k]);
+		while (*x && *x == *y)
+			x++, y++;
+		if (*x && *y && plain(*x) && plain(*y))
+			return *x < *y ? -1 : 1;
+	}
+	struct text_reader a = { s, cmp_a, da, k, NULL, "", 0, 0 };
+	struct text_reader b = { s, cmp_b, db, k, NULL, "", 0, 0 };
+	for (;;) {
+		int ca = text_byte(&a), cb = text_byte(&b);
+		if (ca != cb)
+			return ca < cb ? -1 : 1;
+		if (ca < 0)
+			return 0;
+	}
 }
 
 int folded_write(const struct profile *p, const char *spec, FILE *f)
@@ -53,29 +121,44 @@ int folded_write(const struct profile *p, const char *spec, FILE *f)
 	struct stacks s;
 	if (stacks_build(p, spec, &s) < 0)
 		return -1;
-	struct line *lines = xcalloc(s.nstack ? s.nstack : 1, sizeof(*lines));
+	stacks_drop_index(&s);
+	uint32_t *lines = xcalloc(s.nstack ? s.nstack : 1, sizeof(*lines));
 	size_t n = 0;
 	for (size_t i = 0; i < s.nstack; i++) {
-		if (s.value[i] == 0 || s.depth[i] == 0)
-			continue;
-		size_t len = 1;
-		for (size_t d = 0; d < s.depth[i]; d++)
-			len += escaped_len(stacks_name(&s, s.frame[i][d])) + 1;
-		char *t = xmalloc(len), *q = t;
-		for (size_t d = 0; d < s.depth[i]; d++) {
-			if (d)
+		const struct stack_node *nd = &s.node[s.end[i]];
+		if (nd->sum != 0 && nd->depth != 0)
+			lines[n++] = s.end[i];
+	}
+	free(s.end);
+	s.end = NULL;
+	cmp_stacks = &s;
+	qsort(lines, n, sizeof(*lines), line_cmp);
+	free(cmp_a);
+	free(cmp_b);
+	cmp_a = cmp_b = NULL;
+	cmp_acap = cmp_bcap = 0;
+	uint32_t *fr = NULL;
+	size_t frcap = 0, tcap = 0;
+	char *t = NULL;
+	for (size_t i = 0; i < n; i++) {
+		size_t d = stacks_path(&s, lines[i], &fr, &frcap), len = 1;
+		for (size_t k = 0; k < d; k++)
+			len += escaped_len(stacks_name(&s, fr[k])) + 1;
+		if (len > tcap) {
+			tcap = len + 256;
+			t = xrealloc(t, tcap);
+		}
+		char *q = t;
+		for (size_t k = 0; k < d; k++) {
+			if (k)
 				*q++ = ';';
-			q = put_name(q, stacks_name(&s, s.frame[i][d]));
+			q = put_name(q, stacks_name(&s, fr[k]));
 		}
 		*q = 0;
-		lines[n].text = t;
-		lines[n++].value = s.value[i];
+		fprintf(f, "%s %lld\n", t, (long long)s.node[lines[i]].sum);
 	}
-	qsort(lines, n, sizeof(*lines), line_cmp);
-	for (size_t i = 0; i < n; i++) {
-		fprintf(f, "%s %lld\n", lines[i].text, (long long)lines[i].value);
-		free(lines[i].text);
-	}
+	free(t);
+	free(fr);
 	free(lines);
 	stacks_free(&s);
 	if (ferror(f)) {

@@ -5,12 +5,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/htab.h"
 #include "util/keymap.h"
 #include "pprof/locframes.h"
 #include "pprof/sampleiter.h"
 #include "report/stacks.h"
 #include "util/err.h"
 #include "util/sat.h"
+
+#define NO_NODE UINT32_MAX
 
 struct frame_ctx {
 	const struct profile *p;
@@ -32,9 +35,86 @@ static size_t frame_name(void *arg, const PbLocation *l, const PbLine *ln)
 	return strmap_intern(c->names, n, NULL);
 }
 
-/* A stack is interned as its frame-id string in a strmap (ids written as
- * fixed 8-hex-digit words), which keeps the code small and the order of
- * first appearance stable. */
+static size_t bucket(const struct stacks *s, uint32_t parent, uint32_t name)
+{
+	return hash_fold(hash_u64(hash_u64(0, parent), name)) & (s->nhead - 1);
+}
+
+/* grow_index doubles the buckets and links every node again. The trie
+ * keeps its own chained index (a bucket word per node, the link in the
+ * node) rather than util/htab's slots: two words per node at half load
+ * would cost more than the nodes. */
+static void grow_index(struct stacks *s)
+{
+	free(s->head);
+	s->nhead = s->nhead ? s->nhead * 2 : 1024;
+	s->head = xreallocarray(NULL, s->nhead, sizeof(*s->head));
+	memset(s->head, 0xff, s->nhead * sizeof(*s->head));
+	for (size_t i = 1; i < s->nnode; i++) {
+		size_t b = bucket(s, s->node[i].parent, s->node[i].name);
+		s->node[i].next = s->head[b];
+		s->head[b] = (uint32_t)i;
+	}
+}
+
+int64_t stacks_child(const struct stacks *s, uint32_t parent, uint32_t name)
+{
+	if (!s->head)
+		return -1;
+	for (uint32_t i = s->head[bucket(s, parent, name)]; i != NO_NODE; i = s->node[i].next)
+		if (s->node[i].parent == parent && s->node[i].name == name)
+			return i;
+	return -1;
+}
+
+/* child finds or adds parent's child of frame name. */
+static uint32_t child(struct stacks *s, size_t *cap, uint32_t parent, uint32_t name)
+{
+	int64_t got = stacks_child(s, parent, name);
+	if (got >= 0)
+		return (uint32_t)got;
+	if (s->nnode >= NO_NODE)
+		die("more than %u distinct stack frames", NO_NODE - 1);
+	if (s->nnode == *cap) {
+		*cap *= 2;
+		s->node = xreallocarray(s->node, *cap, sizeof(*s->node));
+	}
+	uint32_t i = (uint32_t)s->nnode++;
+	struct stack_node *nd = &s->node[i];
+	memset(nd, 0, sizeof(*nd));
+	nd->name = name;
+	nd->parent = parent;
+	nd->depth = s->node[parent].depth + 1;
+	if (s->nnode > s->nhead)
+		grow_index(s);
+	else {
+		size_t b = bucket(s, parent, name);
+		nd->next = s->head[b];
+		s->head[b] = i;
+	}
+	return i;
+}
+
+/* add_stack sums w into the stack of frames fr[0..d) (root first). */
+static void add_stack(struct stacks *s, size_t *cap, size_t *ecap,
+    const uint32_t *fr, size_t d, int64_t w)
+{
+	uint32_t cur = 0;
+	for (size_t x = 0; x < d; x++)
+		cur = child(s, cap, cur, fr[x]);
+	struct stack_node *nd = &s->node[cur];
+	if (!nd->is_end) {
+		nd->is_end = 1;
+		if (s->nstack == *ecap) {
+			*ecap = *ecap ? *ecap * 2 : 256;
+			s->end = xreallocarray(s->end, *ecap, sizeof(*s->end));
+		}
+		s->end[s->nstack++] = cur;
+	}
+	nd->sum = sat_add(nd->sum, w);
+	s->total = sat_add(s->total, w);
+}
+
 int stacks_build(const struct profile *p, const char *spec, struct stacks *s)
 {
 	const PbProfile *pb = p->pb;
@@ -46,15 +126,16 @@ int stacks_build(const struct profile *p, const char *spec, struct stacks *s)
 	s->type = profile_str(p, pb->sample_type[vi]->type);
 	s->unit = profile_str(p, pb->sample_type[vi]->unit);
 	s->names = strmap_new();
+	size_t cap = 1024, ecap = 0;
+	s->node = xcalloc(cap, sizeof(*s->node));
+	s->nnode = 1;
+	grow_index(s);
 
 	/* per location: frame name ids, leaf first */
 	struct frame_ctx c = { p, s->names };
 	struct locframes lf;
 	locframes_build(&lf, p, frame_name, &c);
 
-	struct strmap *keys = strmap_new();
-	size_t cap = 0, kcap = 0;
-	char *key = NULL;
 	uint32_t *fr = NULL;
 	size_t frcap = 0;
 	struct sample_iter it;
@@ -76,37 +157,31 @@ int stacks_build(const struct profile *p, const char *spec, struct stacks *s)
 				fr[d++] = (uint32_t)lf.node[x];
 			}
 		}
-		if (d * 8 + 1 > kcap) {
-			kcap = d * 8 + 64;
-			key = xrealloc(key, kcap);
-		}
-		for (size_t x = 0; x < d; x++)
-			snprintf(key + x * 8, 9, "%08x", fr[x]);
-		key[d * 8] = 0;
-		int added;
-		size_t idx = strmap_intern(keys, key, &added);
-		if (added) {
-			if (idx >= cap) {
-				cap = cap ? cap * 2 : 256;
-				s->frame = xreallocarray(s->frame, cap, sizeof(*s->frame));
-				s->depth = xreallocarray(s->depth, cap, sizeof(*s->depth));
-				s->value = xreallocarray(s->value, cap, sizeof(*s->value));
-			}
-			s->frame[idx] = xmalloc((d ? d : 1) * sizeof(**s->frame));
-			memcpy(s->frame[idx], fr, d * sizeof(*fr));
-			s->depth[idx] = d;
-			s->value[idx] = 0;
-			s->nstack = idx + 1;
-		}
-		s->value[idx] = sat_add(s->value[idx], w);
-		s->total = sat_add(s->total, w);
+		add_stack(s, &cap, &ecap, fr, d, w);
 	}
 	sample_iter_free(&it);
 	free(fr);
-	free(key);
-	strmap_free(keys);
 	locframes_free(&lf);
 	return 0;
+}
+
+size_t stacks_path(const struct stacks *s, uint32_t node, uint32_t **buf, size_t *cap)
+{
+	size_t d = s->node[node].depth;
+	if (d > *cap) {
+		*cap = d + 64;
+		*buf = xreallocarray(*buf, *cap, sizeof(**buf));
+	}
+	for (size_t x = d; x-- > 0; node = s->node[node].parent)
+		(*buf)[x] = s->node[node].name;
+	return d;
+}
+
+void stacks_drop_index(struct stacks *s)
+{
+	free(s->head);
+	s->head = NULL;
+	s->nhead = 0;
 }
 
 const char *stacks_name(const struct stacks *s, uint32_t id)
@@ -116,11 +191,9 @@ const char *stacks_name(const struct stacks *s, uint32_t id)
 
 void stacks_free(struct stacks *s)
 {
-	for (size_t i = 0; i < s->nstack; i++)
-		free(s->frame[i]);
-	free(s->frame);
-	free(s->depth);
-	free(s->value);
+	free(s->node);
+	free(s->end);
+	free(s->head);
 	strmap_free(s->names);
 	memset(s, 0, sizeof(*s));
 }

@@ -99,7 +99,7 @@ emit(struct run *r, struct item *it, struct checked *ck)
 		return;
 	}
 	if (r->merger) {
-		if (merger_add(r->merger, ck->prof, 1.0) < 0) {
+		if (merger_add_raw(r->merger, ck->prof, ck->prof->raw, ck->prof->rawlen, 1.0) < 0) {
 			it->kind = ANSWER_BAD;
 			it->why = xstrdup(errmsg());
 		}
@@ -149,7 +149,7 @@ on_done(const struct fetch_req *rq, const struct fetch_res *rs, void *arg)
 		emit(r, it, &ck);
 		if (r->c->net.verbose && it->kind == ANSWER_PROFILE)
 			warn("%s: ok: %zu samples, %zu bytes, %.1f s", it->name,
-			    ck.prof->pb->n_sample, ck.gzlen, rs->seconds);
+			    profile_nsample(ck.prof), ck.gzlen, rs->seconds);
 	} else {
 		it->why = xstrdup(ck.why);
 		if (r->c->net.verbose)
