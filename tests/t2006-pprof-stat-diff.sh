@@ -21,12 +21,16 @@ diff_cmp() {
 		esac
 	done
 	pprof-stat "${ours[@]}" --diff "$base" "$file" >ours.raw || return 1
-	go tool pprof -symbolize=none -top "${theirs[@]}" -diff_base="$base" "$file" \
-		>theirs.raw 2>pprof.err || return 1
+	if ! go tool pprof -symbolize=none -top "${theirs[@]}" -diff_base="$base" "$file" \
+		>theirs.raw 2>pprof.err; then
+		echo "go tool pprof failed:"; cat pprof.err; return 1
+	fi
 	grep -v "^Time: " ours.raw >ours &&
 	grep -v "^Time: " theirs.raw >theirs &&
 	test_cmp theirs ours &&
-	test "$(wc -l <ours)" -gt 5
+	if [ "$(wc -l <ours)" -le 5 ]; then
+		echo "too few rows to compare:"; cat ours; return 1
+	fi
 }
 
 # Two services, one lightly and one heavily loaded, profiled at once.
