@@ -178,7 +178,7 @@ done
 
 # The two-platform push. The binaries: Go 1.23's compiler cross-built by a
 # plain go build for each platform, once, kept in the cache by Go version.
-echo "== two platforms (linux/amd64 + linux/arm64) as one image index"
+echo "  two platforms (linux/amd64 + linux/arm64) as one image index:"
 gv=$(go env GOVERSION)
 for a in amd64 arm64; do
 	f=$PGOKIT_CACHE/bin/compile-$gv-linux-$a
