@@ -44,6 +44,22 @@ start_registry() {
 	return 1
 }
 
+# start_token_server: start the token server (tests/servers/tokenserver)
+# for the user alice:s3cret, signing with a fresh key whose certificate is
+# cert.pem (for the registry's rootcertbundle); call it at top level.
+# Sets TS to its host:port; it logs to token.log.
+start_token_server() {
+	have openssl || skip_all "openssl not installed"
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout key.pem -out cert.pem -days 2 \
+		-subj /CN=pgokit-test-token 2>/dev/null || skip_all "openssl cannot make a certificate"
+	ts=$(go_build_cached tokenserver "$PGOKIT_SRC/tests/servers/tokenserver") ||
+		skip_all "cannot build the token server"
+	"$ts" -key key.pem -cert cert.pem -users alice:s3cret -addr-file ts.addr </dev/null >/dev/null 2>token.log &
+	test_atexit "kill $!"
+	for i in $(seq 100); do [ -s ts.addr ] && break; sleep 0.1; done
+	TS=$(cat ts.addr)
+}
+
 # start_proxy NAME ARGS...: start the fault proxy (tests/servers/faultproxy)
 # in front of $REG with ARGS; call it at top level, so that test_atexit
 # stops it. Sets PX_<NAME> to its host:port; it logs to NAME.log.

@@ -81,15 +81,7 @@ if ! have_go; then
 	test_skip 'Bearer token flow' 'Go 1.21+ not available'
 	test_done
 fi
-openssl req -x509 -newkey rsa:2048 -nodes -keyout key.pem -out cert.pem -days 2 \
-	-subj /CN=pgokit-test-token 2>/dev/null || skip_all "openssl cannot make a certificate"
-ts=$(go_build_cached tokenserver "$PGOKIT_SRC/tests/servers/tokenserver") ||
-	skip_all "cannot build the token server"
-"$ts" -key key.pem -cert cert.pem -users alice:s3cret -addr-file ts.addr </dev/null >/dev/null 2>token.log &
-ts_pid=$!
-test_atexit "kill $ts_pid"
-for i in $(seq 100); do [ -s ts.addr ] && break; sleep 0.1; done
-TS=$(cat ts.addr)
+start_token_server
 start_registry bearer "{token: {realm: http://$TS/token, service: test-registry, issuer: test-issuer, rootcertbundle: $PWD/cert.pem}}" ||
 	skip_all "docker-registry with token auth did not start"
 

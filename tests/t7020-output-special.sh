@@ -5,6 +5,7 @@
 # it), follows a symlink to the file it names (the link stays), fsyncs the
 # temp file before the rename, leaves no temp file when a signal comes
 # right after it is created, and takes an empty name as a usage error.
+# pprof-fetch -d writes its per-target files the same way.
 # The device is one this script makes (mknod c 1 3, as root), never the
 # system's /dev/null; /dev/stdout is reached through a link made here.
 . "$(dirname "$0")/lib.sh"
@@ -214,6 +215,59 @@ if is_root; then
 	'
 else
 	test_skip 'pprof-fetch -o a character device' 'mknod needs root'
+fi
+
+# pprof-fetch -d names each file after the target and the second the run
+# starts: names prints the names of the next few seconds (a run starts
+# within them), and each test makes its special file under all of them.
+# The FIFOs the run did not write are given an empty writer (each reader
+# may open its FIFO only then); the one it wrote has none (timeout 5).
+names() {
+	a=$(cat addr | tr : _) && s=$(date -u +%s) &&
+	for i in 0 1 2 3 4 5; do
+		echo "$a-$(date -u -d "@$((s + i))" +%Y%m%dT%H%M%SZ).pb.gz"
+	done
+}
+
+test_expect_success 'pprof-fetch -d: an output there as a symlink is written through it' '
+	mkdir dlink dlink-real &&
+	names >names.l &&
+	while read n; do ln -s "../dlink-real/$n" "dlink/$n" || return 1; done <names.l &&
+	pprof-fetch -d dlink "$U/ok" &&
+	ls -A dlink-real >made && cat made &&
+	test "$(wc -l <made)" = 1 &&
+	cmp "dlink-real/$(cat made)" fetched &&
+	while read n; do test -L "dlink/$n" || return 1; done <names.l &&
+	ls -A dlink >all && test "$(wc -l <all)" = 6
+'
+
+test_expect_success 'pprof-fetch -d: an output there as a FIFO is written into it' '
+	mkdir dfifo && pids= &&
+	names >names.f &&
+	while read n; do
+		mkfifo "dfifo/$n" && { timeout 30 cat "dfifo/$n" >"got.$n" & } &&
+		pids="$pids $!" || return 1
+	done <names.f &&
+	pprof-fetch -d dfifo "$U/ok" &&
+	while read n; do timeout 5 sh -c ": >\"\$1\"" - "dfifo/$n" || :; done <names.f &&
+	for p in $pids; do wait "$p" || return 1; done &&
+	while read n; do test -p "dfifo/$n" || return 1; done <names.f &&
+	ls -A dfifo >all && test "$(wc -l <all)" = 6 &&
+	find . -maxdepth 1 -name "got.*" ! -empty >full &&
+	test "$(wc -l <full)" = 1 &&
+	cmp "$(cat full)" fetched
+'
+if is_root; then
+	test_expect_success 'pprof-fetch -d: an output there as a character device stays one' '
+		mkdir ddev &&
+		names >names.d &&
+		while read n; do nulldev "ddev/$n" || return 1; done <names.d &&
+		pprof-fetch -d ddev "$U/ok" &&
+		while read n; do test -c "ddev/$n" || return 1; done <names.d &&
+		ls -A ddev >all && test "$(wc -l <all)" = 6
+	'
+else
+	test_skip 'pprof-fetch -d: an output there as a character device stays one' 'mknod needs root'
 fi
 
 test_expect_success 'a write error on stdout names <stdout> once' '

@@ -1,11 +1,12 @@
 #!/bin/bash
 # pgo-build's outputs (issue 15): -o a character device, a FIFO or a
-# symlink, and --install through a symlinked default.pgo, are written in
-# place or through the link, never replaced (F1); a path with a space, a
-# quote, a tab or an unprintable character is read back from `go version
-# -m` without a false warning (F22); a binary or prepared profile that
-# would land on the input profile is refused before go runs (F6); a bad
-# --install directory or -o directory is refused before go runs (F23);
+# symlink, --install through a symlinked default.pgo, and a prepared
+# profile there as a symlink or a FIFO, are written in place or through
+# the link, never replaced (F1); a path with a space, a quote, a tab or
+# an unprintable character is read back from `go version -m` without a
+# false warning (F22); a binary or prepared profile that would land on
+# the input profile is refused before go runs (F6); a bad --install
+# directory or -o directory is refused before go runs (F23);
 # an unreadable -p names it once (F25). The builds are real ones of a
 # tiny program with one deterministic profile, so the standard library's
 # PGO build comes from the shared GOCACHE after the first run.
@@ -60,6 +61,43 @@ test_expect_success '-o and --install through symlinks: the targets change, the 
 	test -L link && test -L inst/default.pgo &&
 	test "$(records bin/tiny-real)" = "$PWD/link.pgo" &&
 	cmp installed.pgo link.pgo &&
+	no_temps
+'
+
+# The prepared profile, <binary>.pgo, there already as a symlink or a FIFO
+# (F1): written through the link or into the FIFO; a failed build puts the
+# old profile back through the link and leaves the FIFO alone (it was
+# read to be kept, which hung: a FIFO has no writer then).
+test_expect_success 'setup: the prepared profile of a plain build' '
+	build -o plain &&
+	test -f plain.pgo && test -s plain.pgo
+'
+
+test_expect_success 'the prepared profile there as a symlink: written through it, the link stays' '
+	mkdir prep &&
+	ln -s prep/real.pgo sym.pgo &&
+	build -o sym &&
+	cat err &&
+	test -L sym.pgo && test "$(readlink sym.pgo)" = prep/real.pgo &&
+	cmp prep/real.pgo plain.pgo &&
+	test "$(records sym)" = "$PWD/sym.pgo" &&
+	echo previous >prep/real.pgo &&
+	test_expect_code 1 env GO=$PWD/go-spy FAKE_BUILD=1 pgo-build -p cpu.pprof -o sym -- -C tiny . 2>err &&
+	test -L sym.pgo && test "$(cat prep/real.pgo)" = previous &&
+	no_temps
+'
+
+test_expect_success 'the prepared profile there as a FIFO: its reader gets it, the FIFO stays' '
+	mkfifo ff.pgo &&
+	{ timeout 60 cat ff.pgo >ff.got & } && reader=$! &&
+	: >go.log &&
+	test_expect_code 1 env GO=$PWD/go-spy FAKE_BUILD=1 timeout 60 \
+		pgo-build -p cpu.pprof -o ff -- -C tiny . 2>err &&
+	wait "$reader" &&
+	cat err &&
+	test -p ff.pgo &&
+	cmp ff.got plain.pgo &&
+	grep "^build .*-pgo=$PWD/ff.pgo" go.log &&
 	no_temps
 '
 

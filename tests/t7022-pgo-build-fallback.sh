@@ -1,6 +1,7 @@
 #!/bin/bash
 # pgo-build --fallback falls back on any failure to read or prepare the
-# profile (issue 15, F3): over the size cap, an endless /dev/zero, and out
+# profile (issue 15, F3): over the size cap, an endless /dev/zero or
+# stdin (`yes |`, `cat /dev/zero |`), and out
 # of memory under `ulimit -v`, where the allocator fails mid-way; the
 # warning says why, the status is 0 (3 with --strict). Go itself does not
 # run under such a limit, so a stand-in `go` answers `go version` and
@@ -44,6 +45,24 @@ test_expect_success 'an endless /dev/zero: capped, fall back; --strict gives 3' 
 	PGOKIT_MAX_SIZE=100000 test_expect_code 3 timeout 60 \
 		pgo-build --fallback --strict -p /dev/zero -- -o x . 2>err &&
 	grep "/dev/zero: " err &&
+	fell_back err &&
+	grep "exit status 3 (--strict)" err
+'
+
+# An endless stdin is the same as /dev/zero: `yes` is text that is not
+# rejected at its first byte; zeros are.
+test_expect_success 'an endless -p - (yes |): capped, fall back' '
+	: >go.log &&
+	yes | PGOKIT_MAX_SIZE=100000 timeout 60 pgo-build --fallback -p - -- -o x . 2>err &&
+	grep "WARNING: the profile is not usable: building WITHOUT PGO" err &&
+	fell_back err &&
+	test_must_fail test -e x.pgo
+'
+
+test_expect_success 'an endless -p - (cat /dev/zero |): capped, fall back; --strict gives 3' '
+	: >go.log &&
+	cat /dev/zero | PGOKIT_MAX_SIZE=100000 test_expect_code 3 timeout 60 \
+		pgo-build --fallback --strict -p - -- -o x . 2>err &&
 	fell_back err &&
 	grep "exit status 3 (--strict)" err
 '

@@ -2,8 +2,8 @@
 # img-push against a hostile registry (the fault proxy in front of a real
 # one): blobs bounded by their descriptor's size (an endless, short or long
 # layer is an error naming the digest, in bounded memory), digests checked
-# before any use, credentials kept to the registry's own origin, capped
-# error bodies and headers.
+# before any use, credentials and Bearer tokens kept to the registry's own
+# origin, capped error bodies and headers.
 . "$(dirname "$0")/lib.sh"
 . "$PGOKIT_SRC/tests/registry.sh"
 have_go || skip_all "Go 1.21+ not available (fault proxy)"
@@ -122,6 +122,40 @@ test_expect_success 'an upload Location on another origin gets no credentials' '
 	test_must_fail grep -q "auth=LEAKED" loc.log &&
 	sk inspect --tls-verify=false --creds alice:s3cret "docker://$REG/app:v1" | jq -r .Digest >d &&
 	test "$PX_loc/app@$(cat d)" = "$(cat out)"
+'
+
+# The same for a Bearer token from the registry's token realm: it is the
+# registry's alone, sent neither to an upload Location nor to a blob
+# download redirected to another origin (the storage origin gets its own
+# token upstream).
+if ! have openssl; then
+	test_skip 'a Bearer token stays with the registry origin' 'openssl not installed'
+	test_done
+fi
+start_token_server
+start_registry bearer "{token: {realm: http://$TS/token, service: test-registry, issuer: test-issuer, rootcertbundle: $PWD/cert.pem}}" ||
+	skip_all "docker-registry with token auth did not start"
+start_proxy tok -storage 127.0.0.3:0 -storage-auth alice:s3cret \
+	-storage-token "http://$TS/token?service=test-registry" -location-storage
+printf "{\"auths\":{\"$PX_tok\":{\"auth\":\"%s\"}}}\n" "$(printf alice:s3cret | base64 -w0)" >docker/config.json
+
+test_expect_success 'a Bearer token: an upload Location on another origin gets none' '
+	: >token.log &&
+	img-push -q --chunk-size 100k -f layer "$PX_tok/app:v1" >out &&
+	grep -q "user=\"alice\" service=\"test-registry\" scopes=\\[\"repository:app:pull,push\"\\]" token.log &&
+	grep -q "storage: PATCH /v2/app/blobs/uploads/.* auth=none" tok.log &&
+	grep -q "storage: PUT /v2/app/blobs/uploads/.* auth=none" tok.log &&
+	test_must_fail grep -q "auth=LEAKED" tok.log &&
+	sk inspect --tls-verify=false --creds alice:s3cret "docker://$REG/app:v1" | jq -r .Digest >d &&
+	test "$PX_tok/app@$(cat d)" = "$(cat out)"
+'
+
+test_expect_success 'a Bearer token: a blob redirected to another origin gets none' '
+	img-push -q -b "$PX_tok/app:v1" -f small:/other oci:lay:tok >out &&
+	grep -q "proxy: GET /v2/app/blobs/sha256:[0-9a-f]* -> redirect" tok.log &&
+	grep -q "storage: GET /v2/app/blobs/sha256:[0-9a-f]* auth=none" tok.log &&
+	test_must_fail grep -q "auth=LEAKED" tok.log &&
+	sk copy -q --dest-tls-verify=false --dest-creds alice:s3cret oci:lay:tok "docker://$REG/fromtok:v1"
 '
 
 test_done

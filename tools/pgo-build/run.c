@@ -56,6 +56,9 @@ struct run {
 	                                   its name while go writes it */
 	struct membuf old_prep;         /* -o: the .pgo the last build left */
 	int had_prep;
+	char *prep_target;              /* -o: the regular file prep_path names
+	                                   (symlinks followed), NULL when it is
+	                                   written in place (a FIFO, a device) */
 	double t_prep;
 	int guard_fd;                   /* --fallback child: the pipe to say it got past the profile */
 	const char *platform;           /* --platform: the one being built, for messages */
@@ -283,13 +286,30 @@ finish_output(struct run *r, int st, const char *pgo)
 			unlink(tmps[i]);
 		tmp_unregister(tmps[i]);
 	}
-	if (st != 0 && pgo && r->prep_path && !strcmp(pgo, r->prep_path)) {
+	if (st != 0 && pgo && r->prep_target && !strcmp(pgo, r->prep_path)) {
 		if (r->had_prep)
 			write_atomic(r->prep_path, r->old_prep.data, r->old_prep.len, 0644);
 		else
-			unlink(r->prep_path);
+			unlink(r->prep_target);
 	}
 	return st;
+}
+
+/* prep_target: the regular file (or none yet) a prepared profile at path
+ * replaces, symlinks followed, in *target; NULL there when path is
+ * written in place. -1 with seterr() when path cannot be looked at. */
+static int
+prep_target(const char *path, char **target)
+{
+	int how = output_resolve(path, target);
+
+	if (how < 0)
+		return -1;
+	if (how == OUTPUT_IN_PLACE) {
+		free(*target);
+		*target = NULL;
+	}
+	return 0;
 }
 
 static int
@@ -328,9 +348,14 @@ prepare(struct run *r)
 			return -1;
 		}
 	}
-	/* A failed build puts back the profile its binary was built with. */
-	if (r->tmp_out || r->bins)
-		r->had_prep = membuf_read_file(&r->old_prep, r->prep_path) == 0;
+	/* A failed build puts back the profile its binary was built with;
+	 * one written in place (a FIFO, a device) is neither read nor undone. */
+	if ((r->tmp_out || r->bins) && prep_target(r->prep_path, &r->prep_target) < 0) {
+		warn("%s", errmsg());
+		return -1;
+	}
+	if (r->prep_target)
+		r->had_prep = membuf_read_file(&r->old_prep, r->prep_target) == 0;
 	if (write_atomic(r->prep_path, r->prep, r->preplen, 0644) < 0) {
 		warn("%s", errmsg());
 		return -1;
@@ -510,10 +535,11 @@ fallback(struct run *r, const char *why)
 		return st;
 	/* With -o, no profile may sit beside a binary built without one. */
 	if (r->tmp_out || r->bins) {
-		char *prep = prepared_path(&r->out);
+		char *prep = prepared_path(&r->out), *target = NULL;
 
-		if (prep)
-			unlink(prep);
+		if (prep && prep_target(prep, &target) == 0 && target)
+			unlink(target);
+		free(target);
 		free(prep);
 	}
 	/* The last line, so that it is what a CI log shows at its end. */
@@ -701,6 +727,7 @@ run_free(struct run *r)
 	free(r->bins);
 	free(r->tmps);
 	membuf_free(&r->old_prep);
+	free(r->prep_target);
 }
 
 /* same_file: do a and b name one file: the same absolute name, or the

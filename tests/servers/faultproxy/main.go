@@ -30,7 +30,9 @@
 //	huge-layer-size   the upstream manifest with layers[0].size 1 TiB
 //
 // -location-storage rewrites the Location of upload answers to the storage
-// origin. Every request is logged to stderr as "proxy: METHOD PATH -> what";
+// origin. The storage origin passes requests on upstream with the
+// -storage-auth credentials: as Basic auth, or, with -storage-token, as
+// a Bearer token it gets from that token realm with them. Every request is logged to stderr as "proxy: METHOD PATH -> what";
 // one carrying an X-Injected header is logged as "INJECTED".
 package main
 
@@ -67,6 +69,7 @@ func main() {
 	hostile := flag.String("hostile", "", "answer matching requests as a hostile registry (see above)")
 	challenge := flag.String("challenge", "", "WWW-Authenticate value for -hostile challenge")
 	locStorage := flag.Bool("location-storage", false, "send uploads to the storage origin")
+	storageToken := flag.String("storage-token", "", "token realm URL (with ?service=): the storage origin gets a Bearer token there with -storage-auth")
 	flag.Parse()
 
 	up, err := url.Parse(*target)
@@ -96,7 +99,15 @@ func main() {
 				log.Printf("storage: INJECTED")
 			}
 			r.Header.Del("Authorization")
-			if u, p, ok := cut(*storageAuth); ok {
+			if u, p, ok := cut(*storageAuth); ok && *storageToken != "" {
+				tok, err := fetchToken(*storageToken, u, p, r.URL.Path)
+				if err != nil {
+					log.Printf("storage: token: %v", err)
+					http.Error(w, "storage token", http.StatusBadGateway)
+					return
+				}
+				r.Header.Set("Authorization", "Bearer "+tok)
+			} else if ok {
 				r.SetBasicAuth(u, p)
 			}
 			sp.ServeHTTP(w, r)
@@ -316,6 +327,32 @@ type recorder struct {
 func (r *recorder) Header() http.Header         { return r.header }
 func (r *recorder) WriteHeader(s int)           { r.status = s }
 func (r *recorder) Write(p []byte) (int, error) { return r.body.Write(p) }
+
+// fetchToken asks the token realm (a URL with ?service=) for a pull and
+// push token on the repository that path (/v2/<name>/blobs/...) names.
+func fetchToken(realm, user, pass, path string) (string, error) {
+	name := strings.TrimPrefix(path, "/v2/")
+	if i := strings.Index(name, "/blobs/"); i >= 0 {
+		name = name[:i]
+	}
+	req, err := http.NewRequest("GET", realm+"&scope="+url.QueryEscape("repository:"+name+":pull,push"), nil)
+	if err != nil {
+		return "", err
+	}
+	req.SetBasicAuth(user, pass)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	var t struct {
+		Token string `json:"token"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&t); err != nil || t.Token == "" {
+		return "", fmt.Errorf("%s: no token (%v)", resp.Status, err)
+	}
+	return t.Token, nil
+}
 
 func cut(s string) (string, string, bool) {
 	for i := 0; i < len(s); i++ {
