@@ -63,6 +63,16 @@ test_expect_success '-n and -t as pprof -nodecount and -sample_index' '
 	diff_cmp light.pprof heavy.pprof -t samples &&
 	diff_cmp light.pprof heavy.pprof -t 0
 '
+# Two CPU profiles of the example service where runtime.bgsweep sums to
+# zero in the diff: pprof keeps its edges, so runtime.lock below it is still
+# "(inline)" (a live pair showed this once in a while).
+test_expect_success 'a caller whose diff sums to zero still labels inline edges' '
+	fx=$PGOKIT_SRC/tests/fixtures &&
+	diff_cmp "$fx/diff-zero-sum-base.pprof" "$fx/diff-zero-sum.pprof" -t samples &&
+	grep -q "runtime.lock (inline)$" ours &&
+	diff_cmp "$fx/diff-zero-sum-base.pprof" "$fx/diff-zero-sum.pprof"
+'
+
 test_expect_success 'heap profiles, two sample types' '
 	diff_cmp heap1.pprof heap2.pprof &&
 	diff_cmp heap1.pprof heap2.pprof -t alloc_space

@@ -446,7 +446,7 @@ static int64_t abs_total(const struct input *in)
  * at most nodecount. Returns the list (its length in *n); *edge_cutoff gets
  * the inline labels' edge cutoff. */
 static size_t *select_nodes(struct graph *g, const struct top_opts *o,
-    struct top_report *r, size_t *n, int64_t *edge_cutoff)
+    struct top_report *r, size_t *n, int64_t *edge_cutoff, int *trimmed)
 {
 	size_t *order = xcalloc(g->nnode ? g->nnode : 1, sizeof(*order));
 	size_t k = 0;
@@ -470,8 +470,14 @@ static size_t *select_nodes(struct graph *g, const struct top_opts *o,
 	r->orig_count = k;
 	sort_nodes = g->node;
 	qsort(order, k, sizeof(*order), node_cmp);
-	if (o->nodecount > 0 && (size_t)o->nodecount < k)
+	/* pprof rebuilds its graph from the kept nodes only after a cutoff
+	 * or a nodecount trim; else every node, even one whose diff sums to
+	 * zero, still carries the edges the inline labels come from */
+	*trimmed = node_cutoff > 0;
+	if (o->nodecount > 0 && (size_t)o->nodecount < k) {
 		k = (size_t)o->nodecount;
+		*trimmed = 1;
+	}
 	*n = k;
 	return order;
 }
@@ -541,10 +547,14 @@ int top_build_diff(const struct profile *p, const struct top_base *b,
 
 	size_t n;
 	int64_t edge_cutoff;
-	size_t *order = select_nodes(g, o, r, &n, &edge_cutoff);
+	int trimmed;
+	size_t *order = select_nodes(g, o, r, &n, &edge_cutoff, &trimmed);
 	unsigned char *kept = xcalloc(g->nnode ? g->nnode : 1, 1);
-	for (size_t i = 0; i < n; i++)
-		kept[order[i]] = 1;
+	if (trimmed)
+		for (size_t i = 0; i < n; i++)
+			kept[order[i]] = 1;
+	else
+		memset(kept, 1, g->nnode);
 	inline_labels(g, in, nin, kept, edge_cutoff);
 	free(kept);
 
