@@ -72,10 +72,13 @@ test_expect_success 'a dead target next to live ones: summary names it, --min-ok
 	pprof-fetch -s 1 -r 0 --min-ok 75% $addrs $dead >s3 2>err && gzip -t s3
 '
 test_expect_success 'a profile already running (HTTP 500) is asked again within the window' '
-	pprof-fetch -v -s 2 -r 0 -o first.pb.gz "$a1" 2>err1 &
-	p1=$! && sleep 0.5 &&
-	pprof-fetch -v -s 2 -r 0 -o second.pb.gz "$a1" 2>err2 &&
-	wait $p1 && cat err1 err2 &&
+	# the first holds the profiler 1 s; the second, asking 0.3 s later,
+	# retries for its own 2 s window, well past the moment it is free
+	pprof-fetch -v -s 1 -r 0 -o first.pb.gz "$a1" 2>err1 &
+	p1=$! && sleep 0.3 &&
+	{ pprof-fetch -v -s 2 -r 0 -o second.pb.gz "$a1" 2>err2; st2=$?; } &&
+	{ wait $p1; st1=$?; } &&
+	cat err1 err2 && test $st1 = 0 && test $st2 = 0 &&
 	# the second is usually the one told busy; on a loaded machine the
 	# first may reach the service after it and be the one that waits
 	cat err1 err2 | grep -q "HTTP 500: cpu profiling already in use, retrying" &&
