@@ -48,7 +48,7 @@ test_expect_success 'well-formed, titled, one group per frame, red and blue fram
 test_expect_success 'tooltips: new share, the base share as --folded sums it, the change' '
 	root=$(sed -n "s/.*<g class=\"f\"[^>]*data-d=\"1\"[^>]*data-n=\"\([^\"]*\)\".*/\1/p" diff.svg | head -1) &&
 	test -n "$root" &&
-	title=$(grep "data-d=\"1\"[^>]*data-n=\"$root\"" diff.svg | sed -n "s/.*<title>\([^<]*\)<\/title>.*/\1/p") &&
+	title=$(grep -F "data-n=\"$root\"" diff.svg | grep "data-d=\"1\"" | sed -n "s/.*<title>\([^<]*\)<\/title>.*/\1/p") &&
 	new=$(share new.pprof "$root") && base=$(share base.pprof "$root") &&
 	case $title in
 	"$root ("*", $new%; base $base%, "[+-]*" points)") ;;
