@@ -139,6 +139,12 @@ have_go() {
 	return 1
 }
 
+# peak_kb CMD...: CMD's peak resident set in kB (/usr/bin/time); CMD's
+# output goes to the files out and err.
+peak_kb() {
+	/usr/bin/time -f "%M" -o peak "$@" >out 2>err && cat peak
+}
+
 # free_port: a TCP port on 127.0.0.1 nothing listens on right now.
 free_port() {
 	while :; do

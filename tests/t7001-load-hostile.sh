@@ -76,11 +76,6 @@ test_expect_success 'empty members only: one empty profile, as a single one is' 
 	test_cmp want2 got
 '
 
-# peak_kb CMD...: CMD's peak resident set in kB (its output dropped).
-peak_kb() {
-	/usr/bin/time -f "%M" -o peak "$@" >/dev/null 2>&1 && cat peak
-}
-
 if [ -x /usr/bin/time ] && [ "${PGOKIT_SAN:-}" != 1 ]; then
 	genhostile -n 1000000 | gzip -1 >stacks.pprof
 	test_expect_success '10^6 distinct stacks: every report within 2 x its size + 64 MB' '

@@ -10,11 +10,6 @@ have genhostile || skip_all "genhostile not built"
 genhostile -n 1000000 | gzip -1 >stacks.pprof || skip_all "genhostile failed"
 raw=$(gzip -dc stacks.pprof | wc -c)
 
-# peak_kb CMD...: CMD's peak resident set in kB (its output kept in out).
-peak_kb() {
-	/usr/bin/time -f "%M" -o peak "$@" >out 2>err && cat peak
-}
-
 if [ -x /usr/bin/time ] && [ "${PGOKIT_SAN:-}" != 1 ]; then
 	test_expect_success '10^6 stacks: --svg and --folded within D + 6 x D + 64 MB' '
 		bound=$((7 * raw / 1024 + 65536)) &&
