@@ -695,7 +695,6 @@ struct plat_run {
 	struct source src;
 	struct reg_ref bref;
 	char *base_name, base_digest[SHA256_DIGEST_STRLEN];
-	char created[64];		/* RFC 3339, from SOURCE_DATE_EPOCH or 0 */
 	struct provenance prov;		/* the Go binary's SBOM, revision, version */
 	json_t *annotations;		/* the manifest's (an index's too) */
 	struct layer_job job;
@@ -713,6 +712,7 @@ struct build_run {
 	struct plat_run *p;		/* one per platform */
 	size_t np;
 	int is_scratch;
+	char created[64];		/* RFC 3339, from SOURCE_DATE_EPOCH or 0 */
 };
 
 /* start_layer builds p's layer in a thread, when there are files. */
@@ -839,9 +839,9 @@ append_layer(struct build_run *r, struct plat_run *p)
 	ch.layer_digest = p->n_files ? p->layer.digest : NULL;
 	ch.layer_size = (long long)p->layer.blob.len;
 	ch.diff_id = p->layer.diff_id;
-	ch.created = p->created;
+	ch.created = r->created;
 	ch.created_by = created_by.data;
-	labels = auto_labels(b, p->base_name, p->base_digest, p->created, &p->prov);
+	labels = auto_labels(b, p->base_name, p->base_digest, r->created, &p->prov);
 	all = xcalloc(json_object_size(labels) + (size_t)ch.n_labels + 1, sizeof *all);
 	json_object_foreach(labels, k, v) {
 		all[n] = xmalloc(strlen(k) + strlen(json_string_value(v)) + 2);
@@ -893,7 +893,7 @@ attach_sbom(struct build_run *r, struct plat_run *p, const char *media_type, con
 	a.annotations = json_pack("{s:s}", "org.opencontainers.image.title", p->prov.binary);
 	if (b->have_epoch)
 		json_object_set_new(a.annotations, "org.opencontainers.image.created",
-		    json_string(p->created));
+		    json_string(r->created));
 	rc = oci_referrer_push(r->dreg, r->t.ref.repo, media_type, digest, size, &a, b->chunk,
 	    &res);
 	json_decref(a.annotations);
@@ -919,8 +919,7 @@ build_platform(struct build_run *r, struct plat_run *p, const char *ref)
 	size_t n_base;
 
 	/* Each platform's binary has its own build info, hence its own SBOM. */
-	format_time(b->epoch, p->created, sizeof p->created);
-	provenance_read(p->files, p->n_files, p->created, b->verbose, &p->prov);
+	provenance_read(p->files, p->n_files, r->created, b->verbose, &p->prov);
 	if (load_base(b, &p->plat, p->plat_given, &p->img, &p->src, &r->breg, &p->bref,
 	    &r->http, &p->base_name, p->base_digest) < 0)
 		return -1;
@@ -1088,6 +1087,7 @@ oci_build_run(struct oci_build *b, char **result)
 		http_cleanup(&r.http);
 		return -1;
 	}
+	format_time(b->epoch, r.created, sizeof r.created);
 	if (plan_platforms(&r) < 0)
 		goto done;
 	for (i = 0; i < r.np; i++)
