@@ -179,4 +179,20 @@ else
 	test_skip 'a large merged fleet profile' 'genfleet or pprof-merge not built'
 fi
 
+# pgo-build reads the profile in the lean view: the samples stay raw and
+# only their leaf pairs are decoded. It must prepare what a full decode
+# prepares, byte for byte, with the same counts (artefacts included).
+test_expect_success 'the lean read prepares the same bytes as a full decode' '
+	hot=$(sed -n 2p full.pre) &&
+	for f in cpu.pprof gopark.pprof $(test -e fleet.pprof && echo fleet.pprof); do
+		for o in "" -F "-k 50" "-d $hot"; do
+			pgoprep-run $o $f full.out >full.stats &&
+			pgoprep-run -l $o $f lean.out >lean.stats &&
+			cmp full.out lean.out && test_cmp full.stats lean.stats || return 1
+		done
+	done &&
+	fake_build -p cpu.pprof -- -o svl . 2>err &&
+	pgoprep-run cpu.pprof full.out >/dev/null && cmp full.out svl.pgo
+'
+
 test_done

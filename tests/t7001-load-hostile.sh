@@ -81,16 +81,49 @@ if [ -x /usr/bin/time ] && [ "${PGOKIT_SAN:-}" != 1 ]; then
 	test_expect_success '10^6 distinct stacks: every report within 2 x its size + 64 MB' '
 		raw=$(gzip -dc stacks.pprof | wc -c) &&
 		bound=$((2 * raw / 1024 + 65536)) &&
-		for m in "" --check --json; do
+		for m in "" --check --json --pgo; do
 			kb=$(peak_kb pprof-stat $m stacks.pprof) &&
 			say "pprof-stat $m: $kb kB (bound $bound kB)" &&
 			test "$kb" -le "$bound" || return 1
 		done
 	'
+	# pgo-build prepares before it runs go: a go that fails right away
+	# leaves pgo-build'"'"'s own peak (the prepared file is its witness).
+	test_expect_success '10^6 distinct stacks: pgo-build prepares within the same bound' '
+		raw=$(gzip -dc stacks.pprof | wc -c) &&
+		bound=$((2 * raw / 1024 + 65536)) &&
+		test_expect_code 1 env GO=false /usr/bin/time -f "%M" -o peak \
+			pgo-build -p stacks.pprof -o "$PWD/svc" -- . 2>err &&
+		grep "prepared .*1000000 -> 1000 samples" err &&
+		kb=$(tail -n 1 peak) && say "pgo-build: $kb kB (bound $bound kB)" &&
+		test "$kb" -le "$bound"
+	'
 else
 	test_skip '10^6 distinct stacks: every report within 2 x its size + 64 MB' \
 		'needs /usr/bin/time, and not under ASan'
+	test_skip '10^6 distinct stacks: pgo-build prepares within the same bound' \
+		'needs /usr/bin/time, and not under ASan'
 fi
+
+# What PGO reads of a lean view is bounded too: a profile whose every
+# sample is its own call edge is refused past the decode budget (an error,
+# exit 2, not a verdict), with how many edges fit; reports that need no
+# edges still serve it, and one with fewer edges is served.
+test_expect_success 'a profile of 10^6 distinct call edges: PGO readers refuse it clearly' '
+	genhostile -k pairs -n 1000000 | gzip -1 >pairs.pprof &&
+	test_expect_code 2 pprof-stat --check pairs.pprof >out 2>err && test ! -s out &&
+	grep "^pprof-stat: pairs.pprof: more than [0-9]* distinct call edges: past the [0-9]* MB of memory a decode may take" err &&
+	test_expect_code 2 pprof-stat --pgo pairs.pprof >out 2>err &&
+	grep "distinct call edges: past" err &&
+	pprof-stat --json pairs.pprof >out && grep "distinct call edges: past" out &&
+	test_expect_code 1 env GO=false pgo-build -p pairs.pprof -o "$PWD/svc" -- . 2>err &&
+	grep "^pgo-build: pairs.pprof: more than [0-9]* distinct call edges" err &&
+	test ! -e svc.pgo && test ! -e svc &&
+	pprof-stat pairs.pprof >/dev/null &&
+	genhostile -k pairs -n 100000 | gzip -1 >pairs5.pprof &&
+	pprof-stat --pgo pairs5.pprof >out && grep "^Call edges: 100000," out &&
+	grep "^  without labels.*100000 samples" out
+'
 
 # F25: --check answers 1 for "not usable"; running out of memory is an error.
 if [ "${PGOKIT_SAN:-}" != 1 ]; then

@@ -3,6 +3,7 @@
  * (pgoedges.c); the soft ones name profiles Go accepts but should not get. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <errno.h>
 #include <string.h>
 
 #include "pgo/check.h"
@@ -75,6 +76,8 @@ int pgo_check(const struct profile *p, struct pgo_verdict *v)
 
 	struct pgo_edges e;
 	v->accepted = pgo_edges_build(p, -1, &e) == 0;
+	if (!v->accepted && errno == ENOMEM)
+		return -1;      /* no verdict: too big to look at */
 	int64_t total = v->accepted ? e.total : 0;
 	if (v->accepted) {
 		struct pgo_artefact_share share;

@@ -29,7 +29,8 @@ struct pgo_verdict {
  *   a heap/block/mutex/goroutine or other non-CPU profile
  * and, as warnings that do not change the verdict, signal-injected frames
  * (artefact.h) above PGO_ARTEFACT_WARN percent of the samples or of the
- * hot-edge weight. Returns v->usable (1/0); never fails. */
+ * hot-edge weight. Returns v->usable (1/0); -1 with seterr() only when the
+ * edges of a lean view pass its memory budget (pgo_edges_build). */
 int pgo_check(const struct profile *p, struct pgo_verdict *v);
 
 #endif

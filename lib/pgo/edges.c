@@ -2,6 +2,7 @@
  * cmd/internal/pgo over internal/profile.NewGraph), reimplemented: only the
  * two leaf-most locations of each sample make edges, nodes are keyed by
  * (name, address, start_line, line), edges are summed per sample once. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,6 +30,7 @@ struct graph {
 	struct keymap *edgekeys;        /* (src node, dst node) */
 	int64_t *edgew;
 	size_t capedge;
+	size_t maxedge;                 /* a lean view's budget, in edges */
 };
 
 static size_t graph_node(struct graph *g, const struct profile *p,
@@ -68,12 +70,14 @@ static void graph_nodes(struct graph *g, const struct profile *p)
 	locframes_build(&g->lf, p, graph_frame, g);
 }
 
-static void graph_edge(struct graph *g, size_t src, size_t dst, int64_t w)
+static int graph_edge(struct graph *g, size_t src, size_t dst, int64_t w)
 {
 	uint64_t key[2] = { src, dst };
 	int added;
 	size_t i = keymap_intern(g->edgekeys, key, &added);
 	if (added) {
+		if (i >= g->maxedge)
+			return -1;
 		if (i >= g->capedge) {
 			g->capedge = g->capedge ? g->capedge * 2 : 256;
 			g->edgew = xreallocarray(g->edgew, g->capedge, sizeof(*g->edgew));
@@ -81,19 +85,21 @@ static void graph_edge(struct graph *g, size_t src, size_t dst, int64_t w)
 		g->edgew[i] = 0;
 	}
 	g->edgew[i] = sat_add(g->edgew[i], w);
+	return 0;
 }
 
 /* graph_samples is NewGraph's sample loop restricted, as Go restricts it, to
- * the leaf location and its caller. */
-static void graph_samples(struct graph *g, const struct profile *p, int vi)
+ * the leaf location and its caller. -1 past the edge budget. */
+static int graph_samples(struct graph *g, const struct profile *p, int vi)
 {
 	size_t *seen = NULL, nseen = 0, capseen = 0;
 	size_t (*seenedge)[2] = NULL;
 	size_t nseenedge = 0, capseenedge = 0;
 	struct sample_iter it;
+	int rc = 0;
 
 	sample_iter_init(&it, p, NULL, 0);
-	while (sample_iter_next(&it) == 1) {
+	while (rc == 0 && sample_iter_next(&it) == 1) {
 		int64_t w = it.val[vi];
 		if (w == 0 || it.nloc == 0)
 			continue;
@@ -132,7 +138,8 @@ static void graph_samples(struct graph *g, const struct profile *p, int vi)
 						seenedge[nseenedge][0] = n;
 						seenedge[nseenedge][1] = parent;
 						nseenedge++;
-						graph_edge(g, parent, n, w);
+						if (graph_edge(g, parent, n, w) < 0)
+							rc = -1;
 					}
 				}
 				parent = n;
@@ -144,6 +151,7 @@ static void graph_samples(struct graph *g, const struct profile *p, int vi)
 	sample_iter_free(&it);
 	free(seen);
 	free(seenedge);
+	return rc;
 }
 
 static void graph_free(struct graph *g)
@@ -269,8 +277,16 @@ int pgo_edges_build(const struct profile *p, int sample_index, struct pgo_edges 
 	g.names = strmap_new();
 	g.nodekeys = keymap_new(4);
 	g.edgekeys = keymap_new(2);
+	g.maxedge = p->raw ? profile_decode_budget(p->rawlen) / PGO_PAIR_BYTES : SIZE_MAX;
 	graph_nodes(&g, p);
-	graph_samples(&g, p, sample_index);
+	if (graph_samples(&g, p, sample_index) < 0) {
+		seterr("more than %zu distinct call edges: past the %zu MB of memory "
+		    "a decode may take", g.maxedge, profile_decode_budget(p->rawlen) >> 20);
+		graph_free(&g);
+		pgo_edges_free(out);
+		errno = ENOMEM;         /* over the budget, not a profile Go rejects */
+		return -1;
+	}
 	if (!sampled_start_line(&g)) {
 		seterr("profile missing Function.start_line data");
 		graph_free(&g);

@@ -10,6 +10,11 @@
 #include <stdio.h>
 #include "pprof/profile.h"
 
+/* What one distinct call edge, or one leaf pair (pairs.h), may cost in
+ * memory with the tables around it: a lean view (pprof/load.h) may have as
+ * many as its decode budget allows at this price, and is refused past it. */
+#define PGO_PAIR_BYTES 512
+
 /* The inliner's default: the hottest edges making up 99% of the weight. */
 #define PGO_DEFAULT_CDF 99.0
 
@@ -36,7 +41,9 @@ int pgo_sample_index(const struct profile *p);
 /* pgo_edges_build builds the edge list of p. sample_index < 0 picks what the
  * compiler picks (pgo_sample_index). A profile without samples gives an empty
  * list, as Go accepts it. -1 with seterr() where go build fails: no
- * samples/count or cpu/nanoseconds sample type, no Function.start_line.
+ * samples/count or cpu/nanoseconds sample type, no Function.start_line;
+ * also, with errno ENOMEM, on a lean view whose distinct edges pass its
+ * decode budget ("more than N distinct call edges: past the M MB ...").
  * The result does not point into p. */
 int pgo_edges_build(const struct profile *p, int sample_index, struct pgo_edges *out);
 void pgo_edges_free(struct pgo_edges *e);

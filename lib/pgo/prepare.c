@@ -11,6 +11,7 @@
 #include "pgo/artefact.h"
 #include "pgo/check.h"
 #include "pgo/edges.h"
+#include "pgo/pairs.h"
 #include "pgo/prepare.h"
 #include "util/err.h"
 
@@ -21,73 +22,32 @@ const char *const pgo_default_deny[] = {
 
 #define NO_RANK UINT32_MAX
 
-/* reduce_samples keeps value si only, drops labels, cuts stacks to two
- * locations and sums samples whose stacks are now equal. */
-static void
-reduce_samples(struct profile *p, int si)
+/* reduce_samples replaces p's samples, decoded or lean, with their leaf
+ * pairs (pairs.h): value si only, no labels, each stack cut to two
+ * locations after its artefact frames went, equal stacks summed. p is
+ * then a complete profile of those samples alone. */
+static int
+reduce_samples(struct profile *p, int si, int artefacts, struct pgoprep_stats *st)
 {
 	PbProfile *pb = p->pb;
-	struct keymap *seen = keymap_new(2);
-	PbSample **out = arena_alloc(p->arena, (pb->n_sample ? pb->n_sample : 1) * sizeof(*out));
-	size_t n = 0;
+	struct pgo_pairs pp;
 
-	for (size_t i = 0; i < pb->n_sample; i++) {
-		PbSample *s = pb->sample[i];
-		int64_t v = s->value[si];
-		uint64_t key[2];
-		int added;
-		size_t k;
-
-		if (v == 0 || s->n_location_id == 0)
-			continue;       /* Go's graph skips both */
-		s->value[0] = v;
-		s->n_value = 1;
-		s->n_label = 0;
-		s->label = NULL;
-		if (s->n_location_id > 2)
-			s->n_location_id = 2;
-		key[0] = s->location_id[0];
-		key[1] = s->n_location_id > 1 ? s->location_id[1] : 0;
-		k = keymap_intern(seen, key, &added);
-		if (added)
-			out[n++] = s;
-		else
-			out[k]->value[0] += v;
-	}
-	keymap_free(seen);
-	pb->sample = out;
-	pb->n_sample = n;
+	if (pgo_pairs_build(p, si, artefacts, p->arena, &pp) < 0)
+		return -1;
+	st->weight_in = pp.weight_in;
+	memcpy(st->removed, pp.removed, sizeof(st->removed));
+	memcpy(st->removed_weight, pp.removed_weight, sizeof(st->removed_weight));
+	pb->sample = arena_alloc(p->arena, (pp.n ? pp.n : 1) * sizeof(*pb->sample));
+	memcpy(pb->sample, pp.sample, pp.n * sizeof(*pb->sample));
+	pb->n_sample = pp.n;
+	pgo_pairs_free(&pp);
+	p->raw = NULL;          /* no longer a lean view */
+	p->rawlen = p->nsample = 0;
+	p->sample_lo = p->sample_hi = 0;
 	pb->sample_type[0] = pb->sample_type[si];
 	pb->n_sample_type = 1;
 	pb->default_sample_type = 0;
-}
-
-/* remove_artefacts drops the signal-injected frames of every sample
- * (artefact.h) before the stacks are cut to two locations, so that the
- * interrupted function and its caller are the two that remain. Only the
- * samples' location lists change: a location is shared by many samples
- * and may hold inlined frames, and the interrupted one keeps its line. */
-static void
-remove_artefacts(struct profile *p, int si, struct pgoprep_stats *st)
-{
-	PbProfile *pb = p->pb;
-	uint8_t *lockind = pgo_artefact_locations(p);
-
-	for (size_t i = 0; i < pb->n_sample; i++) {
-		PbSample *s = pb->sample[i];
-		int kind;
-		size_t cut;
-
-		st->weight_in += s->value[si];
-		if (!(cut = pgo_artefact_cut(p, lockind, s, &kind)))
-			continue;
-		st->removed[kind]++;
-		st->removed_weight[kind] += s->value[si];
-		memmove(s->location_id, s->location_id + cut,
-		    (s->n_location_id - cut) * sizeof(*s->location_id));
-		s->n_location_id -= cut;   /* none left: reduce_samples drops it */
-	}
-	free(lockind);
+	return 0;
 }
 
 /* deny_functions renames the functions named in the deny lists; they no
@@ -492,14 +452,13 @@ pgo_prepare(struct profile *p, const struct pgoprep_opts *o, struct pgoprep_stat
 		    "\"samples/count\" or \"cpu/nanoseconds\"");
 		return -1;
 	}
-	st->samples_in = pb->n_sample;
+	st->samples_in = profile_nsample(p);
 	st->locations_in = pb->n_location;
 	st->functions_in = pb->n_function;
 	st->strings_in = pb->n_string_table;
 
-	if (!o->keep_frames)
-		remove_artefacts(p, si, st);
-	reduce_samples(p, si);
+	if (reduce_samples(p, si, !o->keep_frames, st) < 0)
+		return -1;
 	st->denied = deny_functions(p, o);
 	if (pgo_edges_build(p, 0, &full) < 0)
 		return -1;

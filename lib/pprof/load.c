@@ -491,16 +491,20 @@ reread(struct profile_stream *s)
 /* load_lean tries the lean view of a regular file holding one profile; 1
  * when it got it, 0 to read the ordinary way. The file's bytes are dropped
  * before the view is built, so the peak is the file plus its inflated
- * profile, then the raw profile plus everything but its samples. */
+ * profile, then the raw profile plus everything but its samples. With
+ * keep (LOAD_KEEP_FILE) the input was read whole, a pipe too, and its
+ * bytes stay for out->file: a raw (not gzip) input is then copied, as the
+ * view owns its bytes. */
 static int
-load_lean(struct profile_stream *s, struct loaded *out)
+load_lean(struct profile_stream *s, int keep, struct loaded *out)
 {
 	struct lean_profile lp;
 	uint8_t head[16], *raw;
 	size_t rawlen, used;
+	int own = !s->borrowed && !keep;        /* the view may take s->data */
 
-	if ((!s->is_regular && !s->borrowed) || s->is_stdin || s->status || s->len == 0 ||
-	    s->len > s->cap)
+	if ((!keep && ((!s->is_regular && !s->borrowed) || s->is_stdin)) ||
+	    s->status || s->len == 0 || s->len > s->cap)
 		return 0;
 	if (is_gzip(s->data, s->len)) {
 		raw = NULL;
@@ -513,23 +517,29 @@ load_lean(struct profile_stream *s, struct loaded *out)
 			free(raw);
 			return 0;
 		}
-		if (!s->borrowed)
+		if (own) {
 			free(s->data);
-	} else if (s->borrowed) {
-		raw = xmalloc(s->len);  /* the view owns its bytes */
+			s->data = NULL;
+		}
+	} else if (!own) {
+		raw = xmalloc(s->len);
 		memcpy(raw, s->data, s->len);
 		rawlen = s->len;
 	} else {
 		raw = s->data;
 		rawlen = s->len;
+		s->data = NULL;
 	}
 	if (lean_from_raw(raw, rawlen, &lp) != 1) {     /* raw is freed */
-		if (!s->borrowed)
+		if (own)
 			reread(s);
 		return 0;
 	}
-	if (!s->borrowed)
+	if (keep) {
+		out->file = s->data;
+		out->filelen = s->len;
 		s->data = NULL;
+	}
 	out->p = lp.p;
 	out->raw = lp.raw;
 	out->rawlen = lp.len;
@@ -546,7 +556,7 @@ load_stream(struct profile_stream *s, unsigned flags, struct loaded *out)
 	int st;
 
 	out->name = s->name;
-	if ((flags & LOAD_LEAN) && !(flags & LOAD_KEEP_FILE) && load_lean(s, out))
+	if ((flags & LOAD_LEAN) && load_lean(s, (flags & LOAD_KEEP_FILE) != 0, out))
 		return LOAD_OK;
 	st = flags & LOAD_MERGED ? load_merged(s, out) : load_one(s, out);
 	if (st >= 0 && (flags & LOAD_KEEP_FILE) && !s->borrowed) {

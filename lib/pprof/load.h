@@ -30,10 +30,11 @@ struct profile;
  *   make bench (bench-hostile) measures it on 10^7 and 5 x 10^7 distinct
  *   stacks: --svg and --folded keep the stacks as a trie of small nodes
  *   (report/stacks.h: 611 MB for D = 110 MB, where a table of strings took
- *   2.3 GB), pprof-fetch checks answers in the lean view (138 MB); a
- *   path that would need more (a full decode over its budget: --pgo,
- *   pgo-build) fails at once with the message above, before it takes the
- *   memory.
+ *   2.3 GB), pprof-fetch checks answers in the lean view (138 MB), and
+ *   --pgo and pgo-build decode only the samples' leaf pairs (pgo/pairs.h:
+ *   135 and 143 MB); a path that would need more (a full decode over its
+ *   budget, pairs past it) fails at once with the message above, before
+ *   it takes the memory.
  * Empty gzip members are skipped (gzip -d makes nothing of them); input
  * of nothing but empty members is one empty profile. */
 
@@ -45,8 +46,9 @@ struct profile;
  * in out->raw (a fleet profile then costs about its raw size); anything
  * else falls back to the ordinary read (profile_load_mem: see there).
  * LOAD_KEEP_FILE: keep the input's
- * bytes as read in out->file (pgo-build hashes and passes them on); not
- * with LOAD_LEAN. */
+ * bytes as read in out->file (pgo-build hashes and passes them on); with
+ * LOAD_LEAN the input, a pipe too, is read whole and the view applies to
+ * any one profile (a raw one is then held twice: as read and as the view's). */
 enum {
 	LOAD_ONE = 0,
 	LOAD_MERGED = 1 << 0,

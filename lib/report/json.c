@@ -88,7 +88,8 @@ static void header(const struct profile *p, const struct top_report *r,
 static json_t *pgo_verdict_json(const struct profile *p)
 {
 	struct pgo_verdict v;
-	pgo_check(p, &v);
+	if (pgo_check(p, &v) < 0)       /* too big to judge: say why */
+		snprintf(v.reason[v.nreason++], sizeof v.reason[0], "%s", errmsg());
 	json_t *reasons = json_array();
 	for (size_t i = 0; i < v.nreason; i++)
 		json_array_append_new(reasons, json_string(v.reason[i]));

@@ -10,6 +10,8 @@
 #include "pgo/artefact.h"
 #include "pgo/check.h"
 #include "pgo/edges.h"
+#include "pgo/pairs.h"
+#include "codec/gzip.h"
 #include "report/pgo.h"
 #include "util/err.h"
 #include "util/sat.h"
@@ -90,15 +92,14 @@ static int sample_edges(const struct profile *p, const PbSample *s, const struct
 	return edges;
 }
 
-/* encoded_size merges the reduced profile on the edges' sample type and
- * encodes it as pprof-merge would, for its size and sample count. */
-static int encoded_size(const struct profile *p, const struct profile *reduced,
-    int sample_index, struct pgo_shrink *out)
+/* encoded_size merges the reduced profile (of one sample type) and encodes
+ * it as pprof-merge would, for its size and sample count. */
+static int encoded_size(const struct profile *reduced, struct pgo_shrink *out)
 {
-	const PbProfile *pb = p->pb;
+	const PbProfile *pb = reduced->pb;
 	char spec[512];
-	snprintf(spec, sizeof(spec), "%s/%s", profile_str(p, pb->sample_type[sample_index]->type),
-	    profile_str(p, pb->sample_type[sample_index]->unit));
+	snprintf(spec, sizeof(spec), "%s/%s", profile_str(reduced, pb->sample_type[0]->type),
+	    profile_str(reduced, pb->sample_type[0]->unit));
 	struct merge_opts mo = { spec, 1 };
 	struct merger *m = merger_new(&mo);
 	int rc = -1;
@@ -122,45 +123,45 @@ static int encoded_size(const struct profile *p, const struct profile *reduced,
 	return rc;
 }
 
-int pgo_shrink_measure(const struct profile *p, int vi, int cold, struct pgo_shrink *out)
+int pgo_shrink_measure(const struct profile *p, const struct pgo_edges *e, int cold,
+    struct pgo_shrink *out)
 {
-	const PbProfile *pb = p->pb;
-	struct pgo_edges e;
+	struct pgo_pairs pp;
 	struct hot_set h = { NULL, NULL };
+	PbProfile pb;
+	PbValueType *st;
+	struct profile view;
+	size_t n = 0;
+	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if (pgo_edges_build(p, vi, &e) < 0)
+	if (pgo_pairs_build(p, e->sample_index, 0, NULL, &pp) < 0)
 		return -1;
 	if (cold)
-		hot_set_build(&h, &e);
-	PbProfile copy = *pb;
-	PbSample **samples = xcalloc(pb->n_sample ? pb->n_sample : 1, sizeof(*samples));
-	PbSample *store = xcalloc(pb->n_sample ? pb->n_sample : 1, sizeof(*store));
-	size_t n = 0;
-	for (size_t i = 0; i < pb->n_sample; i++) {
-		const PbSample *s = pb->sample[i];
-		if (s->value[vi] == 0)
-			continue;
-		int made = sample_edges(p, s, &h);
-		if (made == 0 || (cold && made != 2))
-			continue;
-		store[n] = *s;
-		store[n].n_location_id = s->n_location_id > 2 ? 2 : s->n_location_id;
-		store[n].n_label = 0;
-		samples[n] = &store[n];
-		n++;
+		hot_set_build(&h, e);
+	for (size_t i = 0; i < pp.n; i++) {
+		int made = sample_edges(p, pp.sample[i], &h);
+		if (made != 0 && (!cold || made == 2))
+			pp.sample[n++] = pp.sample[i];
 	}
-	copy.sample = samples;
-	copy.n_sample = n;
-	struct profile reduced = *p;
-	reduced.pb = &copy;
-
-	int rc = encoded_size(p, &reduced, e.sample_index, out);
-	free(samples);
-	free(store);
+	pp.n = n;
+	pgo_pairs_view(p, &pp, e->sample_index, &pb, &st, &view);
+	rc = encoded_size(&view, out);
+	pgo_pairs_free(&pp);
 	strmap_free(h.names);
 	keymap_free(h.hot);
-	pgo_edges_free(&e);
+	return rc;
+}
+
+/* profile_size is p's size at gzip -1: a lean view's as read, since its
+ * samples are not decoded to be encoded again. */
+static int profile_size(const struct profile *p, size_t *len)
+{
+	uint8_t *buf;
+	int rc = p->raw ? gz_deflate(p->raw, p->rawlen, 1, &buf, len) :
+	    profile_encode(p, 1, &buf, len);
+	if (rc == 0)
+		free(buf);
 	return rc;
 }
 
@@ -216,16 +217,15 @@ int pgoreport_write(const struct profile *p, const char *spec, int count, FILE *
 	if (show < nhot)
 		fprintf(f, "... %zu more hot edges\n", nhot - show);
 
-	uint8_t *buf;
 	size_t len;
 	struct pgo_shrink a, b;
-	if (profile_encode(p, 1, &buf, &len) == 0) {
-		free(buf);
-		fprintf(f, "Size: %zu bytes (gzip -1), %zu samples\n", len, pb->n_sample);
-		if (pgo_shrink_measure(p, e.sample_index, 0, &a) == 0)
-			fprintf(f, "  without labels, other sample types and frames PGO ignores: "
-			    "%zu bytes, %zu samples (same edges)\n", a.bytes, a.samples);
-		if (pgo_shrink_measure(p, e.sample_index, 1, &b) == 0)
+	if (profile_size(p, &len) == 0) {
+		fprintf(f, "Size: %zu bytes (gzip -1), %zu samples\n", len, profile_nsample(p));
+		if (pgo_shrink_measure(p, &e, 0, &a) < 0)
+			fprintf(f, "  (not measured without what PGO ignores: %s)\n", errmsg());
+		else if (fprintf(f, "  without labels, other sample types and frames PGO ignores: "
+		    "%zu bytes, %zu samples (same edges)\n", a.bytes, a.samples) > 0 &&
+		    pgo_shrink_measure(p, &e, 1, &b) == 0)
 			fprintf(f, "  and without samples of cold edges only: %zu bytes, %zu samples\n",
 			    b.bytes, b.samples);
 	}

@@ -12,14 +12,16 @@
  * seterr() where go build -pgo fails on the profile. */
 int pgoreport_write(const struct profile *p, const char *spec, int count, FILE *f);
 
-/* pgo_shrink measures p reduced to what PGO reads: one sample type, no
+/* pgo_shrink_measure measures p reduced to what PGO reads: one sample type, no
  * labels, each stack cut to the leaf location and its caller, samples that
  * make no call edge dropped (edges unchanged); with cold set, also the
- * samples whose edges are all below the hot cut. Sizes are gzip level 1. */
+ * samples whose edges are all below the hot cut. e is p's edge list. Sizes
+ * are gzip level 1. -1 with seterr() when the pairs pass the budget. */
 struct pgo_shrink {
 	size_t bytes, samples;
 };
-int pgo_shrink_measure(const struct profile *p, int sample_index, int cold,
+struct pgo_edges;
+int pgo_shrink_measure(const struct profile *p, const struct pgo_edges *e, int cold,
     struct pgo_shrink *out);
 
 #endif

@@ -1,12 +1,15 @@
 /* genhostile: write a hostile but valid raw (uncompressed) CPU profile on
  * stdout, for the memory bounds of the loader (tests and make bench).
- * usage: genhostile [-k stacks|locations] -n N
+ * usage: genhostile [-k stacks|locations|pairs] -n N
  *   stacks     N samples with N distinct stacks of depth 3 over 3000
  *              locations (each location id one base-1000 digit of the
  *              sample's number, the root's the fastest): tiny compressed,
  *              many samples, few call edges (N/10^6 leaves).
  *   locations  N distinct locations, functions and function names, and
  *              one sample: a profile that is all "non-sample part".
+ *   pairs      N samples of depth 2, each a distinct leaf-and-caller pair
+ *              over the same 3000 locations (up to 2.25 x 10^6): as many
+ *              call edges as samples, the worst case of what PGO reads.
  * Pipe it through gzip -1 for a profile file; written as it goes, so the
  * generator itself needs no memory. */
 #include <getopt.h>
@@ -135,18 +138,29 @@ main(int argc, char *argv[])
 				diex(2, "-n: %s: %s", optarg, why);
 			break;
 		default:
-			diex(2, "usage: genhostile [-k stacks|locations] -n N");
+			diex(2, "usage: genhostile [-k stacks|locations|pairs] -n N");
 		}
 	}
-	if (!n || (strcmp(kind, "stacks") && strcmp(kind, "locations")))
-		diex(2, "usage: genhostile [-k stacks|locations] -n N");
+	if (!n || (strcmp(kind, "stacks") && strcmp(kind, "locations") &&
+	    strcmp(kind, "pairs")))
+		diex(2, "usage: genhostile [-k stacks|locations|pairs] -n N");
+	if (!strcmp(kind, "pairs") && n > 1500 * 1500)
+		diex(2, "-n: %lld: at most 2250000 distinct pairs", n);
 	header();
-	if (!strcmp(kind, "stacks")) {
+	if (strcmp(kind, "locations")) {
 		for (i = 0; i < 3000; i++) {
 			snprintf(name, sizeof name, "main.f%lld", i + 1);
 			string(name);
 			location((uint64_t)i + 1, (uint64_t)i + 5);
 		}
+	}
+	if (!strcmp(kind, "pairs")) {
+		for (i = 0; i < n; i++) {
+			loc[0] = 1 + (uint64_t)(i % 1500);
+			loc[1] = 1501 + (uint64_t)(i / 1500 % 1500);
+			sample(loc, 2);
+		}
+	} else if (!strcmp(kind, "stacks")) {
 		for (i = 0; i < n; i++) {
 			loc[0] = 1 + (uint64_t)(i / 1000000 % 1000);
 			loc[1] = 1001 + (uint64_t)(i / 1000 % 1000);

@@ -1,9 +1,11 @@
 /* pgoprep-run: run lib/pgoprep on one profile and write the result, so the
  * tests can hold a prepared profile against `go tool preprofile` without a
- * PGO build. Usage: pgoprep-run [-nDF] [-k keep] [-d deny]... [-r from=to] in out;
+ * PGO build. Usage: pgoprep-run [-lnDF] [-k keep] [-d deny]... [-r from=to] in out;
  * prints the stats as "name value" lines on stdout. -r renames a function
  * first (to plant, say, a runtime.gopark frame); -n then writes it as is;
- * -F keeps the signal-injected frames (--keep-frames). */
+ * -F keeps the signal-injected frames (--keep-frames); -l reads the
+ * profile as pgo-build does, in the lean view (samples left raw), where
+ * the default decodes every sample: both must prepare the same bytes. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,21 +16,16 @@
 #include "pprof/profile.h"
 #include "util/err.h"
 
-/* load_one reads the one profile in path; NULL with seterr() otherwise. */
+/* load_one reads the one profile in path into *in; NULL with seterr()
+ * otherwise. */
 static struct profile *
-load_one(const char *path)
+load_one(const char *path, int lean, struct loaded *in)
 {
-	struct loaded in;
-	struct profile *p;
-
-	switch (profile_load(path, LOAD_ONE, &in)) {
+	switch (profile_load(path, LOAD_ONE | (lean ? LOAD_LEAN : 0), in)) {
 	case LOAD_OK:
-		p = in.p;
-		in.p = NULL;
-		loaded_free(&in);
-		return p;
+		return in->p;
 	case LOAD_EMPTY:
-		seterr("%s: empty input", in.name);
+		seterr("%s: empty input", in->name);
 		return NULL;
 	default:
 		return NULL;
@@ -42,11 +39,12 @@ main(int argc, char *argv[])
 	struct pgoprep_stats st;
 	const char *deny[64];
 	struct profile *p;
+	struct loaded in;
 	const char *rename = NULL;
-	int ch, noprep = 0;
+	int ch, noprep = 0, lean = 0;
 
 	setprogname(argv[0]);
-	while ((ch = getopt(argc, argv, "DFd:k:nr:")) != -1) {
+	while ((ch = getopt(argc, argv, "DFd:k:lnr:")) != -1) {
 		switch (ch) {
 		case 'D':
 			o.no_default_deny = 1;
@@ -61,6 +59,9 @@ main(int argc, char *argv[])
 		case 'k':
 			o.keep = atof(optarg);
 			break;
+		case 'l':
+			lean = 1;
+			break;
 		case 'n':
 			noprep = 1;
 			break;
@@ -68,13 +69,15 @@ main(int argc, char *argv[])
 			rename = optarg;
 			break;
 		default:
-			diex(2, "usage: pgoprep-run [-nDF] [-k keep] [-d deny]... [-r from=to] in out");
+			diex(2, "usage: pgoprep-run [-lnDF] [-k keep] [-d deny]... [-r from=to] in out");
 		}
 	}
 	if (argc - optind != 2)
-		diex(2, "usage: pgoprep-run [-nDF] [-k keep] [-d deny]... [-r from=to] in out");
+		diex(2, "usage: pgoprep-run [-lnDF] [-k keep] [-d deny]... [-r from=to] in out");
+	if (noprep && lean)
+		diex(2, "-n writes the profile as read: not with -l");
 	o.deny = deny;
-	if (!(p = load_one(argv[optind])))
+	if (!(p = load_one(argv[optind], lean, &in)))
 		die("%s", errmsg());
 	if (rename) {
 		const char *eq = strchr(rename, '=');
@@ -92,7 +95,7 @@ main(int argc, char *argv[])
 	if (noprep) {
 		if (profile_write(p, argv[optind + 1], 6) < 0)
 			die("%s", errmsg());
-		profile_free(p);
+		loaded_free(&in);
 		return 0;
 	}
 	if (pgo_prepare(p, &o, &st) < 0)
@@ -108,6 +111,6 @@ main(int argc, char *argv[])
 	for (int k = 0; k < PGO_NART; k++)
 		printf("removed %s %zu %lld\n", pgo_artefacts[k].func, st.removed[k],
 		    (long long)st.removed_weight[k]);
-	profile_free(p);
+	loaded_free(&in);
 	return 0;
 }

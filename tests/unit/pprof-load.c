@@ -96,6 +96,19 @@ test_files(void)
 	ok(profile_load(path, LOAD_ONE | LOAD_KEEP_FILE, &in) == LOAD_OK && in.file &&
 	    is_gzip(in.file, in.filelen), "the file's bytes kept");
 	loaded_free(&in);
+	ok(profile_load(path, LOAD_ONE | LOAD_KEEP_FILE | LOAD_LEAN, &in) == LOAD_OK &&
+	    in.file && is_gzip(in.file, in.filelen) && in.raw && in.rawlen == sizeof valid &&
+	    !memcmp(in.raw, valid, sizeof valid) && profile_nsample(in.p) == 1,
+	    "lean and the file's bytes kept (pgo-build)");
+	loaded_free(&in);
+	ok(profile_load(three, LOAD_ONE | LOAD_KEEP_FILE | LOAD_LEAN, &in) == LOAD_INVALID &&
+	    in.stage == LOAD_AT_SEVERAL, "lean, kept: a stream is still refused");
+	loaded_free(&in);
+	path = put("keepraw.pprof", valid, sizeof valid, 1, 1);
+	ok(profile_load(path, LOAD_ONE | LOAD_KEEP_FILE | LOAD_LEAN, &in) == LOAD_OK &&
+	    in.file && in.filelen == sizeof valid && in.raw && in.raw != in.file &&
+	    !memcmp(in.file, valid, sizeof valid), "a raw file: kept and viewed apart");
+	loaded_free(&in);
 }
 
 static void

@@ -82,14 +82,15 @@ add_reason(struct run *r, const char *msg)
 /* load_profile reads, decodes and checks the profile; 0 when go build can
  * use it, -1 with r->reason[] holding every reason it cannot, -2 when the
  * file cannot be read at all (exit status 2, like every tool). The file's
- * bytes are kept: --raw passes them on and the summary hashes them. */
+ * bytes are kept: --raw passes them on and the summary hashes them. The
+ * samples stay raw (the lean view): preparing reads only their leaf pairs. */
 static int
 load_profile(struct run *r)
 {
 	struct pgo_verdict v;
 	char msg[sizeof r->in.why + 32];
 
-	switch (profile_load(r->c->profile, LOAD_ONE | LOAD_KEEP_FILE, &r->in)) {
+	switch (profile_load(r->c->profile, LOAD_ONE | LOAD_KEEP_FILE | LOAD_LEAN, &r->in)) {
 	case LOAD_OK:
 		break;
 	case LOAD_EMPTY:
@@ -110,7 +111,10 @@ load_profile(struct run *r)
 		return -1;
 	}
 	r->p = r->in.p;
-	pgo_check(r->p, &v);
+	if (pgo_check(r->p, &v) < 0) {
+		add_reason(r, errmsg());
+		return -1;
+	}
 	for (size_t i = 0; i < v.nreason; i++)
 		add_reason(r, v.reason[i]);
 	if (!v.usable)

@@ -4,6 +4,7 @@
  * what changed against a base profile (--diff, --drift). */
 #include <getopt.h>
 #include <limits.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,8 @@ static int check(const struct profile *p, const char *name, FILE *out)
 	struct pgo_verdict v;
 	int usable = pgo_check(p, &v);
 
+	if (usable < 0)
+		diex(2, "%s: %s", name, errmsg());
 	if (cli_verbosity < 0)
 		return !usable;
 	if (usable)
@@ -172,9 +175,10 @@ static int report(const struct options *o, struct loaded *in, FILE *f)
 		rc = statjson_write(p, o->type, o->count, in->nprofiles, f);
 		break;
 	case PGO:
-		/* Go rejects the profile: a "no" like --check's, not a usage error */
+		/* Go rejects the profile: a "no" like --check's, not a usage
+		 * error; too big to look at (ENOMEM) is an error */
 		if (pgoreport_write(p, o->type, o->count, f) < 0 && !ferror(f))
-			diex(1, "%s: %s", o->name, errmsg());
+			diex(errno == ENOMEM ? 2 : 1, "%s: %s", o->name, errmsg());
 		break;
 	case SVG: {
 		struct flame_opts fo = { o->type, o->name, o->min_width, NULL };
@@ -261,9 +265,8 @@ int main(int argc, char *argv[])
 	if (o.mode == CHECK)
 		err_status = 2;
 	/* The reports of one profile file read its samples in place: a
-	 * fleet profile then costs about its raw size in memory. --pgo
-	 * encodes the profile again, which needs every sample decoded. */
-	got = profile_load(o.path, LOAD_MERGED | (o.mode != PGO ? LOAD_LEAN : 0), &in);
+	 * fleet profile then costs about its raw size in memory. */
+	got = profile_load(o.path, LOAD_MERGED | LOAD_LEAN, &in);
 	if (got == LOAD_EMPTY) {
 		/* Go treats an empty file as a profile without samples. */
 		if (o.mode == CHECK) {
