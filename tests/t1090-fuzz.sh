@@ -15,8 +15,8 @@ test_expect_success 'fuzz targets build' '
 
 for f in "$PGOKIT_SRC"/tests/fuzz/*.c; do
 	n=$(basename "$f" .c)
-	test_expect_success "$n: ${FUZZTIME:-15}s without a crash" '
-		FUZZTIME=${FUZZTIME:-15} sh "$PGOKIT_SRC/tests/fuzz/run.sh" "$PGOKIT_SRC/build-fuzz/$n"
+	test_expect_success "$n: ${FUZZTIME:-5}s without a crash" '
+		FUZZTIME=${FUZZTIME:-5} sh "$PGOKIT_SRC/tests/fuzz/run.sh" "$PGOKIT_SRC/build-fuzz/$n"
 	'
 done
 
