@@ -58,4 +58,32 @@ test_expect_success 'the escapes can be undone into the names' '
 	test_cmp expect actual
 '
 
+# The lines are written in a walk of the stack tree, not by sorting them:
+# siblings whose escaped names are prefixes of each other ("a", "a.b",
+# "a b", "a;c" escaped), with and without deeper frames, must still come
+# out in byte order of their text, as LC_ALL=C sort orders it.
+test_expect_success 'lines in byte order of their text, prefix names included' '
+	cat >order.json <<-\EOF &&
+	[[1, 1], ["a"]]
+	[[1, 2], ["a", "z"]]
+	[[1, 3], ["a.b"]]
+	[[1, 4], ["a.b", "q"]]
+	[[1, 5], ["a b"]]
+	[[1, 6], ["a;c", "a"]]
+	[[1, 7], ["a", "a"]]
+	[[1, 8], ["a", ""]]
+	[[1, 9], ["a\\", "x"]]
+	[[1, 10], ["ab"]]
+	[[1, 11], ["a", "z", "y"]]
+	[[1, 12], ["a!"]]
+	[[1, 13], ["a!", "b"]]
+	EOF
+	python3 "$PGOKIT_SRC/tests/mkprof.py" order.pb <order.json &&
+	pprof-stat --folded -t cpu order.pb >out &&
+	cat out &&
+	test $(wc -l <out) -eq 13 &&
+	sed "s/ [0-9]*\$//" out >text &&
+	LC_ALL=C sort text >sorted && test_cmp sorted text
+'
+
 test_done

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/keymap.h"
 #include "report/folded.h"
 #include "report/stacks.h"
 #include "util/err.h"
@@ -38,128 +39,185 @@ static char *put_name(char *q, const char *name)
 	return q;
 }
 
-/* plain: put_name writes c as it is. */
-static int plain(unsigned char c)
-{
-	return c != '\\' && c != ';' && c >= 0x20 && c != 0x7f;
-}
+/* The lines come out sorted by their text, as strcmp() sorts the strings,
+ * without a sort of every line: a depth-first walk of the stack trie
+ * visits each node's children in an order that is that order. The lines
+ * below a child c are its own line, the text esc(c) alone, and its deeper
+ * lines, esc(c) + ";" + more: two items keyed by esc(c) and esc(c) + ";".
+ * Keys of siblings never tie (escaped names hold no ';'), and a key that
+ * is a prefix of another is an own line, shorter than every line under the
+ * other item: sorting the items by key sorts their lines. A key depends
+ * on the name alone, so every name's two keys are ranked once. */
 
-/* A line's text as put_name writes it, read byte by byte: the frames
- * fr[0..d) from frame i on, escaped, joined by ';'. */
-struct text_reader {
-	const struct stacks *s;
-	const uint32_t *fr;
-	size_t d, i;
-	const unsigned char *c;         /* in frame i's name; NULL: before it */
-	char esc[8];
-	size_t nesc, iesc;
+struct key {
+	const char *text;       /* the escaped name */
+	size_t len;
+	int semi;               /* the key of the deeper lines: text + ";" */
 };
 
-/* text_byte is the next byte, or -1 at the end of the line. */
-static int text_byte(struct text_reader *t)
+static int key_cmp(const struct key *a, const struct key *b)
 {
-	if (t->iesc < t->nesc)
-		return (unsigned char)t->esc[t->iesc++];
-	for (;;) {
-		if (!t->c) {
-			if (t->i >= t->d)
-				return -1;
-			t->c = (const unsigned char *)stacks_name(t->s, t->fr[t->i]);
-		}
-		if (*t->c && plain(*t->c))
-			return *t->c++;
-		if (*t->c) {
-			char *q = put_name(t->esc, (const char[]){ (char)*t->c++, 0 });
-			t->nesc = (size_t)(q - t->esc);
-			t->iesc = 1;
-			return (unsigned char)t->esc[0];
-		}
-		t->c = NULL;
-		if (++t->i < t->d)
-			return ';';
-	}
+	size_t n = a->len < b->len ? a->len : b->len;
+	int c = memcmp(a->text, b->text, n);
+	if (c)
+		return c;
+	/* one is a prefix of the other: what follows decides */
+	int ca = a->len > n ? (unsigned char)a->text[n] : a->semi ? ';' : -1;
+	int cb = b->len > n ? (unsigned char)b->text[n] : b->semi ? ';' : -1;
+	return (ca > cb) - (ca < cb);
 }
 
-/* The lines are sorted by their text as strcmp() would sort the strings,
- * without writing them: the stacks' frames are compared from the first
- * frame they do not share. */
-static const struct stacks *cmp_stacks;
-static uint32_t *cmp_a, *cmp_b;
-static size_t cmp_acap, cmp_bcap;
+static const struct key *sort_keys;
 
-static int line_cmp(const void *x, const void *y)
+static int ix_cmp(const void *x, const void *y)
 {
-	const struct stacks *s = cmp_stacks;
-	size_t da = stacks_path(s, *(const uint32_t *)x, &cmp_a, &cmp_acap);
-	size_t db = stacks_path(s, *(const uint32_t *)y, &cmp_b, &cmp_bcap);
-	size_t k = 0;
-	while (k < da && k < db && cmp_a[k] == cmp_b[k])
-		k++;
-	if (k < da && k < db) {
-		/* the usual case, decided by the first frame that differs: equal
-		 * bytes escape alike, and two plain bytes are written as they are */
-		const unsigned char *x = (const unsigned char *)stacks_name(s, cmp_a[k]);
-		const unsigned char *y = (const unsigned char *)stacks_name(s, cmp_b[k]);
-		while (*x && *x == *y)
-			x++, y++;
-		if (*x && *y && plain(*x) && plain(*y))
-			return *x < *y ? -1 : 1;
+	return key_cmp(&sort_keys[*(const uint32_t *)x], &sort_keys[*(const uint32_t *)y]);
+}
+
+/* Every name escaped once, and the rank of its two keys: rank[2 x id] for
+ * its own line, rank[2 x id + 1] for its deeper lines. */
+struct ranks {
+	char **esc;
+	size_t *len;
+	uint32_t *rank;
+	size_t n;
+};
+
+static void ranks_build(const struct stacks *s, struct ranks *r)
+{
+	r->n = strmap_count(s->names);
+	r->esc = xcalloc(r->n + 1, sizeof(*r->esc));
+	r->len = xcalloc(r->n + 1, sizeof(*r->len));
+	r->rank = xcalloc(2 * r->n + 1, sizeof(*r->rank));
+	struct key *k = xcalloc(2 * r->n + 1, sizeof(*k));
+	uint32_t *ix = xcalloc(2 * r->n + 1, sizeof(*ix));
+	for (size_t i = 0; i < r->n; i++) {
+		const char *name = stacks_name(s, (uint32_t)i);
+		r->esc[i] = xmalloc(escaped_len(name) + 1);
+		r->len[i] = (size_t)(put_name(r->esc[i], name) - r->esc[i]);
+		r->esc[i][r->len[i]] = 0;
+		k[2 * i] = (struct key){ r->esc[i], r->len[i], 0 };
+		k[2 * i + 1] = (struct key){ r->esc[i], r->len[i], 1 };
+		ix[2 * i] = (uint32_t)(2 * i);
+		ix[2 * i + 1] = (uint32_t)(2 * i + 1);
 	}
-	struct text_reader a = { s, cmp_a, da, k, NULL, "", 0, 0 };
-	struct text_reader b = { s, cmp_b, db, k, NULL, "", 0, 0 };
-	for (;;) {
-		int ca = text_byte(&a), cb = text_byte(&b);
-		if (ca != cb)
-			return ca < cb ? -1 : 1;
-		if (ca < 0)
-			return 0;
+	sort_keys = k;
+	qsort(ix, 2 * r->n, sizeof(*ix), ix_cmp);
+	for (size_t i = 0; i < 2 * r->n; i++)
+		r->rank[ix[i]] = (uint32_t)i;
+	free(ix);
+	free(k);
+}
+
+static void ranks_free(struct ranks *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		free(r->esc[i]);
+	free(r->esc);
+	free(r->len);
+	free(r->rank);
+}
+
+/* children lists the trie's children per node: kids[first[u] .. first[u+1]). */
+static uint32_t *children(const struct stacks *s, uint32_t **kids)
+{
+	uint32_t *first = xcalloc(s->nnode + 1, sizeof(*first));
+	*kids = xcalloc(s->nnode ? s->nnode : 1, sizeof(**kids));
+	for (size_t i = 1; i < s->nnode; i++)
+		first[s->node[i].parent + 1]++;
+	for (size_t u = 0; u < s->nnode; u++)
+		first[u + 1] += first[u];
+	for (size_t i = 1; i < s->nnode; i++)
+		(*kids)[first[s->node[i].parent]++] = (uint32_t)i;
+	for (size_t u = s->nnode; u > 0; u--)
+		first[u] = first[u - 1];
+	first[0] = 0;
+	return first;
+}
+
+static int u64_cmp(const void *x, const void *y)
+{
+	uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+	return (a > b) - (a < b);
+}
+
+/* A node being walked: its children's items in key order, the next one,
+ * and the length of its lines' common text ("root;...;name;"). */
+struct visit {
+	uint64_t *item;         /* rank << 33 | child << 1 | deeper */
+	size_t n, pos, textlen;
+};
+
+static void visit_open(struct visit *v, const struct stacks *s, const struct ranks *r,
+    const uint32_t *first, const uint32_t *kids, uint32_t u, size_t textlen)
+{
+	size_t n = 0;
+	v->item = xcalloc(2 * (size_t)(first[u + 1] - first[u]) + 1, sizeof(*v->item));
+	for (uint32_t x = first[u]; x < first[u + 1]; x++) {
+		uint32_t c = kids[x];
+		const struct stack_node *nd = &s->node[c];
+		if (nd->is_end && nd->sum != 0)
+			v->item[n++] = (uint64_t)r->rank[2 * (size_t)nd->name] << 33 | (uint64_t)c << 1;
+		if (first[c + 1] > first[c])
+			v->item[n++] = (uint64_t)r->rank[2 * (size_t)nd->name + 1] << 33 |
+			    (uint64_t)c << 1 | 1;
 	}
+	qsort(v->item, n, sizeof(*v->item), u64_cmp);
+	v->n = n;
+	v->pos = 0;
+	v->textlen = textlen;
 }
 
 int folded_write(const struct profile *p, const char *spec, FILE *f)
 {
 	struct stacks s;
+	struct ranks r;
 	if (stacks_build(p, spec, &s) < 0)
 		return -1;
 	stacks_drop_index(&s);
-	uint32_t *lines = xcalloc(s.nstack ? s.nstack : 1, sizeof(*lines));
-	size_t n = 0;
-	for (size_t i = 0; i < s.nstack; i++) {
-		const struct stack_node *nd = &s.node[s.end[i]];
-		if (nd->sum != 0 && nd->depth != 0)
-			lines[n++] = s.end[i];
-	}
 	free(s.end);
 	s.end = NULL;
-	cmp_stacks = &s;
-	qsort(lines, n, sizeof(*lines), line_cmp);
-	free(cmp_a);
-	free(cmp_b);
-	cmp_a = cmp_b = NULL;
-	cmp_acap = cmp_bcap = 0;
-	uint32_t *fr = NULL;
-	size_t frcap = 0, tcap = 0;
-	char *t = NULL;
-	for (size_t i = 0; i < n; i++) {
-		size_t d = stacks_path(&s, lines[i], &fr, &frcap), len = 1;
-		for (size_t k = 0; k < d; k++)
-			len += escaped_len(stacks_name(&s, fr[k])) + 1;
-		if (len > tcap) {
-			tcap = len + 256;
-			t = xrealloc(t, tcap);
-		}
-		char *q = t;
-		for (size_t k = 0; k < d; k++) {
-			if (k)
-				*q++ = ';';
-			q = put_name(q, stacks_name(&s, fr[k]));
-		}
-		*q = 0;
-		fprintf(f, "%s %lld\n", t, (long long)s.node[lines[i]].sum);
+	ranks_build(&s, &r);
+	uint32_t *kids, *first = children(&s, &kids);
+
+	struct visit *st = NULL;
+	size_t nst = 0, capst = 0, tcap = 256;
+	char *text = xmalloc(tcap);
+	if (s.nnode > 0) {
+		st = xcalloc(capst = 64, sizeof(*st));
+		visit_open(&st[nst++], &s, &r, first, kids, 0, 0);
 	}
-	free(t);
-	free(fr);
-	free(lines);
+	while (nst > 0) {
+		struct visit *v = &st[nst - 1];
+		if (v->pos == v->n) {
+			free(v->item);
+			nst--;
+			continue;
+		}
+		uint64_t it = v->item[v->pos++];
+		uint32_t c = (uint32_t)(it >> 1 & 0xffffffffu);
+		const struct stack_node *nd = &s.node[c];
+		size_t len = r.len[nd->name], tl = v->textlen;
+		if (tl + len + 2 > tcap) {
+			tcap = 2 * (tl + len + 2);
+			text = xrealloc(text, tcap);
+		}
+		memcpy(text + tl, r.esc[nd->name], len);
+		if (!(it & 1)) {
+			fwrite(text, 1, tl + len, f);
+			fprintf(f, " %lld\n", (long long)nd->sum);
+			continue;
+		}
+		text[tl + len] = ';';
+		if (nst == capst)
+			st = xreallocarray(st, capst *= 2, sizeof(*st));
+		visit_open(&st[nst++], &s, &r, first, kids, c, tl + len + 1);
+	}
+	free(st);
+	free(text);
+	free(first);
+	free(kids);
+	ranks_free(&r);
 	stacks_free(&s);
 	if (ferror(f)) {
 		seterr("write:");

@@ -95,13 +95,33 @@ static uint32_t child(struct stacks *s, size_t *cap, uint32_t parent, uint32_t n
 	return i;
 }
 
+/* The previous stack added: its frames and the node of each, root first.
+ * Samples of one program share their root-most frames (runtime.goexit,
+ * the server loop, ...): those nodes are not looked up again. */
+struct last_path {
+	uint32_t *fr, *node;
+	size_t d, cap;
+};
+
 /* add_stack sums w into the stack of frames fr[0..d) (root first). */
 static void add_stack(struct stacks *s, size_t *cap, size_t *ecap,
-    const uint32_t *fr, size_t d, int64_t w)
+    struct last_path *lp, const uint32_t *fr, size_t d, int64_t w)
 {
 	uint32_t cur = 0;
-	for (size_t x = 0; x < d; x++)
+	size_t x = 0;
+	while (x < d && x < lp->d && fr[x] == lp->fr[x])
+		cur = lp->node[x++];
+	if (d > lp->cap) {
+		lp->cap = d + 64;
+		lp->fr = xreallocarray(lp->fr, lp->cap, sizeof(*lp->fr));
+		lp->node = xreallocarray(lp->node, lp->cap, sizeof(*lp->node));
+	}
+	for (; x < d; x++) {
 		cur = child(s, cap, cur, fr[x]);
+		lp->fr[x] = fr[x];
+		lp->node[x] = cur;
+	}
+	lp->d = d;
 	struct stack_node *nd = &s->node[cur];
 	if (!nd->is_end) {
 		nd->is_end = 1;
@@ -138,6 +158,7 @@ int stacks_build(const struct profile *p, const char *spec, struct stacks *s)
 
 	uint32_t *fr = NULL;
 	size_t frcap = 0;
+	struct last_path lp = { NULL, NULL, 0, 0 };
 	struct sample_iter it;
 	sample_iter_init(&it, p, NULL, 0);
 	while (sample_iter_next(&it) == 1) {
@@ -157,10 +178,12 @@ int stacks_build(const struct profile *p, const char *spec, struct stacks *s)
 				fr[d++] = (uint32_t)lf.node[x];
 			}
 		}
-		add_stack(s, &cap, &ecap, fr, d, w);
+		add_stack(s, &cap, &ecap, &lp, fr, d, w);
 	}
 	sample_iter_free(&it);
 	free(fr);
+	free(lp.fr);
+	free(lp.node);
 	locframes_free(&lf);
 	return 0;
 }
