@@ -14,7 +14,7 @@ pbw_reserve(struct pbw *w, size_t n)
 		w->cap = w->cap ? w->cap * 2 : 1 << 16;
 	w->buf = xrealloc(w->buf, w->cap);
 	if (w->cap >= ((size_t)8 << 20))
-		big_advise(w->buf + w->len, w->cap - w->len);
+		big_advise(w->buf, w->cap);
 }
 
 void

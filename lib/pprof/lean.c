@@ -31,8 +31,14 @@ static int samples_valid(const struct profile *p, const uint8_t *raw, size_t len
 struct profile *lean_view(const uint8_t *raw, size_t len)
 {
 	size_t n;
+	struct profile *p = profile_decode_lean(raw, len, &n);
 
-	return profile_decode_lean(raw, len, &n);
+	if (p) {                /* how many, for a reader's tables */
+		p->raw = raw;
+		p->rawlen = len;
+		p->nsample = n;
+	}
+	return p;
 }
 
 int lean_from_raw(uint8_t *raw, size_t len, struct lean_profile *lp)

@@ -1494,6 +1494,9 @@ merger_add_raw(struct merger *m, const struct profile *p, const uint8_t *raw,
 	 * it is the main binary. */
 	if (m->nmaps == 0 && pb->n_mapping > 0)
 		map_mapping(m, 0);
+	/* as many new samples as the input has, at most: room for them at
+	 * once (the index's doublings would hold two tables at a time) */
+	htab_reserve(&m->sampletab, m->sampletab.count + profile_nsample(p));
 	if (merge_samples(m, p, raw, rawlen, weight, SIZE_MAX, 0, &n) < 0) {
 		/* a bad sample: take back the ones before it, then the rest */
 		merge_samples(m, p, raw, rawlen, weight, n, 1, &undone);

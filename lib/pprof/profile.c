@@ -236,6 +236,8 @@ profile_sniff(const uint8_t *buf, size_t n)
 	return -1;
 }
 
+#define LEAN_BLOCK ((size_t)4 << 20)
+
 static struct profile *
 decode(const uint8_t *buf, size_t len, size_t *nsample)
 {
@@ -248,8 +250,10 @@ decode(const uint8_t *buf, size_t len, size_t *nsample)
 	}
 	p = xcalloc(1, sizeof *p);
 	/* The decoded form is a few times the wire size (of what is decoded:
-	 * a lean decode leaves out the samples, most of the bytes). */
-	p->arena = arena_new((nsample ? len : len * 3) + 4096);
+	 * a lean decode leaves out the samples, most of the bytes, so its
+	 * arena starts small and grows: a first block of the wire size was
+	 * address space never used, 524 MB on 5 x 10^7 stacks). */
+	p->arena = arena_new((nsample ? (len < LEAN_BLOCK ? len : LEAN_BLOCK) : len * 3) + 4096);
 	errno = 0;
 	p->pb = pprof_decode_lean(p->arena, buf, len, nsample ? &ls : NULL,
 	    profile_decode_budget(len));

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "util/bigmem.h"
 #include "util/err.h"
@@ -73,9 +74,13 @@ big_free(void *p, size_t n)
 void
 big_advise(void *p, size_t n)
 {
-	uintptr_t a = ((uintptr_t)p + HUGE - 1) & ~(uintptr_t)(HUGE - 1);
-	uintptr_t e = ((uintptr_t)p + n) & ~(uintptr_t)(HUGE - 1);
+	uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t a = (uintptr_t)p & ~(pg - 1);
+	uintptr_t e = ((uintptr_t)p + n + pg - 1) & ~(pg - 1);
 
-	if (e > a)
+	/* The whole of the buffer's pages, not its aligned middle: advice on
+	 * part of a mapping splits it in two, and realloc can then no longer
+	 * move it whole (mremap) but copies it, old and new pages at once. */
+	if (n >= 4 * HUGE)
 		advise((void *)a, e - a);
 }

@@ -10,8 +10,9 @@
 /* big_alloc returns n zeroed bytes; big_free must be given the same n. */
 void *big_alloc(size_t n);
 void big_free(void *p, size_t n);
-/* big_advise asks for huge pages under the 2 MiB-aligned part of any
- * buffer (one from malloc, say), before its pages are first touched. */
+/* big_advise asks for huge pages for a whole buffer of 8 MiB or more from
+ * malloc (p its start, n its size), before its pages are first touched:
+ * all of its pages, so that realloc still moves the mapping whole. */
 void big_advise(void *p, size_t n);
 
 #endif

@@ -58,6 +58,17 @@ htab_add(struct htab *h, size_t slot, uint32_t hash, uint32_t entry)
 }
 
 void
+htab_reserve(struct htab *h, size_t n)
+{
+	size_t size = h->mask + 1;
+
+	while (size < n * 2 && size <= (SIZE_MAX >> 1) / sizeof *h->slot)
+		size *= 2;
+	if (size > h->mask + 1)
+		rehash(h, size, UINT32_MAX);
+}
+
+void
 htab_truncate(struct htab *h, uint32_t n)
 {
 	rehash(h, h->mask + 1, n);

@@ -13,7 +13,7 @@
 
 MiB=1048576
 CAP_KB=$((3 * 1024 * 1024))	# address space per run, KiB (more for larger bounds)
-SECS=${HOSTILE_SECS:-60}	# per run on a profile; 5 s for input refused at once
+SECS=${HOSTILE_SECS:-180}	# per run on a profile; 5 s for input refused at once
 over=0
 
 # The hostile profiles: tests/helpers/genhostile when built, else the
