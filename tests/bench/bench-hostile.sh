@@ -66,14 +66,16 @@ measure() {
 		"$verdict" "${note:+ ($note)}"
 }
 
-# A go that answers "version" and builds nothing: pgo-build's own memory,
-# not the compiler's, and no standard library rebuilt per profile.
+# A go that answers "version" and writes a placeholder for -o instead of
+# building: pgo-build's own memory, not the compiler's, and no standard
+# library rebuilt per profile (pgo-build warns that it is no Go binary).
 mkdir stubgo
 cat >stubgo/go <<'EOS'
 #!/bin/sh
 case $1 in
-version) echo "go version go1.23.4 linux/amd64";;
+version) echo "go version go1.23.4 linux/amd64"; exit 0;;
 esac
+while [ $# -gt 0 ]; do case $1 in -o) echo stub >"$2"; shift;; esac; shift; done
 exit 0
 EOS
 chmod +x stubgo/go
