@@ -278,21 +278,7 @@ static void flame_layout(struct flame *fl)
 {
 	const struct stacks *s = &fl->s;
 	size_t n = fl->n;
-	uint32_t *first = xcalloc(n + 1, sizeof(*first));
-	fl->kids = xcalloc(n ? n : 1, sizeof(*fl->kids));
-	for (size_t i = 1; i < n; i++)
-		if (fl->value[i] > 0)
-			first[s->node[i].parent + 1]++;
-	for (size_t i = 0; i < n; i++)
-		first[i + 1] += first[i];
-	/* fill each range from its start, which leaves first[p] at the start
-	 * of p + 1's: shift back after */
-	for (size_t i = 1; i < n; i++)
-		if (fl->value[i] > 0)
-			fl->kids[first[s->node[i].parent]++] = (uint32_t)i;
-	for (size_t i = n; i > 0; i--)
-		first[i] = first[i - 1];
-	first[0] = 0;
+	uint32_t *first = stacks_children(s, fl->value, &fl->kids);
 	fl->first = first;
 	fl->x = xcalloc(n, sizeof(*fl->x));
 	cmp_flame = fl;

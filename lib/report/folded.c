@@ -118,23 +118,6 @@ static void ranks_free(struct ranks *r)
 	free(r->rank);
 }
 
-/* children lists the trie's children per node: kids[first[u] .. first[u+1]). */
-static uint32_t *children(const struct stacks *s, uint32_t **kids)
-{
-	uint32_t *first = xcalloc(s->nnode + 1, sizeof(*first));
-	*kids = xcalloc(s->nnode ? s->nnode : 1, sizeof(**kids));
-	for (size_t i = 1; i < s->nnode; i++)
-		first[s->node[i].parent + 1]++;
-	for (size_t u = 0; u < s->nnode; u++)
-		first[u + 1] += first[u];
-	for (size_t i = 1; i < s->nnode; i++)
-		(*kids)[first[s->node[i].parent]++] = (uint32_t)i;
-	for (size_t u = s->nnode; u > 0; u--)
-		first[u] = first[u - 1];
-	first[0] = 0;
-	return first;
-}
-
 static int u64_cmp(const void *x, const void *y)
 {
 	uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
@@ -178,7 +161,7 @@ int folded_write(const struct profile *p, const char *spec, FILE *f)
 	free(s.end);
 	s.end = NULL;
 	ranks_build(&s, &r);
-	uint32_t *kids, *first = children(&s, &kids);
+	uint32_t *kids, *first = stacks_children(&s, NULL, &kids);
 
 	struct visit *st = NULL;
 	size_t nst = 0, capst = 0, tcap = 256;

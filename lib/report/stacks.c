@@ -200,6 +200,26 @@ size_t stacks_path(const struct stacks *s, uint32_t node, uint32_t **buf, size_t
 	return d;
 }
 
+uint32_t *stacks_children(const struct stacks *s, const int64_t *value, uint32_t **kids)
+{
+	uint32_t *first = xcalloc(s->nnode + 1, sizeof(*first));
+	*kids = xcalloc(s->nnode ? s->nnode : 1, sizeof(**kids));
+	for (size_t i = 1; i < s->nnode; i++)
+		if (!value || value[i] > 0)
+			first[s->node[i].parent + 1]++;
+	for (size_t u = 0; u < s->nnode; u++)
+		first[u + 1] += first[u];
+	/* fill each range from its start, which leaves first[u] at the start
+	 * of u + 1's: shift back after */
+	for (size_t i = 1; i < s->nnode; i++)
+		if (!value || value[i] > 0)
+			(*kids)[first[s->node[i].parent]++] = (uint32_t)i;
+	for (size_t u = s->nnode; u > 0; u--)
+		first[u] = first[u - 1];
+	first[0] = 0;
+	return first;
+}
+
 void stacks_drop_index(struct stacks *s)
 {
 	free(s->head);

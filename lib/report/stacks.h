@@ -43,6 +43,10 @@ int64_t stacks_child(const struct stacks *s, uint32_t parent, uint32_t name);
 /* stacks_path fills (*buf, grown as needed) with the frame name ids of
  * node's stack, root first; returns its depth. */
 size_t stacks_path(const struct stacks *s, uint32_t node, uint32_t **buf, size_t *cap);
+/* stacks_children lists each node's children, in node order, as
+ * (*kids)[first[u] .. first[u + 1]) with first returned (nnode + 1 entries;
+ * free both); with value non-NULL only the nodes whose value is positive. */
+uint32_t *stacks_children(const struct stacks *s, const int64_t *value, uint32_t **kids);
 /* stacks_drop_index frees the (parent, name) index once no more lookups
  * come (stacks_child then finds nothing). */
 void stacks_drop_index(struct stacks *s);
