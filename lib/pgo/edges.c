@@ -164,6 +164,19 @@ static void graph_free(struct graph *g)
 	free(g->edgew);
 }
 
+size_t pgo_lean_max(const struct profile *p)
+{
+	return p->raw ? profile_decode_budget(p->rawlen) / PGO_PAIR_BYTES : SIZE_MAX;
+}
+
+int pgo_lean_refuse(const struct profile *p, const char *what)
+{
+	seterr("more than %zu %s: past the %zu MB of memory a decode may take",
+	    pgo_lean_max(p), what, profile_decode_budget(p->rawlen) >> 20);
+	errno = ENOMEM;
+	return -1;
+}
+
 int pgo_sample_index(const struct profile *p)
 {
 	const PbProfile *pb = p->pb;
@@ -277,15 +290,12 @@ int pgo_edges_build(const struct profile *p, int sample_index, struct pgo_edges 
 	g.names = strmap_new();
 	g.nodekeys = keymap_new(4);
 	g.edgekeys = keymap_new(2);
-	g.maxedge = p->raw ? profile_decode_budget(p->rawlen) / PGO_PAIR_BYTES : SIZE_MAX;
+	g.maxedge = pgo_lean_max(p);
 	graph_nodes(&g, p);
 	if (graph_samples(&g, p, sample_index) < 0) {
-		seterr("more than %zu distinct call edges: past the %zu MB of memory "
-		    "a decode may take", g.maxedge, profile_decode_budget(p->rawlen) >> 20);
 		graph_free(&g);
 		pgo_edges_free(out);
-		errno = ENOMEM;         /* over the budget, not a profile Go rejects */
-		return -1;
+		return pgo_lean_refuse(p, "distinct call edges");
 	}
 	if (!sampled_start_line(&g)) {
 		seterr("profile missing Function.start_line data");

@@ -15,6 +15,14 @@
  * many as its decode budget allows at this price, and is refused past it. */
 #define PGO_PAIR_BYTES 512
 
+/* pgo_lean_max is how many distinct edges or pairs p may hold: its decode
+ * budget over PGO_PAIR_BYTES for a lean view, SIZE_MAX for a decoded
+ * profile (already bigger than its pairs). pgo_lean_refuse says p has
+ * more than that many of what ("distinct call edges"): seterr(), errno
+ * ENOMEM (too big, not a profile Go rejects), -1. */
+size_t pgo_lean_max(const struct profile *p);
+int pgo_lean_refuse(const struct profile *p, const char *what);
+
 /* The inliner's default: the hottest edges making up 99% of the weight. */
 #define PGO_DEFAULT_CDF 99.0
 

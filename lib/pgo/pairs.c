@@ -1,6 +1,5 @@
 /* The leaf pairs of a profile's samples, in one walk (sampleiter.h) over
  * the decoded samples or the raw ones of a lean view. */
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,23 +30,6 @@ new_pair(struct arena *a, const uint64_t *loc, size_t nloc, int64_t w)
 	return s;
 }
 
-/* over_budget: the pairs of a lean view would take more than a decode may. */
-static int
-over_budget(const struct profile *p, size_t n)
-{
-	size_t budget;
-
-	if (!p->raw)
-		return 0;       /* decoded: the samples are bigger than their pairs */
-	budget = profile_decode_budget(p->rawlen);
-	if (n <= budget / PGO_PAIR_BYTES)
-		return 0;
-	seterr("more than %zu distinct leaf-most location pairs: past the %zu MB "
-	    "of memory a decode may take", budget / PGO_PAIR_BYTES, budget >> 20);
-	errno = ENOMEM;
-	return 1;
-}
-
 int
 pgo_pairs_build(const struct profile *p, int si, int artefacts, struct arena *a,
     struct pgo_pairs *out)
@@ -55,7 +37,7 @@ pgo_pairs_build(const struct profile *p, int si, int artefacts, struct arena *a,
 	struct keymap *seen = keymap_new(2);
 	uint8_t *lockind = artefacts ? pgo_artefact_locations(p) : NULL;
 	struct sample_iter it;
-	size_t cap = 0;
+	size_t cap = 0, max = pgo_lean_max(p);
 	int got, rc = -1;
 
 	memset(out, 0, sizeof(*out));
@@ -93,8 +75,10 @@ pgo_pairs_build(const struct profile *p, int si, int artefacts, struct arena *a,
 			out->sample[k]->value[0] = sat_add(out->sample[k]->value[0], w);
 			continue;
 		}
-		if (over_budget(p, out->n + 1))
+		if (out->n >= max) {
+			pgo_lean_refuse(p, "distinct leaf-most location pairs");
 			goto done;
+		}
 		if (out->n == cap) {
 			cap = cap ? cap * 2 : 256;
 			out->sample = xreallocarray(out->sample, cap, sizeof(*out->sample));

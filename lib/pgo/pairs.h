@@ -28,10 +28,9 @@ struct pgo_pairs {
  * both), and the rest are summed by their two leaf-most location ids.
  * Location ids are p's: the pairs borrow p's locations. The samples live
  * in arena a (NULL: one of their own, freed by pgo_pairs_free), the array
- * of them in pp. On a lean view the
- * pairs may take profile_decode_budget of its raw size, like any decode;
- * past it -1 with seterr("needs more than N MB ..."); -1 also for a
- * malformed sample. */
+ * of them in pp. On a lean view there may be pgo_lean_max(p) pairs, what
+ * its decode budget allows; past that -1 as pgo_lean_refuse says (errno
+ * ENOMEM); -1 also for a malformed sample. */
 int pgo_pairs_build(const struct profile *p, int si, int artefacts, struct arena *a,
     struct pgo_pairs *out);
 void pgo_pairs_free(struct pgo_pairs *pp);
