@@ -13,8 +13,7 @@ pbw_reserve(struct pbw *w, size_t n)
 	while (w->cap - w->len < n)
 		w->cap = w->cap ? w->cap * 2 : 1 << 16;
 	w->buf = xrealloc(w->buf, w->cap);
-	if (w->cap >= ((size_t)8 << 20))
-		big_advise(w->buf, w->cap);
+	big_advise(w->buf, w->cap);     /* from 8 MiB on */
 }
 
 void

@@ -7,13 +7,21 @@
 #include "util/htab.h"
 #include "util/err.h"
 
+/* slots_for is the table size for n entries at a load of at most one
+ * half: from (a power of two) doubled as often as needed. */
+static size_t
+slots_for(size_t n, size_t from)
+{
+	while (from < n * 2 && from <= (SIZE_MAX >> 1) / sizeof(struct htab_slot))
+		from *= 2;
+	return from;
+}
+
 void
 htab_init(struct htab *h, size_t hint)
 {
-	size_t n = 64;
+	size_t n = slots_for(hint, 64);
 
-	while (n < hint * 2)
-		n *= 2;
 	h->slot = big_alloc(n * sizeof *h->slot);
 	h->mask = n - 1;
 	h->count = 0;
@@ -60,10 +68,8 @@ htab_add(struct htab *h, size_t slot, uint32_t hash, uint32_t entry)
 void
 htab_reserve(struct htab *h, size_t n)
 {
-	size_t size = h->mask + 1;
+	size_t size = slots_for(n, h->mask + 1);
 
-	while (size < n * 2 && size <= (SIZE_MAX >> 1) / sizeof *h->slot)
-		size *= 2;
 	if (size > h->mask + 1)
 		rehash(h, size, UINT32_MAX);
 }
