@@ -70,8 +70,8 @@ static void hot_set_build(struct hot_set *h, const struct pgo_edges *e)
 	}
 }
 
-/* sample_edges: does the sample make an edge, and (with a hot set) a hot
- * one? Returns 0 for no edge, 1 for an edge, 2 for a hot edge. */
+/* sample_edges: does the sample make an edge, and a hot one? Returns 0
+ * for no edge, 1 for an edge, 2 for a hot edge. */
 static int sample_edges(const struct profile *p, const PbSample *s, const struct hot_set *h)
 {
 	struct frame fr[256];
@@ -81,13 +81,11 @@ static int sample_edges(const struct profile *p, const PbSample *s, const struct
 		if (same_node(&fr[k - 1], &fr[k]))
 			continue;
 		edges = 1;
-		if (h->hot) {
-			int64_t a = strmap_find(h->names, fr[k - 1].name);
-			int64_t b = strmap_find(h->names, fr[k].name);
-			uint64_t key[3] = { (uint64_t)a, (uint64_t)b, (uint64_t)fr[k - 1].offset };
-			if (a >= 0 && b >= 0 && keymap_find(h->hot, key) >= 0)
-				return 2;
-		}
+		int64_t a = strmap_find(h->names, fr[k - 1].name);
+		int64_t b = strmap_find(h->names, fr[k].name);
+		uint64_t key[3] = { (uint64_t)a, (uint64_t)b, (uint64_t)fr[k - 1].offset };
+		if (a >= 0 && b >= 0 && keymap_find(h->hot, key) >= 0)
+			return 2;
 	}
 	return edges;
 }
@@ -123,34 +121,48 @@ static int encoded_size(const struct profile *reduced, struct pgo_shrink *out)
 	return rc;
 }
 
-int pgo_shrink_measure(const struct profile *p, const struct pgo_edges *e, int cold,
-    struct pgo_shrink *out)
+int pgo_shrink_measure(const struct profile *p, const struct pgo_edges *e,
+    struct pgo_shrink out[2])
 {
 	struct pgo_pairs pp;
-	struct hot_set h = { NULL, NULL };
+	struct hot_set h;
 	PbProfile pb;
 	PbValueType *st;
 	struct profile view;
-	size_t n = 0;
-	int rc;
+	uint8_t *hot;
+	size_t n = 0, nhot = 0;
+	int got = -1;
 
-	memset(out, 0, sizeof(*out));
+	memset(out, 0, 2 * sizeof(*out));
 	if (pgo_pairs_build(p, e->sample_index, 0, NULL, &pp) < 0)
 		return -1;
-	if (cold)
-		hot_set_build(&h, e);
+	hot_set_build(&h, e);
+	hot = xcalloc(pp.n ? pp.n : 1, 1);
 	for (size_t i = 0; i < pp.n; i++) {
 		int made = sample_edges(p, pp.sample[i], &h);
-		if (made != 0 && (!cold || made == 2))
+		if (made != 0) {
+			hot[n] = made == 2;
 			pp.sample[n++] = pp.sample[i];
+		}
 	}
+	/* the pairs that make an edge, then those of them that make a hot one */
 	pp.n = n;
 	pgo_pairs_view(p, &pp, e->sample_index, &pb, &st, &view);
-	rc = encoded_size(&view, out);
+	if (encoded_size(&view, &out[0]) == 0) {
+		got = 1;
+		for (size_t i = 0; i < n; i++)
+			if (hot[i])
+				pp.sample[nhot++] = pp.sample[i];
+		pp.n = nhot;
+		pgo_pairs_view(p, &pp, e->sample_index, &pb, &st, &view);
+		if (encoded_size(&view, &out[1]) == 0)
+			got = 2;
+	}
+	free(hot);
 	pgo_pairs_free(&pp);
 	strmap_free(h.names);
 	keymap_free(h.hot);
-	return rc;
+	return got;
 }
 
 /* profile_size is p's size at gzip -1: a lean view's as read, since its
@@ -218,16 +230,18 @@ int pgoreport_write(const struct profile *p, const char *spec, int count, FILE *
 		fprintf(f, "... %zu more hot edges\n", nhot - show);
 
 	size_t len;
-	struct pgo_shrink a, b;
+	struct pgo_shrink sh[2];
 	if (profile_size(p, &len) == 0) {
 		fprintf(f, "Size: %zu bytes (gzip -1), %zu samples\n", len, profile_nsample(p));
-		if (pgo_shrink_measure(p, &e, 0, &a) < 0)
+		int got = pgo_shrink_measure(p, &e, sh);
+		if (got < 0)
 			fprintf(f, "  (not measured without what PGO ignores: %s)\n", errmsg());
-		else if (fprintf(f, "  without labels, other sample types and frames PGO ignores: "
-		    "%zu bytes, %zu samples (same edges)\n", a.bytes, a.samples) > 0 &&
-		    pgo_shrink_measure(p, &e, 1, &b) == 0)
+		if (got >= 1)
+			fprintf(f, "  without labels, other sample types and frames PGO ignores: "
+			    "%zu bytes, %zu samples (same edges)\n", sh[0].bytes, sh[0].samples);
+		if (got == 2)
 			fprintf(f, "  and without samples of cold edges only: %zu bytes, %zu samples\n",
-			    b.bytes, b.samples);
+			    sh[1].bytes, sh[1].samples);
 	}
 	artefact_warnings(p, &e, f);
 	pgo_edges_free(&e);

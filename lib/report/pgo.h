@@ -12,16 +12,18 @@
  * seterr() where go build -pgo fails on the profile. */
 int pgoreport_write(const struct profile *p, const char *spec, int count, FILE *f);
 
-/* pgo_shrink_measure measures p reduced to what PGO reads: one sample type, no
- * labels, each stack cut to the leaf location and its caller, samples that
- * make no call edge dropped (edges unchanged); with cold set, also the
- * samples whose edges are all below the hot cut. e is p's edge list. Sizes
- * are gzip level 1. -1 with seterr() when the pairs pass the budget. */
+/* pgo_shrink_measure measures p reduced to what PGO reads, from one walk
+ * of its leaf pairs: out[0] with one sample type, no labels, each stack cut
+ * to the leaf location and its caller, samples that make no call edge
+ * dropped (edges unchanged); out[1] also without the samples whose edges
+ * are all below the hot cut. e is p's edge list. Sizes are gzip level 1.
+ * Returns how many were measured (1: out[0] only); -1 with seterr() when
+ * the pairs pass the budget. */
 struct pgo_shrink {
 	size_t bytes, samples;
 };
 struct pgo_edges;
-int pgo_shrink_measure(const struct profile *p, const struct pgo_edges *e, int cold,
-    struct pgo_shrink *out);
+int pgo_shrink_measure(const struct profile *p, const struct pgo_edges *e,
+    struct pgo_shrink out[2]);
 
 #endif
