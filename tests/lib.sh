@@ -5,6 +5,9 @@
 set -u
 export LC_ALL=C TZ=UTC
 unset CDPATH
+# The makes the tests run are theirs, not the one that runs the suite: its
+# flags (-w from make -C, -j's jobserver, SAN=1) would change their output.
+unset MAKEFLAGS MFLAGS MAKELEVEL
 
 : "${PGOKIT_SRC:=$(cd "$(dirname "$0")/.." && pwd)}"
 : "${PGOKIT_BIN:=$PGOKIT_SRC/bin}"

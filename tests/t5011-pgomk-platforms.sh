@@ -7,9 +7,6 @@
 . "$(dirname "$0")/lib.sh"
 . "$PGOKIT_SRC/tests/lib-pgobuild.sh"
 
-# The makes here are ours, not the one that runs the suite.
-unset MAKEFLAGS MFLAGS MAKELEVEL
-
 have_go || skip_all 'no Go 1.21+'
 . "$PGOKIT_SRC/tests/registry.sh"
 start_registry reg || skip_all 'docker-registry did not start'

@@ -6,9 +6,6 @@
 # and a rejected profile keep the old profile.
 . "$(dirname "$0")/lib.sh"
 
-# The makes here are ours, not the one that runs the suite.
-unset MAKEFLAGS MFLAGS MAKELEVEL
-
 MK=$PGOKIT_SRC/pgo.mk
 
 # Variables and targets a makefile defines, from make's own database.

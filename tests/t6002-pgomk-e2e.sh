@@ -7,9 +7,6 @@
 # One PGO build in all (they cost minutes).
 . "$(dirname "$0")/lib.sh"
 
-# The makes here are ours, not the one that runs the suite.
-unset MAKEFLAGS MFLAGS MAKELEVEL
-
 have_go || skip_all 'no Go 1.21+'
 for t in pprof-fetch pprof-merge pprof-stat pgo-build img-push; do
 	[ -x "$PGOKIT_BIN/$t" ] || skip_all "$t is not built yet"

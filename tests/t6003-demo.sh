@@ -8,8 +8,6 @@
 # DEMO_TIMEOUT (seconds, default 1200) bounds it.
 . "$(dirname "$0")/lib.sh"
 
-# Not the make that runs the suite: its flags (SAN=1, -j) are not the demo's.
-unset MAKEFLAGS MFLAGS MAKELEVEL
 have_go || skip_all 'no Go 1.21+'
 # The demo builds its own tools without sanitizers: under SAN=1 it would only
 # repeat the plain run.

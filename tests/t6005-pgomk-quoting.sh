@@ -8,7 +8,6 @@
 # the summary's file name) the value arrives byte for byte.
 . "$(dirname "$0")/lib.sh"
 
-unset MAKEFLAGS MFLAGS MAKELEVEL
 MK=$PGOKIT_SRC/pgo.mk
 
 have_go || skip_all 'no Go for the fixture servers'

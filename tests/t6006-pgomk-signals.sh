@@ -11,7 +11,6 @@
 # gives make its default back.
 . "$(dirname "$0")/lib.sh"
 
-unset MAKEFLAGS MFLAGS MAKELEVEL
 MK=$PGOKIT_SRC/pgo.mk
 
 have_go || skip_all 'no Go 1.21+ for the example service'

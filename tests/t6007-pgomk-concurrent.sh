@@ -6,7 +6,6 @@
 # killed with SIGKILL leaves no lock behind.
 . "$(dirname "$0")/lib.sh"
 
-unset MAKEFLAGS MFLAGS MAKELEVEL
 MK=$PGOKIT_SRC/pgo.mk
 
 have_go || skip_all 'no Go 1.21+ for the example service'

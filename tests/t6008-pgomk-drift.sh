@@ -12,7 +12,6 @@
 # and two such builds are all this test does.
 . "$(dirname "$0")/lib.sh"
 
-unset MAKEFLAGS MFLAGS MAKELEVEL
 
 have_go || skip_all 'no Go 1.21+'
 for t in pprof-fetch pprof-merge pprof-stat pgo-build img-push; do

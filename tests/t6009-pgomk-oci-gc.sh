@@ -8,7 +8,6 @@
 . "$(dirname "$0")/lib.sh"
 . "$PGOKIT_SRC/tests/registry.sh"
 
-unset MAKEFLAGS MFLAGS MAKELEVEL
 
 [ -x "$PGOKIT_BIN/img-push" ] || skip_all 'img-push is not built yet'
 have skopeo || skip_all 'no skopeo'
